@@ -1,0 +1,165 @@
+// The latent command line: subcommands run, list, info and spec. No tensor math here.
+#include "cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "latent/core/error.h"
+#include "latent/core/system.h"
+#include "latent/studies/builtin.h"
+#include "latent/studies/runner.h"
+#include "latent/studies/spec.h"
+
+namespace latent {
+
+namespace {
+
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+std::string version_text() {
+  std::ostringstream ss;
+  ss << "latent " << latent_version() << " (LibTorch " << torch_version() << ")";
+  return ss.str();
+}
+
+void print_info(std::ostream& out) {
+  out << "latent    " << latent_version() << "\n"
+      << "libtorch  " << torch_version() << "\n"
+      << "blas      " << blas_info() << (blas_is_openblas() ? "" : "  [warning: not OpenBLAS; training will be slow]") << "\n"
+      << "threads   " << current_threads() << " (hardware: " << std::thread::hardware_concurrency() << ")\n"
+      << "devices   " << devices_info() << "\n"
+      << "data path ";
+  bool first = true;
+  for (const auto& d : data_search_path("")) {
+    out << (first ? "" : ", ") << d.string();
+    first = false;
+  }
+  out << "\n";
+}
+
+void print_list(std::ostream& out) {
+  for (const auto& c : builtin_configs()) {
+    StudySpec s = parse_study_spec(c.toml, std::string("configs/") + c.name + ".toml");
+    out << std::left << std::setw(14) << c.name << " " << s.base.description
+        << (std::string(c.name) == kDefaultStudy ? " (default)" : "") << "\n";
+  }
+}
+
+void print_spec_keys(std::ostream& out, bool markdown) {
+  if (markdown) {
+    out << "| key | type | default | meaning |\n|---|---|---|---|\n";
+    for (const auto& k : spec_schema())
+      out << "| `" << k.key << "` | " << k.type << " | `" << k.default_value << "` | " << k.doc << " |\n";
+    return;
+  }
+  for (const auto& k : spec_schema())
+    out << std::left << std::setw(26) << k.key << " " << std::setw(18) << k.type << " " << std::setw(16) << k.default_value << " "
+        << k.doc << "\n";
+}
+
+void print_summary(std::ostream& out, const RunSummary& summary) {
+  out << "\n";
+  for (const auto& v : summary.metrics["variants"]) {
+    out << std::left << std::setw(18) << v["name"].get<std::string>() << std::fixed;
+    if (v["test"].contains("psnr_db")) out << " test PSNR " << std::setprecision(2) << v["test"]["psnr_db"].get<double>() << " dB";
+    if (v["test"].contains("bce")) out << "  BCE " << std::setprecision(4) << v["test"]["bce"].get<double>();
+    if (v["test"].contains("mse")) out << "  MSE " << std::setprecision(5) << v["test"]["mse"].get<double>();
+    out << "  (" << std::setprecision(1) << v["train_seconds"].get<double>() << " s training)\n";
+  }
+  out << "results: " << summary.run_dir.string() << " (metrics.json, results.md, figures/)\n";
+}
+
+}  // namespace
+
+int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"latent: classic neural-network studies on LibTorch, one command each", "latent"};
+  app.set_version_flag("--version", version_text());
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  RunOptions run;
+  std::string device = "cpu";
+  auto* run_cmd = app.add_subcommand("run", "Train and evaluate a study; results go to a run folder");
+  run_cmd->add_option("spec", run.spec, "built-in study name (see 'latent list') or a TOML spec file; default: ae-fmnist");
+  run_cmd->add_option("--set", run.overrides, "override a spec key, e.g. --set training.epochs=10 (repeatable)")->take_all();
+  run_cmd->add_option("--out", run.out_dir, "run folder (default runs/<study>/<timestamp>)");
+  run_cmd->add_option("--device", device, "cpu, cuda, cuda:N or auto")->capture_default_str();
+  run_cmd->add_option("--threads", run.threads, "CPU threads for LibTorch and OpenBLAS (default: LibTorch's choice)")
+      ->check(CLI::Range(1, 1024));
+  run_cmd->add_option("--seed", run.seed, "random seed (overrides the spec's seed)")->check(CLI::Range(int64_t{0}, int64_t{1} << 62));
+  run_cmd->add_option("--data-dir", run.data_dir, "folder searched first for data sets (then $LATENT_DATA_DIR, ./data, /usr/share/datasets)");
+  bool quiet = false, plain = false;
+  run_cmd->add_flag("--quiet", quiet, "no progress output");
+  run_cmd->add_flag("--plain", plain, "progress as plain log lines even on a terminal");
+
+  auto* list_cmd = app.add_subcommand("list", "List the built-in studies");
+  auto* info_cmd = app.add_subcommand("info", "Show the LibTorch version, BLAS, threads and devices");
+  bool markdown = false;
+  auto* spec_cmd = app.add_subcommand("spec", "List every spec key with its type, default and meaning");
+  spec_cmd->add_flag("--markdown", markdown, "print as a Markdown table");
+  std::string show_name;
+  auto* show_cmd = app.add_subcommand("show", "Print a study's resolved spec (defaults, file and --set applied)");
+  show_cmd->add_option("spec", show_name, "built-in study name or TOML file");
+  std::vector<std::string> show_sets;
+  show_cmd->add_option("--set", show_sets, "override a spec key (repeatable)")->take_all();
+
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    for (const auto* sub : app.get_subcommands({})) {
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+      known = known || sub->get_name() == argv[1];
+    }
+    if (!known) {
+      err << "latent: error: unknown command '" << argv[1] << "' (commands: " << names << ")\n";
+      return 2;
+    }
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) {
+      if (dynamic_cast<const CLI::CallForVersion*>(&e)) out << e.what() << "\n";
+      else out << app.help();
+      return 0;
+    }
+    err << "latent: error: " << first_line(e.what()) << " (see 'latent --help')\n";
+    return 2;
+  }
+
+  try {
+    if (*run_cmd) {
+      run.device = device;
+      run.progress = quiet ? ProgressStyle::kQuiet : plain ? ProgressStyle::kLines : ProgressStyle::kAuto;
+      RunSummary summary = run_study(run);
+      print_summary(out, summary);
+    } else if (*list_cmd) {
+      print_list(out);
+    } else if (*info_cmd) {
+      print_info(out);
+    } else if (*spec_cmd) {
+      print_spec_keys(out, markdown);
+    } else if (*show_cmd) {
+      SpecSource source = load_spec_source(show_name);
+      out << study_spec_to_toml(parse_study_spec(source.text, source.where, show_sets));
+    }
+    return 0;
+  } catch (const UsageError& e) {
+    err << "latent: error: " << first_line(e.what()) << "\n";
+    return 2;
+  } catch (const Error& e) {
+    err << "latent: error: " << first_line(e.what()) << "\n";
+    return 1;
+  } catch (const c10::Error& e) {
+    err << "latent: error: " << first_line(e.what_without_backtrace()) << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    err << "latent: error: " << first_line(e.what()) << "\n";
+    return 1;
+  }
+}
+
+}  // namespace latent

@@ -1,0 +1,54 @@
+// In-memory data sets as one contiguous tensor per split, and the loaders that fill them.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace latent {
+
+// Examples stacked along dim 0: x is (N, ...) float, y is (N,) int64 (empty when unlabelled).
+struct TensorDataset {
+  torch::Tensor x;
+  torch::Tensor y;
+  int64_t size() const { return x.defined() ? x.size(0) : 0; }
+  std::vector<int64_t> example_shape() const;  // x.sizes() without dim 0
+  TensorDataset slice(int64_t begin, int64_t end) const;
+  TensorDataset select(const torch::Tensor& index) const;
+  TensorDataset to(const torch::Device& device) const;
+};
+
+struct DataSplits {
+  std::string name;
+  TensorDataset train;
+  TensorDataset val;  // empty when no validation split was asked for
+  TensorDataset test;
+  std::vector<std::string> class_names;
+};
+
+// Options for the image data sets stored as IDX files (MNIST, Fashion-MNIST or any folder
+// with train-/t10k- images and labels).
+struct ImageDataOptions {
+  std::string dataset = "fashion-mnist";  // "fashion-mnist", "mnist" or "idx"
+  std::string path;                       // folder with the IDX files; empty: search for the data set
+  std::string data_dir;                   // --data-dir, first in the search order
+  int64_t train_limit = 0;                // 0: all
+  int64_t test_limit = 0;
+  double val_split = 0.0;                 // fraction of train held out for validation
+  uint64_t split_seed = 0;
+};
+
+// Folders searched for a named data set, in order: the --data-dir flag, $LATENT_DATA_DIR,
+// ./data, the source tree's data/ folder, /usr/share/datasets.
+std::vector<std::filesystem::path> data_search_path(const std::string& flag_dir);
+std::filesystem::path find_dataset_dir(const std::string& name, const std::string& flag_dir);
+
+// Loads the images as floats in [0, 1], shape (N, 1, H, W), labels as int64.
+DataSplits load_idx_images(const ImageDataOptions& options);
+
+// Loads one IDX split ("train" or "t10k") from a folder, plain or .gz.
+TensorDataset load_idx_split(const std::filesystem::path& dir, const std::string& prefix);
+
+}  // namespace latent

@@ -1,0 +1,20 @@
+// Small building blocks shared by model families: activations by name.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace latent {
+
+// Names accepted wherever a spec asks for an activation.
+const std::vector<std::string>& activation_names();
+
+// Appends the activation `name` to `seq` (nothing for "identity"); throws Error for an unknown name.
+void append_activation(torch::nn::Sequential& seq, const std::string& name);
+
+// Applies the activation `name` functionally.
+torch::Tensor apply_activation(const torch::Tensor& x, const std::string& name);
+
+}  // namespace latent

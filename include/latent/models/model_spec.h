@@ -1,0 +1,20 @@
+// The [model] section of a spec: what every model family reads to build itself.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace latent {
+
+struct ModelSpec {
+  std::string type = "dense_ae";              // a name from the model registry
+  std::vector<int64_t> hidden = {};           // encoder hidden widths, input side first
+  std::vector<int64_t> decoder_hidden = {};   // decoder hidden widths, code side first; empty: mirror `hidden`
+  int64_t latent = 32;                        // code size
+  std::string activation = "relu";            // hidden-layer activation
+  std::string code_activation = "relu";       // activation on the code
+  std::string output = "sigmoid";             // output activation: sigmoid for [0,1] data, identity otherwise
+};
+
+}  // namespace latent

@@ -1,0 +1,43 @@
+// Running a study end to end: resolve the spec, create the run folder, run every variant,
+// write spec.toml, metrics.json and results.md. Files are written atomically.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "latent/studies/spec.h"
+#include "latent/training/progress.h"
+
+namespace latent {
+
+struct RunOptions {
+  std::string spec;                    // built-in study name or a TOML file path; empty: the default study
+  std::vector<std::string> overrides;  // --set key=value
+  std::string out_dir;                 // --out; empty: runs/<study>/<timestamp>
+  std::string device = "cpu";          // cpu | cuda | cuda:N | auto
+  int threads = 0;                     // 0: LibTorch's default
+  int64_t seed = -1;                   // -1: the spec's seed
+  std::string data_dir;                // --data-dir
+  ProgressStyle progress = ProgressStyle::kAuto;
+};
+
+struct RunSummary {
+  std::filesystem::path run_dir;
+  nlohmann::json metrics;
+};
+
+// Resolves a SPEC argument to TOML text and a name for messages.
+struct SpecSource {
+  std::string text;
+  std::string where;
+};
+SpecSource load_spec_source(const std::string& spec);
+
+StudySpec resolve_study(const RunOptions& options);
+
+RunSummary run_study(const RunOptions& options);
+
+}  // namespace latent

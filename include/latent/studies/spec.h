@@ -1,0 +1,78 @@
+// A study spec: typed sections with defaults, read from TOML, overridden by --set, checked
+// key by key. Resolution order: defaults < file < variant < --set.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "latent/data/dataset.h"
+#include "latent/models/model_spec.h"
+#include "latent/training/training_spec.h"
+
+namespace latent {
+
+struct DataSpec {
+  std::string dataset = "fashion-mnist";  // fashion-mnist | mnist | idx (a folder in data.path)
+  std::string path;                       // folder holding the data; empty: search the data folders
+  int64_t train_limit = 0;                // use only the first N training examples (0: all)
+  int64_t test_limit = 0;                 // use only the first N test examples (0: all)
+  double val_split = 0.0;                 // fraction of the training set held out for validation
+};
+
+struct EvaluationSpec {
+  int64_t batch_size = 1000;  // batch size for evaluation passes
+  int64_t grid_images = 10;   // test images shown in the reconstruction grid
+  int64_t grid_scale = 2;     // each pixel drawn as scale x scale in figures
+};
+
+struct Spec {
+  std::string study = "custom";          // study name, used for the run folder
+  std::string kind = "reconstruction";   // which study runner handles the spec
+  std::string description;
+  int64_t seed = 42;
+  DataSpec data;
+  ModelSpec model;
+  TrainingSpec training;
+  EvaluationSpec evaluation;
+};
+
+// A named variant of a study: the base spec with some keys overridden.
+struct Variant {
+  std::string name;
+  Spec spec;
+};
+
+struct StudySpec {
+  Spec base;
+  std::vector<Variant> variants;  // at least one
+};
+
+// One key of the schema, for documentation and `latent spec`.
+struct SpecKeyInfo {
+  std::string key;
+  std::string type;
+  std::string default_value;
+  std::string doc;
+};
+std::vector<SpecKeyInfo> spec_schema();
+
+// Parses TOML text. `where` names the source in messages (a file path or built-in name).
+// Applies `overrides` ("key=value", from --set) last, to the base and to every variant.
+// Throws UsageError naming the key for unknown keys, wrong types and out-of-range values.
+StudySpec parse_study_spec(const std::string& toml_text, const std::string& where,
+                           const std::vector<std::string>& overrides = {});
+
+// A single resolved spec (no variants), as written in checkpoints.
+Spec parse_spec(const std::string& toml_text, const std::string& where);
+
+// Resolved spec as TOML: every key with its value.
+std::string spec_to_toml(const Spec& spec);
+std::string study_spec_to_toml(const StudySpec& study);
+
+// Maps the [data] section onto the image loader's options.
+ImageDataOptions image_data_options(const Spec& spec, const std::string& data_dir);
+
+}  // namespace latent

@@ -1,0 +1,42 @@
+// Checkpoints: a model's weights plus everything needed to rebuild it from the file alone
+// (format version, study kind, variant, input shape, the resolved spec as TOML) and named
+// extra tensors (e.g. a fitted standardisation or a threshold). Written atomically.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace latent {
+
+constexpr int64_t kCheckpointFormatVersion = 1;
+
+struct CheckpointMeta {
+  int64_t format_version = kCheckpointFormatVersion;
+  std::string kind;                  // study kind, e.g. "reconstruction"
+  std::string model_type;            // model.type
+  std::string variant;               // variant name inside the study
+  std::vector<int64_t> input_shape;  // one example, without the batch dimension
+  std::string spec_toml;             // resolved spec of this variant
+  std::string latent_version;
+};
+
+using TensorMap = std::map<std::string, torch::Tensor>;
+
+void save_checkpoint(const std::filesystem::path& path, torch::nn::Module& model, const CheckpointMeta& meta,
+                     const TensorMap& extras = {});
+
+// Reads the metadata; throws Error naming the file when it is not a latent checkpoint or
+// has another format version.
+CheckpointMeta read_checkpoint_meta(const std::filesystem::path& path);
+
+// Loads weights into `model`, which must have exactly the checkpoint's parameter names and
+// shapes; a mismatch throws Error naming the first differing key.
+void load_checkpoint_weights(const std::filesystem::path& path, torch::nn::Module& model);
+
+TensorMap read_checkpoint_extras(const std::filesystem::path& path);
+
+}  // namespace latent

@@ -1,0 +1,33 @@
+// The training loop shared by every study: shuffled batches cut from one contiguous tensor,
+// zero_grad / backward / step, per-epoch validation, history and progress.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <string>
+
+#include "latent/data/dataset.h"
+#include "latent/training/history.h"
+#include "latent/training/progress.h"
+
+namespace latent {
+
+struct FitOptions {
+  int64_t epochs = 1;
+  int64_t batch_size = 256;
+  bool shuffle = true;
+  std::string label = "train";  // shown in progress lines
+};
+
+// Mean loss of one batch, with its autograd graph.
+using BatchLossFn = std::function<torch::Tensor(const TensorDataset& batch)>;
+// Validation loss after an epoch (NaN when there is none). Runs in evaluation mode.
+using ValidationFn = std::function<double()>;
+
+// Trains `model` in place and returns one record per epoch. Shuffling draws from LibTorch's
+// default CPU generator, so a seeded run repeats exactly.
+History fit(torch::nn::Module& model, torch::optim::Optimizer& optimizer, const TensorDataset& train,
+            const BatchLossFn& batch_loss, const ValidationFn& validate, const FitOptions& options, Progress& progress);
+
+}  // namespace latent

@@ -1,0 +1,21 @@
+// The [training] section of a spec: optimizer, schedule and objective settings.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace latent {
+
+struct TrainingSpec {
+  int64_t epochs = 5;
+  int64_t batch_size = 256;
+  double lr = 1e-3;
+  std::string optimizer = "adam";  // adam | sgd
+  double momentum = 0.9;           // sgd only
+  double weight_decay = 0.0;       // L2 penalty (added to the gradient, as torch.optim does)
+  std::string loss = "bce";        // reconstruction loss: bce | mse | l1
+  double noise_std = 0.0;          // denoising: std of zero-mean Gaussian noise added to inputs
+  double l1_code = 0.0;            // sparse: weight of the L1 penalty on the code
+};
+
+}  // namespace latent

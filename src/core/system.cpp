@@ -1,0 +1,100 @@
+// Devices, threads, BLAS detection and versions.
+#include "latent/core/system.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "latent/core/error.h"
+
+namespace latent {
+
+torch::Device resolve_device(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  if (name == "cuda" || name.rfind("cuda:", 0) == 0) {
+    int index = 0;
+    if (name.size() > 5) {
+      try {
+        size_t used = 0;
+        index = std::stoi(name.substr(5), &used);
+        if (used != name.size() - 5 || index < 0) throw std::invalid_argument(name);
+      } catch (const std::exception&) {
+        throw UsageError("--device: '" + name + "' is not a device (use cpu, cuda, cuda:N or auto)");
+      }
+    }
+    if (!torch::cuda::is_available())
+      throw Error("--device " + name + ": no CUDA device is available to this LibTorch build");
+    if (index >= static_cast<int>(torch::cuda::device_count()))
+      throw Error("--device " + name + ": only " + std::to_string(torch::cuda::device_count()) + " CUDA device(s)");
+    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+  }
+  throw UsageError("--device: '" + name + "' is not a device (use cpu, cuda, cuda:N or auto)");
+}
+
+namespace {
+using OpenblasSetThreads = void (*)(int);
+using OpenblasGetConfig = char* (*)();
+using OpenblasGetThreads = int (*)();
+}  // namespace
+
+void set_threads(int n) {
+  if (n <= 0) return;
+  torch::set_num_threads(n);
+  if (auto fn = reinterpret_cast<OpenblasSetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(n);
+}
+
+int current_threads() { return torch::get_num_threads(); }
+
+bool blas_is_openblas() { return dlsym(RTLD_DEFAULT, "openblas_get_config") != nullptr; }
+
+std::string blas_info() {
+  if (auto fn = reinterpret_cast<OpenblasGetConfig>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
+    std::string info = fn();
+    if (auto threads = reinterpret_cast<OpenblasGetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads")))
+      info += " (threads " + std::to_string(threads()) + ")";
+    return info;
+  }
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    auto pos = line.find('/');
+    if (pos == std::string::npos) continue;
+    std::string path = line.substr(pos);
+    if (path.find("blas") != std::string::npos || path.find("mkl") != std::string::npos) return path;
+  }
+  return "unknown";
+}
+
+std::string torch_version() {
+  return std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." +
+         std::to_string(TORCH_VERSION_PATCH);
+}
+
+std::string latent_version() { return LATENT_VERSION; }
+
+std::string devices_info() {
+  std::string out = "cpu";
+  if (torch::cuda::is_available()) {
+    auto n = torch::cuda::device_count();
+    out += ", cuda (" + std::to_string(n) + " device" + (n == 1 ? "" : "s") + ")";
+  } else {
+    out += " (no CUDA device)";
+  }
+  return out;
+}
+
+std::string hostname() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof(buf) - 1) != 0) return "unknown";
+  return buf;
+}
+
+void seed_everything(uint64_t seed) {
+  torch::manual_seed(seed);
+  if (torch::cuda::is_available()) torch::cuda::manual_seed_all(seed);
+}
+
+}  // namespace latent

@@ -1,0 +1,43 @@
+// The autoencoder registry: model.type -> factory. Families register themselves here.
+#include <map>
+
+#include "latent/core/error.h"
+#include "latent/models/autoencoder.h"
+#include "latent/models/dense_autoencoder.h"
+
+namespace latent {
+
+namespace {
+
+std::map<std::string, AutoencoderFactory>& registry() {
+  static std::map<std::string, AutoencoderFactory> kRegistry = [] {
+    std::map<std::string, AutoencoderFactory> r;
+    r["dense_ae"] = [](const ModelSpec& spec, const std::vector<int64_t>& shape) -> std::shared_ptr<AutoencoderBase> {
+      return std::make_shared<DenseAutoencoderImpl>(DenseAutoencoderOptions::from_spec(spec, shape));
+    };
+    return r;
+  }();
+  return kRegistry;
+}
+
+}  // namespace
+
+void register_autoencoder(const std::string& type, AutoencoderFactory factory) { registry()[type] = std::move(factory); }
+
+std::shared_ptr<AutoencoderBase> make_autoencoder(const ModelSpec& spec, const std::vector<int64_t>& input_shape) {
+  auto it = registry().find(spec.type);
+  if (it == registry().end()) {
+    std::string names;
+    for (const auto& [name, _] : registry()) names += (names.empty() ? "" : ", ") + name;
+    throw Error("model.type: unknown autoencoder '" + spec.type + "' (known: " + names + ")");
+  }
+  return it->second(spec, input_shape);
+}
+
+std::vector<std::string> autoencoder_types() {
+  std::vector<std::string> names;
+  for (const auto& [name, _] : registry()) names.push_back(name);
+  return names;
+}
+
+}  // namespace latent

@@ -1,0 +1,224 @@
+// The reconstruction study kind: autoencoders of any family trained with a reconstruction
+// objective (plain, denoising, sparse), evaluated by PSNR / BCE / MSE, with image grids.
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "latent/core/error.h"
+#include "latent/core/eval_mode.h"
+#include "latent/core/fs.h"
+#include "latent/data/dataset.h"
+#include "latent/metrics/reconstruction.h"
+#include "latent/models/autoencoder.h"
+#include "latent/report/image_grid.h"
+#include "latent/studies/study.h"
+#include "latent/training/checkpoint.h"
+#include "latent/training/objective.h"
+#include "latent/training/optimizer.h"
+#include "latent/training/trainer.h"
+
+namespace latent {
+
+namespace {
+
+// Test-time noise is drawn from its own generator so every variant sees the same noisy inputs.
+constexpr uint64_t kTestNoiseSeedOffset = 1000003;
+
+struct EvalResult {
+  ReconstructionMetrics clean;     // reconstructions of clean inputs
+  ReconstructionMetrics denoised;  // reconstructions of noisy inputs vs clean targets (denoising only)
+  double noisy_psnr_db = 0;        // PSNR of the noisy inputs themselves
+  double loss = 0;                 // the training objective on this set
+};
+
+torch::Tensor test_noise_like(const torch::Tensor& x, double std, uint64_t seed) {
+  auto gen = at::detail::createCPUGenerator(seed);
+  return torch::randn(x.sizes(), gen, torch::TensorOptions().dtype(x.scalar_type())).to(x.device()).mul_(std);
+}
+
+class ReconstructionStudy : public StudyRunner {
+ public:
+  void prepare(const Spec& base, const RunContext& ctx) override { load(base, ctx); }
+
+  VariantResult run_variant(const Variant& variant, const RunContext& ctx) override {
+    const Spec& spec = variant.spec;
+    load(spec, ctx);
+    const auto input_shape = data_.train.example_shape();
+    auto model = make_autoencoder(spec.model, input_shape);
+    model->to(ctx.device);
+    auto optimizer = make_optimizer(spec.training, model->parameters());
+    const auto objective = ReconstructionObjective::from_spec(spec.training);
+    const std::string& out_act = model->output_activation();
+
+    const TensorDataset& val = data_.val.size() > 0 ? data_.val : data_.test;
+    auto batch_loss = [&](const TensorDataset& batch) {
+      auto out = model->forward(objective.corrupt(batch.x));
+      return objective(out, batch.x, out_act);
+    };
+    auto validate = [&]() { return evaluate(*model, val, spec, objective, /*images=*/false).loss; };
+
+    FitOptions fit_options;
+    fit_options.epochs = spec.training.epochs;
+    fit_options.batch_size = spec.training.batch_size;
+    fit_options.label = spec.study + "/" + variant.name;
+    History history = fit(*model, *optimizer, data_.train, batch_loss, validate, fit_options, *ctx.progress);
+
+    double train_seconds = 0;
+    for (const auto& r : history) train_seconds += r.seconds;
+    EvalResult test = evaluate(*model, data_.test, spec, objective, true);
+
+    const fs::path dir = ctx.variant_dir;
+    write_history_csv(dir / "history.csv", history);
+    CheckpointMeta meta;
+    meta.kind = spec.kind;
+    meta.model_type = spec.model.type;
+    meta.variant = variant.name;
+    meta.input_shape = input_shape;
+    meta.spec_toml = spec_to_toml(spec);
+    save_checkpoint(dir / "model.pt", *model, meta);
+
+    // Figure: originals, (noisy inputs, denoised), reconstructions of the clean inputs.
+    VariantResult result;
+    make_dirs(dir / "figures");
+    const int64_t k = std::min<int64_t>(spec.evaluation.grid_images, data_.test.size());
+    auto originals = data_.test.x.slice(0, 0, k);
+    std::vector<torch::Tensor> rows = {originals};
+    torch::Tensor recon;
+    {
+      EvalMode guard(*model);
+      if (spec.training.noise_std > 0) {
+        auto noisy = (originals + test_noise_like(originals, spec.training.noise_std, seed_of(spec))).clamp(0.0, 1.0);
+        rows.push_back(noisy);
+        rows.push_back(model->forward(noisy).recon);
+      }
+      recon = model->forward(originals).recon;
+      rows.push_back(recon);
+    }
+    write_image_grid_png(dir / "figures" / "reconstructions.png", rows, spec.evaluation.grid_scale);
+    result.grid_rows = {originals, recon};
+
+    int64_t parameters = 0;
+    for (const auto& p : model->parameters()) parameters += p.numel();
+    nlohmann::json m;
+    m["name"] = variant.name;
+    m["model"] = {{"type", spec.model.type}, {"hidden", spec.model.hidden}, {"latent", spec.model.latent}, {"parameters", parameters}};
+    m["test"] = {{"psnr_db", test.clean.psnr_db},
+                 {"bce", test.clean.bce},
+                 {"mse", test.clean.mse},
+                 {"pixel_accuracy", test.clean.pixel_accuracy},
+                 {"loss", test.loss}};
+    if (spec.training.noise_std > 0) {
+      m["test"]["noisy_input_psnr_db"] = test.noisy_psnr_db;
+      m["test"]["denoised_psnr_db"] = test.denoised.psnr_db;
+      m["test"]["denoised_bce"] = test.denoised.bce;
+      m["test"]["denoised_mse"] = test.denoised.mse;
+    }
+    m["epochs"] = spec.training.epochs;
+    m["final_train_loss"] = history.back().train_loss;
+    m["train_seconds"] = train_seconds;
+    m["samples_per_second"] = train_seconds > 0 ? static_cast<double>(data_.train.size() * spec.training.epochs) / train_seconds : 0.0;
+    m["train_examples"] = data_.train.size();
+    m["test_examples"] = data_.test.size();
+    m["checkpoint"] = "model.pt";
+    result.metrics = m;
+    ctx.progress->message(spec.study + "/" + variant.name + ": test PSNR " + fixed(test.clean.psnr_db, 2) + " dB, BCE " +
+                          fixed(test.clean.bce, 4) + ", MSE " + fixed(test.clean.mse, 5));
+    return result;
+  }
+
+  void finish(const std::vector<VariantResult>& results, const fs::path& run_dir, const Spec& base) override {
+    make_dirs(run_dir / "figures");
+    std::vector<torch::Tensor> rows;
+    for (const auto& r : results) {
+      if (r.grid_rows.size() != 2) continue;
+      if (rows.empty()) rows.push_back(r.grid_rows[0]);
+      rows.push_back(r.grid_rows[1]);
+    }
+    if (!rows.empty()) write_image_grid_png(run_dir / "figures" / "reconstructions.png", rows, base.evaluation.grid_scale);
+
+    size_t best = 0;
+    for (size_t i = 1; i < results.size(); ++i)
+      if (results[i].metrics["test"]["psnr_db"].get<double>() > results[best].metrics["test"]["psnr_db"].get<double>()) best = i;
+    std::ostringstream md;
+    md << "# " << base.study << "\n\n";
+    if (!base.description.empty()) md << base.description << "\n\n";
+    md << "| variant | parameters | test PSNR (dB) | test BCE | test MSE | pixel acc. | train s | samples/s |\n";
+    md << "|---|---:|---:|---:|---:|---:|---:|---:|\n";
+    for (size_t i = 0; i < results.size(); ++i) {
+      const auto& m = results[i].metrics;
+      md << "| " << m["name"].get<std::string>() << (i == best && results.size() > 1 ? " **(best)**" : "") << " | "
+         << m["model"]["parameters"].get<int64_t>() << " | " << fixed(m["test"]["psnr_db"].get<double>(), 2) << " | "
+         << fixed(m["test"]["bce"].get<double>(), 4) << " | " << fixed(m["test"]["mse"].get<double>(), 5) << " | "
+         << fixed(m["test"]["pixel_accuracy"].get<double>(), 4) << " | " << fixed(m["train_seconds"].get<double>(), 1) << " | "
+         << fixed(m["samples_per_second"].get<double>(), 0) << " |\n";
+    }
+    md << "\nFigure: figures/reconstructions.png (top row: test originals; below: one row of reconstructions per variant).\n";
+    write_file_atomic(run_dir / "results.md", md.str());
+  }
+
+ private:
+  static std::string fixed(double v, int digits) {
+    std::ostringstream ss;
+    ss.setf(std::ios::fixed);
+    ss.precision(digits);
+    ss << v;
+    return ss.str();
+  }
+
+  static uint64_t seed_of(const Spec& spec) { return static_cast<uint64_t>(spec.seed) + kTestNoiseSeedOffset; }
+
+  void load(const Spec& spec, const RunContext& ctx) {
+    ImageDataOptions options = image_data_options(spec, ctx.data_dir);
+    const std::string key = options.dataset + "|" + options.path + "|" + std::to_string(options.train_limit) + "|" +
+                            std::to_string(options.test_limit) + "|" + std::to_string(options.val_split) + "|" +
+                            std::to_string(options.split_seed) + "|" + ctx.device.str();
+    if (key == loaded_key_) return;
+    DataSplits d = load_idx_images(options);
+    data_.name = d.name;
+    data_.class_names = d.class_names;
+    data_.train = d.train.to(ctx.device);
+    data_.val = d.val.size() > 0 ? d.val.to(ctx.device) : TensorDataset{};
+    data_.test = d.test.to(ctx.device);
+    loaded_key_ = key;
+  }
+
+  // Evaluates the objective and reconstruction metrics on `set` in evaluation mode.
+  EvalResult evaluate(AutoencoderBase& model, const TensorDataset& set, const Spec& spec, const ReconstructionObjective& objective,
+                      bool full) {
+    EvalMode guard(model);
+    EvalResult r;
+    ReconstructionSums clean, denoised, noisy;
+    double loss_sum = 0;
+    const int64_t n = set.size(), bs = spec.evaluation.batch_size;
+    const bool denoising = spec.training.noise_std > 0;
+    torch::Tensor noise = denoising ? test_noise_like(set.x, spec.training.noise_std, seed_of(spec)) : torch::Tensor();
+    for (int64_t begin = 0; begin < n; begin += bs) {
+      const int64_t end = std::min(n, begin + bs);
+      auto x = set.x.slice(0, begin, end);
+      auto input = denoising ? (x + noise.slice(0, begin, end)).clamp(0.0, 1.0) : x;
+      auto out = model.forward(input);
+      loss_sum += objective(out, x, model.output_activation()).item<double>() * static_cast<double>(end - begin);
+      if (!full) continue;
+      if (denoising) {
+        denoised.add(out.recon, x, model.output_activation() == "sigmoid" ? out.logits : torch::Tensor());
+        noisy.add(input, x);
+        out = model.forward(x);
+      }
+      clean.add(out.recon, x, model.output_activation() == "sigmoid" ? out.logits : torch::Tensor());
+    }
+    r.loss = loss_sum / static_cast<double>(n);
+    r.clean = clean.metrics();
+    r.denoised = denoised.metrics();
+    r.noisy_psnr_db = noisy.metrics().psnr_db;
+    return r;
+  }
+
+  DataSplits data_;
+  std::string loaded_key_;
+};
+
+}  // namespace
+
+std::unique_ptr<StudyRunner> make_reconstruction_study() { return std::make_unique<ReconstructionStudy>(); }
+
+}  // namespace latent

@@ -1,0 +1,468 @@
+// Spec schema, TOML parsing, --set overrides, variants and sweeps, and TOML output.
+#include "latent/studies/spec.h"
+
+#include <toml++/toml.h>
+
+#include <functional>
+#include <limits>
+#include <regex>
+#include <sstream>
+
+#include "latent/core/error.h"
+#include "latent/models/autoencoder.h"
+#include "latent/models/layers.h"
+
+namespace latent {
+
+namespace {
+
+using IntList = std::vector<int64_t>;
+using NodePtr = std::unique_ptr<toml::node>;
+
+// One key of the schema: how to read it from a TOML node into a Spec, and how to write it back.
+struct Field {
+  std::string key;
+  std::string type;
+  std::string doc;
+  std::function<void(Spec&, const toml::node&, const std::string& where)> set;
+  std::function<NodePtr(const Spec&)> get;
+};
+
+std::string type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::table: return "a table";
+    default: return "a date/time";
+  }
+}
+
+[[noreturn]] void fail(const std::string& where, const std::string& key, const std::string& what) {
+  throw UsageError(where + ": " + key + ": " + what);
+}
+
+template <class V>
+V read_value(const toml::node& n, const std::string& where, const std::string& key);
+
+template <>
+int64_t read_value<int64_t>(const toml::node& n, const std::string& where, const std::string& key) {
+  if (auto v = n.as_integer()) return v->get();
+  fail(where, key, "expected an integer, got " + type_name(n));
+}
+
+template <>
+double read_value<double>(const toml::node& n, const std::string& where, const std::string& key) {
+  if (auto v = n.as_floating_point()) return v->get();
+  if (auto v = n.as_integer()) return static_cast<double>(v->get());
+  fail(where, key, "expected a number, got " + type_name(n));
+}
+
+template <>
+std::string read_value<std::string>(const toml::node& n, const std::string& where, const std::string& key) {
+  if (auto v = n.as_string()) return v->get();
+  fail(where, key, "expected a string, got " + type_name(n));
+}
+
+template <>
+IntList read_value<IntList>(const toml::node& n, const std::string& where, const std::string& key) {
+  auto arr = n.as_array();
+  if (!arr) fail(where, key, "expected an array of integers, got " + type_name(n));
+  IntList out;
+  for (const auto& el : *arr) {
+    auto v = el.as_integer();
+    if (!v) fail(where, key, "expected an array of integers, found " + type_name(el) + " in it");
+    out.push_back(v->get());
+  }
+  return out;
+}
+
+NodePtr to_node(int64_t v) { return std::make_unique<toml::value<int64_t>>(v); }
+NodePtr to_node(double v) { return std::make_unique<toml::value<double>>(v); }
+NodePtr to_node(const std::string& v) { return std::make_unique<toml::value<std::string>>(v); }
+NodePtr to_node(const IntList& v) {
+  auto arr = std::make_unique<toml::array>();
+  for (auto x : v) arr->push_back(x);
+  return arr;
+}
+
+template <class V> std::string type_label();
+template <> std::string type_label<int64_t>() { return "integer"; }
+template <> std::string type_label<double>() { return "float"; }
+template <> std::string type_label<std::string>() { return "string"; }
+template <> std::string type_label<IntList>() { return "array of integers"; }
+
+// A check returns an empty string when the value is fine, else what is wrong with it.
+template <class V>
+using Check = std::function<std::string(const V&)>;
+
+template <class V>
+Field field(std::string key, V& (*ref)(Spec&), std::string doc, Check<V> check = nullptr) {
+  Field f;
+  f.key = key;
+  f.type = type_label<V>();
+  f.doc = std::move(doc);
+  f.set = [key, ref, check](Spec& s, const toml::node& n, const std::string& where) {
+    V v = read_value<V>(n, where, key);
+    if (check) {
+      std::string problem = check(v);
+      if (!problem.empty()) fail(where, key, problem);
+    }
+    ref(s) = v;
+  };
+  f.get = [ref](const Spec& s) { return to_node(ref(const_cast<Spec&>(s))); };
+  return f;
+}
+
+std::string num(double v) {
+  std::ostringstream ss;
+  ss << v;
+  return ss.str();
+}
+
+template <class V>
+Check<V> range(double lo, double hi) {
+  return [lo, hi](const V& v) -> std::string {
+    if (!(static_cast<double>(v) >= lo && static_cast<double>(v) <= hi))
+      return num(static_cast<double>(v)) + " is out of range [" + num(lo) + ", " + num(hi) + "]";
+    return "";
+  };
+}
+
+Check<std::string> one_of(std::vector<std::string> choices) {
+  return [choices](const std::string& v) -> std::string {
+    for (const auto& c : choices)
+      if (c == v) return "";
+    std::string list;
+    for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+    return "'" + v + "' is not one of: " + list;
+  };
+}
+
+Check<IntList> positive_list() {
+  return [](const IntList& v) -> std::string {
+    for (auto x : v)
+      if (x <= 0) return "widths must be positive, got " + std::to_string(x);
+    return "";
+  };
+}
+
+constexpr double kBig = 1e9;
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+#define LATENT_REF(T, expr) +[](Spec& s) -> T& { return expr; }
+
+const std::vector<Field>& fields() {
+  static const std::vector<Field> kFields = {
+      field<std::string>("study", LATENT_REF(std::string, s.study), "study name; names the run folder runs/<study>/"),
+      field<std::string>("kind", LATENT_REF(std::string, s.kind), "study runner: reconstruction"),
+      field<std::string>("description", LATENT_REF(std::string, s.description), "one line shown by `latent list`"),
+      field<int64_t>("seed", LATENT_REF(int64_t, s.seed), "random seed (weights, shuffling, noise); --seed overrides", range<int64_t>(0, 9.2e18)),
+
+      field<std::string>("data.dataset", LATENT_REF(std::string, s.data.dataset),
+                         "fashion-mnist, mnist, or idx (any folder of IDX files named by data.path)",
+                         one_of({"fashion-mnist", "mnist", "idx"})),
+      field<std::string>("data.path", LATENT_REF(std::string, s.data.path),
+                         "folder with train-/t10k- IDX files (plain or .gz); empty: search the data folders"),
+      field<int64_t>("data.train_limit", LATENT_REF(int64_t, s.data.train_limit), "use the first N training examples (0: all)", range<int64_t>(0, kBig)),
+      field<int64_t>("data.test_limit", LATENT_REF(int64_t, s.data.test_limit), "use the first N test examples (0: all)", range<int64_t>(0, kBig)),
+      field<double>("data.val_split", LATENT_REF(double, s.data.val_split),
+                    "fraction of the training set held out for validation (0: val_loss is measured on the test set)",
+                    range<double>(0.0, 0.9)),
+
+      field<std::string>("model.type", LATENT_REF(std::string, s.model.type), "model family: " + join_names(autoencoder_types()), one_of(autoencoder_types())),
+      field<IntList>("model.hidden", LATENT_REF(IntList, s.model.hidden), "encoder hidden layer widths, input side first", positive_list()),
+      field<IntList>("model.decoder_hidden", LATENT_REF(IntList, s.model.decoder_hidden),
+                     "decoder hidden widths, code side first (empty: mirror of model.hidden)", positive_list()),
+      field<int64_t>("model.latent", LATENT_REF(int64_t, s.model.latent), "code (latent) size", range<int64_t>(1, 1e6)),
+      field<std::string>("model.activation", LATENT_REF(std::string, s.model.activation), "hidden-layer activation", one_of(activation_names())),
+      field<std::string>("model.code_activation", LATENT_REF(std::string, s.model.code_activation), "activation on the code", one_of(activation_names())),
+      field<std::string>("model.output", LATENT_REF(std::string, s.model.output), "output activation: sigmoid ([0,1] data) or identity",
+                         one_of({"sigmoid", "identity"})),
+
+      field<int64_t>("training.epochs", LATENT_REF(int64_t, s.training.epochs), "passes over the training set", range<int64_t>(1, 1e6)),
+      field<int64_t>("training.batch_size", LATENT_REF(int64_t, s.training.batch_size), "examples per step", range<int64_t>(1, 1e7)),
+      field<double>("training.lr", LATENT_REF(double, s.training.lr), "learning rate", range<double>(1e-12, 10.0)),
+      field<std::string>("training.optimizer", LATENT_REF(std::string, s.training.optimizer), "adam or sgd", one_of({"adam", "sgd"})),
+      field<double>("training.momentum", LATENT_REF(double, s.training.momentum), "SGD momentum", range<double>(0.0, 0.999999)),
+      field<double>("training.weight_decay", LATENT_REF(double, s.training.weight_decay), "L2 weight decay", range<double>(0.0, 1.0)),
+      field<std::string>("training.loss", LATENT_REF(std::string, s.training.loss), "reconstruction loss: bce, mse or l1", one_of({"bce", "mse", "l1"})),
+      field<double>("training.noise_std", LATENT_REF(double, s.training.noise_std),
+                    "denoising: std of the Gaussian noise added to training inputs (0: off)", range<double>(0.0, 10.0)),
+      field<double>("training.l1_code", LATENT_REF(double, s.training.l1_code), "sparse: weight of the L1 penalty on the code (0: off)",
+                    range<double>(0.0, 100.0)),
+
+      field<int64_t>("evaluation.batch_size", LATENT_REF(int64_t, s.evaluation.batch_size), "batch size of evaluation passes", range<int64_t>(1, 1e7)),
+      field<int64_t>("evaluation.grid_images", LATENT_REF(int64_t, s.evaluation.grid_images), "test images in the reconstruction grid", range<int64_t>(1, 100)),
+      field<int64_t>("evaluation.grid_scale", LATENT_REF(int64_t, s.evaluation.grid_scale), "pixel scale of figure grids", range<int64_t>(1, 16)),
+  };
+  return kFields;
+}
+
+#undef LATENT_REF
+
+const Field* find_field(const std::string& key) {
+  for (const auto& f : fields())
+    if (f.key == key) return &f;
+  return nullptr;
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+[[noreturn]] void unknown_key(const std::string& where, const std::string& key) {
+  std::string best;
+  size_t best_d = 4;
+  for (const auto& f : fields()) {
+    size_t d = edit_distance(key, f.key);
+    if (d < best_d) best_d = d, best = f.key;
+  }
+  throw UsageError(where + ": unknown key '" + key + "'" + (best.empty() ? "" : " (did you mean '" + best + "'?)"));
+}
+
+// Applies every leaf of `table` (prefix: its dotted path) to `spec`. `skip` lists top-level
+// keys handled elsewhere (variants, sweep).
+void apply_table(Spec& spec, const toml::table& table, const std::string& prefix, const std::string& where,
+                 const std::vector<std::string>& skip = {}) {
+  for (const auto& [k, node] : table) {
+    const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (prefix.empty() && std::find(skip.begin(), skip.end(), key) != skip.end()) continue;
+    if (const Field* f = find_field(key)) {
+      f->set(spec, node, where);
+    } else if (auto sub = node.as_table()) {
+      apply_table(spec, *sub, key, where);
+    } else {
+      unknown_key(where, key);
+    }
+  }
+}
+
+toml::table parse_toml(const std::string& text, const std::string& where) {
+  try {
+    return toml::parse(std::string_view(text), std::string_view(where));
+  } catch (const toml::parse_error& e) {
+    throw UsageError(where + ":" + std::to_string(e.source().begin.line) + ": invalid TOML: " + std::string(e.description()));
+  }
+}
+
+struct Override {
+  std::string key;
+  std::string text;
+};
+
+Override split_override(const std::string& kv) {
+  auto eq = kv.find('=');
+  if (eq == std::string::npos || eq == 0) throw UsageError("--set: '" + kv + "' is not key=value");
+  Override o{kv.substr(0, eq), kv.substr(eq + 1)};
+  if (!find_field(o.key)) unknown_key("--set", o.key);
+  return o;
+}
+
+void apply_override(Spec& spec, const Override& o) {
+  const Field* f = find_field(o.key);
+  if (f->type == "string") {
+    std::string v = o.text;
+    if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) v = v.substr(1, v.size() - 2);
+    f->set(spec, toml::value<std::string>(v), "--set");
+    return;
+  }
+  toml::table t;
+  try {
+    const std::string doc = "v = " + o.text;
+    t = toml::parse(std::string_view(doc), std::string_view("--set"));
+  } catch (const toml::parse_error&) {
+    throw UsageError("--set: " + o.key + ": '" + o.text + "' is not a valid " + f->type);
+  }
+  f->set(spec, *t.get("v"), "--set");
+}
+
+const std::regex kVariantName("[A-Za-z0-9._+=-]+");
+
+std::string value_label(const toml::node& n) {
+  std::ostringstream ss;
+  if (auto s = n.as_string()) ss << s->get();
+  else if (auto a = n.as_array()) {
+    for (size_t i = 0; i < a->size(); ++i) {
+      if (i) ss << "x";
+      if (auto v = (*a)[i].as_integer()) ss << v->get();
+    }
+    if (a->empty()) ss << "none";
+  } else {
+    n.visit([&](auto&& v) { ss << v; });
+  }
+  return ss.str();
+}
+
+// Checks the cross-field rules that single keys cannot.
+void validate(const Spec& s, const std::string& where) {
+  if (s.data.dataset == "idx" && s.data.path.empty()) throw UsageError(where + ": data.path: required when data.dataset = \"idx\"");
+  if (s.training.loss == "bce" && s.model.output != "sigmoid")
+    throw UsageError(where + ": training.loss: bce needs model.output = \"sigmoid\" (outputs in [0, 1])");
+}
+
+}  // namespace
+
+std::vector<SpecKeyInfo> spec_schema() {
+  std::vector<SpecKeyInfo> out;
+  Spec defaults;
+  for (const auto& f : fields()) {
+    std::ostringstream ss;
+    f.get(defaults)->visit([&](auto&& v) { ss << v; });
+    out.push_back({f.key, f.type, ss.str(), f.doc});
+  }
+  return out;
+}
+
+StudySpec parse_study_spec(const std::string& toml_text, const std::string& where, const std::vector<std::string>& overrides) {
+  toml::table root = parse_toml(toml_text, where);
+  std::vector<Override> sets;
+  for (const auto& kv : overrides) sets.push_back(split_override(kv));
+
+  StudySpec study;
+  apply_table(study.base, root, "", where, {"variants", "sweep"});
+
+  // Variants: [[variants]] tables, each a name plus overridden keys.
+  std::vector<Variant> variants;
+  if (auto node = root.get("variants")) {
+    auto arr = node->as_array();
+    if (!arr || !arr->is_array_of_tables()) throw UsageError(where + ": variants: expected [[variants]] tables");
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const auto& t = *(*arr)[i].as_table();
+      const std::string vwhere = where + ": variants[" + std::to_string(i) + "]";
+      auto name = t.get("name");
+      if (!name || !name->is_string()) throw UsageError(vwhere + ": name: required string");
+      Variant v{name->as_string()->get(), study.base};
+      if (!std::regex_match(v.name, kVariantName))
+        throw UsageError(vwhere + ": name: '" + v.name + "' may use only letters, digits and . _ - + =");
+      for (const auto& existing : variants)
+        if (existing.name == v.name) throw UsageError(vwhere + ": name: '" + v.name + "' is used twice");
+      apply_table(v.spec, t, "", vwhere, {"name"});
+      variants.push_back(std::move(v));
+    }
+  }
+  if (variants.empty()) variants.push_back({"default", study.base});
+
+  // Sweep: [sweep] maps dotted keys to arrays of values; the grid multiplies the variants.
+  if (auto node = root.get("sweep")) {
+    auto table = node->as_table();
+    if (!table) throw UsageError(where + ": sweep: expected a table of key = [values]");
+    std::vector<std::pair<const Field*, const toml::array*>> axes;
+    std::function<void(const toml::table&, const std::string&)> collect = [&](const toml::table& t, const std::string& prefix) {
+      for (const auto& [k, n] : t) {
+        const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+        if (const Field* f = find_field(key)) {
+          auto arr = n.as_array();
+          if (!arr || arr->empty()) throw UsageError(where + ": sweep." + key + ": expected a non-empty array of values");
+          bool pinned = std::any_of(sets.begin(), sets.end(), [&](const Override& o) { return o.key == key; });
+          if (!pinned) axes.emplace_back(f, arr);
+        } else if (auto sub = n.as_table()) {
+          collect(*sub, key);
+        } else {
+          unknown_key(where + ": sweep", key);
+        }
+      }
+    };
+    collect(*table, "");
+    for (const auto& [f, arr] : axes) {
+      std::vector<Variant> grown;
+      const std::string leaf = f->key.substr(f->key.rfind('.') + 1);
+      for (const auto& v : variants)
+        for (const auto& value : *arr) {
+          Variant nv = v;
+          f->set(nv.spec, value, where + ": sweep");
+          const std::string label = leaf + value_label(value);
+          nv.name = v.name == "default" ? label : v.name + "_" + label;
+          grown.push_back(std::move(nv));
+        }
+      variants = std::move(grown);
+    }
+  }
+
+  for (const auto& o : sets) apply_override(study.base, o);
+  for (auto& v : variants) {
+    for (const auto& o : sets) apply_override(v.spec, o);
+    v.spec.study = study.base.study;
+    v.spec.kind = study.base.kind;
+    validate(v.spec, where + " (variant " + v.name + ")");
+  }
+  validate(study.base, where);
+  study.variants = std::move(variants);
+  return study;
+}
+
+Spec parse_spec(const std::string& toml_text, const std::string& where) {
+  toml::table root = parse_toml(toml_text, where);
+  Spec spec;
+  apply_table(spec, root, "", where);
+  validate(spec, where);
+  return spec;
+}
+
+namespace {
+
+toml::table spec_table(const Spec& spec, bool with_top) {
+  toml::table root;
+  for (const auto& f : fields()) {
+    const auto dot = f.key.find('.');
+    if (dot == std::string::npos) {
+      if (with_top || f.key == "seed") root.insert(f.key, *f.get(spec));
+      continue;
+    }
+    const std::string section = f.key.substr(0, dot);
+    if (!root.contains(section)) root.insert(section, toml::table{});
+    root.get(section)->as_table()->insert(f.key.substr(dot + 1), *f.get(spec));
+  }
+  return root;
+}
+
+std::string dump(const toml::table& t) {
+  std::ostringstream ss;
+  ss << t << "\n";
+  return ss.str();
+}
+
+}  // namespace
+
+std::string spec_to_toml(const Spec& spec) { return dump(spec_table(spec, true)); }
+
+std::string study_spec_to_toml(const StudySpec& study) {
+  toml::table root = spec_table(study.base, true);
+  toml::array variants;
+  for (const auto& v : study.variants) {
+    toml::table t = spec_table(v.spec, false);
+    t.insert("name", v.name);
+    variants.push_back(std::move(t));
+  }
+  root.insert("variants", std::move(variants));
+  return dump(root);
+}
+
+ImageDataOptions image_data_options(const Spec& spec, const std::string& data_dir) {
+  ImageDataOptions o;
+  o.dataset = spec.data.dataset;
+  o.path = spec.data.path;
+  o.data_dir = data_dir;
+  o.train_limit = spec.data.train_limit;
+  o.test_limit = spec.data.test_limit;
+  o.val_split = spec.data.val_split;
+  o.split_seed = static_cast<uint64_t>(spec.seed);
+  return o;
+}
+
+}  // namespace latent

@@ -1,0 +1,129 @@
+// Checkpoint files on top of LibTorch's serialize archives.
+#include "latent/training/checkpoint.h"
+
+#include <nlohmann/json.hpp>
+
+#include "latent/core/error.h"
+#include "latent/core/fs.h"
+
+namespace latent {
+
+namespace {
+
+constexpr const char* kMetaKey = "latent_meta";
+constexpr const char* kModelKey = "model";
+constexpr const char* kExtrasKey = "extras";
+
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+torch::serialize::InputArchive open_archive(const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path)) throw Error(path.string() + ": no such checkpoint");
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path.string(), torch::kCPU);
+  } catch (const c10::Error& e) {
+    throw Error(path.string() + ": not a latent checkpoint (" + first_line(e.what_without_backtrace()) + ")");
+  }
+  return archive;
+}
+
+CheckpointMeta meta_from(torch::serialize::InputArchive& archive, const std::filesystem::path& path) {
+  c10::IValue value;
+  if (!archive.try_read(kMetaKey, value) || !value.isString())
+    throw Error(path.string() + ": not a latent checkpoint (no metadata)");
+  CheckpointMeta meta;
+  try {
+    auto j = nlohmann::json::parse(value.toStringRef());
+    meta.format_version = j.at("format_version").get<int64_t>();
+    if (meta.format_version != kCheckpointFormatVersion)
+      throw Error(path.string() + ": checkpoint format version " + std::to_string(meta.format_version) + ", this latent reads version " +
+                  std::to_string(kCheckpointFormatVersion));
+    meta.kind = j.at("kind").get<std::string>();
+    meta.model_type = j.at("model_type").get<std::string>();
+    meta.variant = j.at("variant").get<std::string>();
+    meta.input_shape = j.at("input_shape").get<std::vector<int64_t>>();
+    meta.spec_toml = j.at("spec").get<std::string>();
+    meta.latent_version = j.value("latent_version", "");
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path.string() + ": damaged checkpoint metadata (" + std::string(e.what()) + ")");
+  }
+  return meta;
+}
+
+}  // namespace
+
+void save_checkpoint(const std::filesystem::path& path, torch::nn::Module& model, const CheckpointMeta& meta,
+                     const TensorMap& extras) {
+  nlohmann::json j;
+  j["format_version"] = meta.format_version;
+  j["kind"] = meta.kind;
+  j["model_type"] = meta.model_type;
+  j["variant"] = meta.variant;
+  j["input_shape"] = meta.input_shape;
+  j["spec"] = meta.spec_toml;
+  j["latent_version"] = meta.latent_version.empty() ? std::string(LATENT_VERSION) : meta.latent_version;
+
+  torch::serialize::OutputArchive archive;
+  archive.write(kMetaKey, c10::IValue(j.dump()));
+  torch::serialize::OutputArchive model_archive;
+  {
+    torch::NoGradGuard no_grad;
+    for (const auto& p : model.named_parameters()) model_archive.write(p.key(), p.value().detach().to(torch::kCPU));
+    for (const auto& b : model.named_buffers()) model_archive.write(b.key(), b.value().to(torch::kCPU), /*is_buffer=*/true);
+  }
+  archive.write(kModelKey, model_archive);
+  torch::serialize::OutputArchive extras_archive;
+  for (const auto& [name, tensor] : extras) extras_archive.write(name, tensor.to(torch::kCPU));
+  archive.write(kExtrasKey, extras_archive);
+  write_atomic_with(path, [&](const std::filesystem::path& tmp) {
+    try {
+      archive.save_to(tmp.string());
+    } catch (const c10::Error& e) {
+      throw Error(path.string() + ": cannot write checkpoint (" + first_line(e.what_without_backtrace()) + ")");
+    }
+  });
+}
+
+CheckpointMeta read_checkpoint_meta(const std::filesystem::path& path) {
+  auto archive = open_archive(path);
+  return meta_from(archive, path);
+}
+
+void load_checkpoint_weights(const std::filesystem::path& path, torch::nn::Module& model) {
+  auto archive = open_archive(path);
+  meta_from(archive, path);
+  torch::serialize::InputArchive model_archive;
+  if (!archive.try_read(kModelKey, model_archive)) throw Error(path.string() + ": checkpoint has no model weights");
+  std::set<std::string> expected;
+  auto load_one = [&](const std::string& key, torch::Tensor& target, bool is_buffer) {
+    expected.insert(key);
+    torch::Tensor stored;
+    if (!model_archive.try_read(key, stored, is_buffer))
+      throw Error(path.string() + ": checkpoint has no weight '" + key + "' (saved from another architecture?)");
+    if (stored.sizes() != target.sizes())
+      throw Error(path.string() + ": weight '" + key + "' has shape " + c10::str(stored.sizes()) + " in the checkpoint, " +
+                  c10::str(target.sizes()) + " in the model");
+    torch::NoGradGuard no_grad;
+    target.copy_(stored);
+  };
+  for (auto& p : model.named_parameters()) load_one(p.key(), p.value(), false);
+  for (auto& b : model.named_buffers()) load_one(b.key(), b.value(), true);
+  for (const auto& key : model_archive.keys())
+    if (!expected.count(key))
+      throw Error(path.string() + ": checkpoint weight '" + key + "' does not exist in the model (saved from another architecture?)");
+}
+
+TensorMap read_checkpoint_extras(const std::filesystem::path& path) {
+  auto archive = open_archive(path);
+  TensorMap out;
+  torch::serialize::InputArchive extras;
+  if (!archive.try_read(kExtrasKey, extras)) return out;
+  for (const auto& key : extras.keys()) {
+    torch::Tensor t;
+    extras.read(key, t);
+    out[key] = t;
+  }
+  return out;
+}
+
+}  // namespace latent

@@ -1,0 +1,53 @@
+// The training loop.
+#include "latent/training/trainer.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "latent/core/error.h"
+
+namespace latent {
+
+History fit(torch::nn::Module& model, torch::optim::Optimizer& optimizer, const TensorDataset& train,
+            const BatchLossFn& batch_loss, const ValidationFn& validate, const FitOptions& options, Progress& progress) {
+  check(options.batch_size > 0, "training.batch_size: must be positive");
+  const int64_t n = train.size();
+  check(n > 0, "training: no training examples");
+  const int64_t batches = (n + options.batch_size - 1) / options.batch_size;
+  History history;
+  for (int64_t epoch = 1; epoch <= options.epochs; ++epoch) {
+    model.train();
+    progress.begin_epoch(options.label, epoch, options.epochs, batches);
+    const auto start = std::chrono::steady_clock::now();
+    torch::Tensor order = options.shuffle ? torch::randperm(n, torch::kInt64) : torch::arange(n, torch::kInt64);
+    order = order.to(train.x.device());
+    torch::Tensor loss_sum = torch::zeros({}, train.x.options().dtype(torch::kFloat64));
+    int64_t seen = 0;
+    for (int64_t b = 0; b < batches; ++b) {
+      const int64_t begin = b * options.batch_size;
+      const int64_t end = std::min(n, begin + options.batch_size);
+      TensorDataset batch = train.select(order.slice(0, begin, end));
+      optimizer.zero_grad();
+      torch::Tensor loss = batch_loss(batch);
+      loss.backward();
+      optimizer.step();
+      loss_sum += loss.detach().to(torch::kFloat64) * static_cast<double>(end - begin);
+      seen = end;
+      if (progress.wants_batches()) progress.batch(b + 1, loss_sum.item<double>() / static_cast<double>(seen), seen);
+    }
+    EpochRecord record;
+    record.epoch = epoch;
+    record.train_loss = loss_sum.item<double>() / static_cast<double>(seen);
+    record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    record.lr = optimizer.param_groups().at(0).options().get_lr();
+    if (!std::isfinite(record.train_loss))
+      throw Error(options.label + ": training loss became " + std::to_string(record.train_loss) + " in epoch " +
+                  std::to_string(epoch) + " (try a lower training.lr)");
+    record.val_loss = validate ? validate() : std::nan("");
+    progress.end_epoch(record, seen);
+    history.push_back(record);
+  }
+  return history;
+}
+
+}  // namespace latent

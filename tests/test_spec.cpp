@@ -1,0 +1,160 @@
+// Spec parsing: defaults, file values, --set overrides, variants, sweeps and every error.
+#include <gtest/gtest.h>
+
+#include "latent/core/error.h"
+#include "latent/studies/builtin.h"
+#include "latent/studies/spec.h"
+
+namespace latent {
+namespace {
+
+std::string usage_error(const std::string& toml, const std::vector<std::string>& sets = {}) {
+  try {
+    parse_study_spec(toml, "t.toml", sets);
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Spec, EmptyFileGivesDefaults) {
+  StudySpec s = parse_study_spec("", "t.toml");
+  ASSERT_EQ(s.variants.size(), 1u);
+  EXPECT_EQ(s.variants[0].name, "default");
+  const Spec& v = s.variants[0].spec;
+  EXPECT_EQ(v.training.epochs, 5);
+  EXPECT_EQ(v.training.batch_size, 256);
+  EXPECT_DOUBLE_EQ(v.training.lr, 1e-3);
+  EXPECT_EQ(v.model.latent, 32);
+  EXPECT_EQ(v.data.dataset, "fashion-mnist");
+}
+
+TEST(Spec, FileThenSetOverrides) {
+  const std::string toml = "[training]\nepochs = 7\nlr = 0.01\n[model]\nlatent = 16\n";
+  StudySpec s = parse_study_spec(toml, "t.toml", {"training.epochs=3", "model.hidden=[64, 8]", "data.path=/tmp/x y"});
+  const Spec& v = s.variants[0].spec;
+  EXPECT_EQ(v.training.epochs, 3);  // --set beats the file
+  EXPECT_DOUBLE_EQ(v.training.lr, 0.01);  // the file beats the default
+  EXPECT_EQ(v.model.latent, 16);
+  EXPECT_EQ(v.model.hidden, (std::vector<int64_t>{64, 8}));
+  EXPECT_EQ(v.data.path, "/tmp/x y");
+}
+
+TEST(Spec, IntegerIsAcceptedForAFloat) {
+  StudySpec s = parse_study_spec("[training]\nlr = 1\n", "t.toml");
+  EXPECT_DOUBLE_EQ(s.base.training.lr, 1.0);
+}
+
+TEST(Spec, UnknownKeysAreErrors) {
+  EXPECT_NE(usage_error("[training]\nepoch = 3\n").find("t.toml: unknown key 'training.epoch' (did you mean 'training.epochs'?)"),
+            std::string::npos);
+  EXPECT_NE(usage_error("[trainin]\nepochs = 3\n").find("unknown key 'trainin.epochs'"), std::string::npos);
+  EXPECT_NE(usage_error("color = 3\n").find("unknown key 'color'"), std::string::npos);
+  EXPECT_NE(usage_error("", {"model.latnet=3"}).find("--set: unknown key 'model.latnet'"), std::string::npos);
+}
+
+TEST(Spec, WrongTypesAreErrors) {
+  EXPECT_NE(usage_error("[training]\nepochs = \"five\"\n").find("t.toml: training.epochs: expected an integer, got a string"),
+            std::string::npos);
+  EXPECT_NE(usage_error("[training]\nepochs = 2.5\n").find("expected an integer, got a float"), std::string::npos);
+  EXPECT_NE(usage_error("[model]\nhidden = [1, \"a\"]\n").find("model.hidden: expected an array of integers"), std::string::npos);
+  EXPECT_NE(usage_error("", {"training.lr=fast"}).find("--set: training.lr: 'fast' is not a valid float"), std::string::npos);
+}
+
+TEST(Spec, OutOfRangeValuesAreErrors) {
+  EXPECT_NE(usage_error("[training]\nepochs = 0\n").find("training.epochs: 0 is out of range"), std::string::npos);
+  EXPECT_NE(usage_error("[data]\nval_split = 0.95\n").find("data.val_split: 0.95 is out of range"), std::string::npos);
+  EXPECT_NE(usage_error("[model]\nhidden = [64, -1]\n").find("model.hidden: widths must be positive"), std::string::npos);
+  EXPECT_NE(usage_error("[training]\noptimizer = \"adamw\"\n").find("training.optimizer: 'adamw' is not one of: adam, sgd"),
+            std::string::npos);
+}
+
+TEST(Spec, CrossFieldRules) {
+  EXPECT_NE(usage_error("[model]\noutput = \"identity\"\n").find("bce needs model.output"), std::string::npos);
+  EXPECT_NE(usage_error("[data]\ndataset = \"idx\"\n").find("data.path: required"), std::string::npos);
+}
+
+TEST(Spec, InvalidTomlNamesTheLine) {
+  EXPECT_NE(usage_error("[training]\nepochs = = 3\n").find("t.toml:2: invalid TOML"), std::string::npos);
+}
+
+TEST(Spec, MalformedSetIsAnError) {
+  EXPECT_NE(usage_error("", {"training.epochs"}).find("--set: 'training.epochs' is not key=value"), std::string::npos);
+}
+
+TEST(Spec, VariantsOverrideTheBaseAndSetOverridesVariants) {
+  const std::string toml =
+      "[model]\nlatent = 8\n"
+      "[[variants]]\nname = \"a\"\nmodel.hidden = [16]\n"
+      "[[variants]]\nname = \"b\"\nmodel.latent = 4\n";
+  StudySpec s = parse_study_spec(toml, "t.toml", {"training.epochs=2"});
+  ASSERT_EQ(s.variants.size(), 2u);
+  EXPECT_EQ(s.variants[0].spec.model.hidden, (std::vector<int64_t>{16}));
+  EXPECT_EQ(s.variants[0].spec.model.latent, 8);
+  EXPECT_EQ(s.variants[1].spec.model.latent, 4);
+  EXPECT_EQ(s.variants[1].spec.training.epochs, 2);
+  EXPECT_NE(usage_error("[[variants]]\nname = \"a\"\n[[variants]]\nname = \"a\"\n").find("'a' is used twice"), std::string::npos);
+  EXPECT_NE(usage_error("[[variants]]\nname = \"a/b\"\n").find("may use only"), std::string::npos);
+  EXPECT_NE(usage_error("[[variants]]\nname = \"a\"\nmodel.latnt = 3\n").find("variants[0]: unknown key 'model.latnt'"),
+            std::string::npos);
+}
+
+TEST(Spec, SweepExpandsTheGrid) {
+  const std::string toml =
+      "[[variants]]\nname = \"plain\"\n"
+      "[[variants]]\nname = \"deep\"\nmodel.hidden = [64]\n"
+      "[sweep]\nmodel.latent = [16, 32, 64]\n";
+  StudySpec s = parse_study_spec(toml, "t.toml");
+  ASSERT_EQ(s.variants.size(), 6u);
+  EXPECT_EQ(s.variants[0].name, "plain_latent16");
+  EXPECT_EQ(s.variants[5].name, "deep_latent64");
+  EXPECT_EQ(s.variants[5].spec.model.latent, 64);
+  EXPECT_EQ(s.variants[5].spec.model.hidden, (std::vector<int64_t>{64}));
+  // A key pinned with --set is no longer swept.
+  EXPECT_EQ(parse_study_spec(toml, "t.toml", {"model.latent=8"}).variants.size(), 2u);
+  EXPECT_NE(usage_error("[sweep]\nmodel.latent = [16, 0]\n").find("model.latent: 0 is out of range"), std::string::npos);
+  EXPECT_NE(usage_error("[sweep]\nmodel.latent = 16\n").find("expected a non-empty array"), std::string::npos);
+}
+
+TEST(Spec, ResolvedTomlRoundTrips) {
+  StudySpec s = parse_study_spec(find_builtin(kDefaultStudy), "ae-fmnist", {"training.epochs=3", "seed=7"});
+  StudySpec again = parse_study_spec(study_spec_to_toml(s), "spec.toml");
+  ASSERT_EQ(again.variants.size(), s.variants.size());
+  for (size_t i = 0; i < s.variants.size(); ++i) {
+    EXPECT_EQ(again.variants[i].name, s.variants[i].name);
+    EXPECT_EQ(spec_to_toml(again.variants[i].spec), spec_to_toml(s.variants[i].spec));
+  }
+  Spec single = parse_spec(spec_to_toml(s.variants[1].spec), "model.pt");
+  EXPECT_EQ(spec_to_toml(single), spec_to_toml(s.variants[1].spec));
+  EXPECT_EQ(single.seed, 7);
+  EXPECT_EQ(single.training.epochs, 3);
+}
+
+TEST(Spec, DefaultStudyIsTheIssueModel) {
+  StudySpec s = parse_study_spec(find_builtin(kDefaultStudy), "ae-fmnist");
+  ASSERT_EQ(s.variants.size(), 2u);
+  EXPECT_TRUE(s.variants[0].spec.model.hidden.empty());
+  EXPECT_EQ(s.variants[1].spec.model.hidden, (std::vector<int64_t>{512}));
+  for (const auto& v : s.variants) {
+    EXPECT_EQ(v.spec.model.latent, 32);
+    EXPECT_EQ(v.spec.training.epochs, 5);
+    EXPECT_EQ(v.spec.training.batch_size, 256);
+    EXPECT_EQ(v.spec.training.loss, "bce");
+    EXPECT_EQ(v.spec.data.dataset, "fashion-mnist");
+  }
+}
+
+TEST(Spec, EveryBuiltinParses) {
+  for (const auto& c : builtin_configs()) EXPECT_NO_THROW(parse_study_spec(c.toml, c.name)) << c.name;
+}
+
+TEST(Spec, SchemaListsEveryKeyOnce) {
+  auto keys = spec_schema();
+  std::set<std::string> seen;
+  for (const auto& k : keys) EXPECT_TRUE(seen.insert(k.key).second) << k.key;
+  EXPECT_TRUE(seen.count("training.epochs"));
+  EXPECT_TRUE(seen.count("data.path"));
+}
+
+}  // namespace
+}  // namespace latent

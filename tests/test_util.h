@@ -1,0 +1,72 @@
+// Helpers shared by the tests: temporary folders and small synthetic IDX data sets.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "latent/data/idx.h"
+
+namespace latent::testing {
+
+namespace fs = std::filesystem;
+
+// A fresh temporary folder, removed when the object goes out of scope.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "latent-test-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+// Writes train/t10k IDX files of `size` x `size` images: class k is a bright square at a
+// position that depends on k, plus a little seeded noise. Learnable and quick.
+inline void write_synthetic_idx(const fs::path& dir, int64_t n_train, int64_t n_test, int64_t size = 12, int classes = 4) {
+  fs::create_directories(dir);
+  auto gen = at::detail::createCPUGenerator(123);
+  auto make = [&](const std::string& prefix, int64_t n) {
+    std::vector<uint8_t> pixels(static_cast<size_t>(n * size * size));
+    std::vector<uint8_t> labels(static_cast<size_t>(n));
+    auto noise = torch::rand({n, size, size}, gen).mul(40).to(torch::kUInt8);
+    auto np = noise.data_ptr<uint8_t>();
+    for (int64_t i = 0; i < n; ++i) {
+      const int k = static_cast<int>(i % classes);
+      labels[static_cast<size_t>(i)] = static_cast<uint8_t>(k);
+      const int64_t off = (k * 2) % (size - 4);
+      for (int64_t y = 0; y < size; ++y)
+        for (int64_t x = 0; x < size; ++x) {
+          const bool on = y >= off && y < off + 4 && x >= off && x < off + 4;
+          pixels[static_cast<size_t>((i * size + y) * size + x)] = on ? 230 : np[(i * size + y) * size + x];
+        }
+    }
+    write_idx(dir / (prefix + "-images-idx3-ubyte"), {n, size, size}, pixels);
+    write_idx(dir / (prefix + "-labels-idx1-ubyte"), {n}, labels);
+  };
+  make("train", n_train);
+  make("t10k", n_test);
+}
+
+inline std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+inline void write_bytes(const fs::path& p, const std::string& bytes) {
+  std::ofstream out(p, std::ios::binary);
+  out << bytes;
+}
+
+}  // namespace latent::testing
