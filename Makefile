@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 LATENT = $(BUILD)/bin/latent
 
-.PHONY: demo test setup build bench reference clean
+.PHONY: demo test setup build bench reference asan fuzz clean
 
 demo: build
 	$(LATENT) run
@@ -25,5 +25,20 @@ bench: build
 reference: setup
 	/usr/bin/python3 reference/pytorch/autoencoder.py
 
+# The unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (LibTorch itself is not instrumented).
+asan: setup
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLATENT_SANITIZE=address,undefined -DLATENT_BUILD_BENCH=OFF
+	cmake --build build-asan -j$(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j$(JOBS)
+
+# libFuzzer on the IDX, spec and checkpoint readers, FUZZ_SECONDS each (seed corpora in tests/fuzz/corpus).
+FUZZ_SECONDS ?= 60
+fuzz:
+	./scripts/setup.sh --fuzz
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLATENT_FUZZ=ON \
+	  -DLATENT_SANITIZE=address,undefined -DLATENT_BUILD_TESTS=OFF -DLATENT_BUILD_BENCH=OFF -DLATENT_PCH=OFF
+	cmake --build build-fuzz -j$(JOBS)
+	./tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan build-fuzz

@@ -16,6 +16,9 @@ packages=(
   nodejs npm
 )
 
+# `setup.sh --fuzz` adds clang and its sanitizer runtimes for `make fuzz`.
+if [ "${1:-}" = "--fuzz" ]; then packages+=(clang libclang-rt-14-dev); fi
+
 if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else sudo=""; fi
 
 missing=()
