@@ -95,6 +95,7 @@ TEST(Spec, VariantsOverrideTheBaseAndSetOverridesVariants) {
   EXPECT_EQ(s.variants[1].spec.training.epochs, 2);
   EXPECT_NE(usage_error("[[variants]]\nname = \"a\"\n[[variants]]\nname = \"a\"\n").find("'a' is used twice"), std::string::npos);
   EXPECT_NE(usage_error("[[variants]]\nname = \"a/b\"\n").find("may use only"), std::string::npos);
+  EXPECT_NE(usage_error("[[variants]]\nname = \"..\"\n").find("may use only"), std::string::npos);
   EXPECT_NE(usage_error("[[variants]]\nname = \"a\"\nmodel.latnt = 3\n").find("variants[0]: unknown key 'model.latnt'"),
             std::string::npos);
 }

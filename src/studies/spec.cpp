@@ -5,7 +5,8 @@
 
 #include <functional>
 #include <limits>
-#include <regex>
+#include <algorithm>
+#include <cctype>
 #include <sstream>
 
 #include "latent/core/error.h"
@@ -292,7 +293,13 @@ void apply_override(Spec& spec, const Override& o) {
   f->set(spec, *t.get("v"), "--set");
 }
 
-const std::regex kVariantName("[A-Za-z0-9._+=-]+");
+// Variant names become folder names: letters, digits and . _ + = - only.
+bool valid_variant_name(const std::string& name) {
+  if (name.empty() || name == "." || name == "..") return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("._+=-").find(c) != std::string_view::npos;
+  });
+}
 
 std::string value_label(const toml::node& n) {
   std::ostringstream ss;
@@ -348,7 +355,7 @@ StudySpec parse_study_spec(const std::string& toml_text, const std::string& wher
       auto name = t.get("name");
       if (!name || !name->is_string()) throw UsageError(vwhere + ": name: required string");
       Variant v{name->as_string()->get(), study.base};
-      if (!std::regex_match(v.name, kVariantName))
+      if (!valid_variant_name(v.name))
         throw UsageError(vwhere + ": name: '" + v.name + "' may use only letters, digits and . _ - + =");
       for (const auto& existing : variants)
         if (existing.name == v.name) throw UsageError(vwhere + ": name: '" + v.name + "' is used twice");
