@@ -1,4 +1,4 @@
-// The latent command line: subcommands run, list, info and spec. No tensor math here.
+// The latent command line: subcommands run, list, info, spec, show, sample, score and make-fraud-data. No tensor math here.
 #include "cli.h"
 
 #include <CLI/CLI.hpp>
@@ -9,9 +9,12 @@
 
 #include "latent/core/error.h"
 #include "latent/core/system.h"
+#include "latent/data/fraud_synth.h"
+#include "latent/studies/anomaly.h"
 #include "latent/studies/builtin.h"
 #include "latent/studies/runner.h"
 #include "latent/studies/spec.h"
+#include "latent/studies/vae.h"
 
 namespace latent {
 
@@ -67,6 +70,10 @@ void print_summary(std::ostream& out, const RunSummary& summary) {
     if (v["test"].contains("psnr_db")) out << " test PSNR " << std::setprecision(2) << v["test"]["psnr_db"].get<double>() << " dB";
     if (v["test"].contains("bce")) out << "  BCE " << std::setprecision(4) << v["test"]["bce"].get<double>();
     if (v["test"].contains("mse")) out << "  MSE " << std::setprecision(5) << v["test"]["mse"].get<double>();
+    if (v["test"].contains("elbo_nats")) out << " test ELBO " << std::setprecision(2) << v["test"]["elbo_nats"].get<double>() << " nats";
+    if (v["test"].contains("f1")) out << " test F1 " << std::setprecision(4) << v["test"]["f1"].get<double>();
+    if (v["test"].contains("pr_auc")) out << "  PR-AUC " << std::setprecision(4) << v["test"]["pr_auc"].get<double>();
+    if (v["test"].contains("roc_auc")) out << "  ROC-AUC " << std::setprecision(4) << v["test"]["roc_auc"].get<double>();
     out << "  (" << std::setprecision(1) << v["train_seconds"].get<double>() << " s training)\n";
   }
   out << "results: " << summary.run_dir.string() << " (metrics.json, results.md, figures/)\n";
@@ -106,6 +113,33 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
   std::vector<std::string> show_sets;
   show_cmd->add_option("--set", show_sets, "override a spec key (repeatable)")->take_all();
 
+  std::string sample_model, sample_out = "samples.png";
+  int64_t sample_n = 64, sample_seed = 0, sample_scale = 2;
+  auto* sample_cmd = app.add_subcommand("sample", "Draw new images from a trained VAE (model.pt of a vae study)");
+  sample_cmd->add_option("model", sample_model, "VAE checkpoint (model.pt)")->required();
+  sample_cmd->add_option("-n", sample_n, "number of images")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{10000}));
+  sample_cmd->add_option("-o,--out", sample_out, "output PNG grid")->capture_default_str();
+  sample_cmd->add_option("--seed", sample_seed, "seed of the prior draws")->capture_default_str()->check(CLI::Range(int64_t{0}, int64_t{1} << 62));
+  sample_cmd->add_option("--scale", sample_scale, "pixel scale of the grid")->capture_default_str()->check(CLI::Range(1, 16));
+
+  std::string score_model, score_csv_path, score_out = "scores.csv";
+  int64_t score_chunk = 65536;
+  auto* score_cmd = app.add_subcommand("score", "Score every row of a CSV file with a trained anomaly detector (streaming)");
+  score_cmd->add_option("model", score_model, "anomaly detector checkpoint (model.pt of an anomaly study)")->required();
+  score_cmd->add_option("data", score_csv_path, "CSV file with the model's feature columns (the label column is optional)")->required();
+  score_cmd->add_option("-o,--out", score_out, "output CSV: row,score,flag[,label]")->capture_default_str();
+  score_cmd->add_option("--chunk-rows", score_chunk, "rows read and scored at a time (bounds memory)")
+      ->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+
+  FraudDataOptions fraud;
+  std::string fraud_out;
+  auto* fraud_cmd = app.add_subcommand("make-fraud-data",
+                                       "Write a synthetic credit-card-like CSV (Time, V1..V28, Amount, Class; see docs/fraud-data.md)");
+  fraud_cmd->add_option("-o,--out", fraud_out, "output CSV file")->required();
+  fraud_cmd->add_option("--rows", fraud.rows, "number of rows")->capture_default_str()->check(CLI::Range(int64_t{10}, int64_t{1} << 34));
+  fraud_cmd->add_option("--seed", fraud.seed, "random seed")->capture_default_str();
+  fraud_cmd->add_option("--fraud-rate", fraud.fraud_rate, "fraction of fraud rows")->capture_default_str()->check(CLI::Range(1e-6, 0.49));
+
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;
     bool known = false;
@@ -142,6 +176,21 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
       print_info(out);
     } else if (*spec_cmd) {
       print_spec_keys(out, markdown);
+    } else if (*sample_cmd) {
+      write_vae_samples(sample_model, sample_n, static_cast<uint64_t>(sample_seed), sample_out, sample_scale);
+      out << "wrote " << sample_n << " samples to " << sample_out << "\n";
+    } else if (*score_cmd) {
+      ScoreSummary sum = score_csv(score_model, score_csv_path, score_out, score_chunk);
+      out << "scored " << sum.rows << " rows in " << std::fixed << std::setprecision(2) << sum.seconds << " s ("
+          << std::setprecision(0) << (sum.seconds > 0 ? static_cast<double>(sum.rows) / sum.seconds : 0.0) << " rows/s); flagged "
+          << sum.flagged << " (score > " << std::setprecision(6) << sum.threshold << ")";
+      if (sum.labelled)
+        out << "; against the labels: precision " << std::setprecision(3) << sum.confusion.precision() << ", recall "
+            << sum.confusion.recall() << ", F1 " << sum.confusion.f1();
+      out << " -> " << score_out << "\n";
+    } else if (*fraud_cmd) {
+      write_fraud_csv(fraud_out, fraud);
+      out << "wrote " << fraud.rows << " rows to " << fraud_out << "\n";
     } else if (*show_cmd) {
       SpecSource source = load_spec_source(show_name);
       out << study_spec_to_toml(parse_study_spec(source.text, source.where, show_sets));

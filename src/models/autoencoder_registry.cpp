@@ -4,6 +4,7 @@
 #include "latent/core/error.h"
 #include "latent/models/autoencoder.h"
 #include "latent/models/dense_autoencoder.h"
+#include "latent/models/vae.h"
 
 namespace latent {
 
@@ -14,6 +15,12 @@ std::map<std::string, AutoencoderFactory>& registry() {
     std::map<std::string, AutoencoderFactory> r;
     r["dense_ae"] = [](const ModelSpec& spec, const std::vector<int64_t>& shape) -> std::shared_ptr<AutoencoderBase> {
       return std::make_shared<DenseAutoencoderImpl>(DenseAutoencoderOptions::from_spec(spec, shape));
+    };
+    r["dense_vae"] = [](const ModelSpec& spec, const std::vector<int64_t>& shape) -> std::shared_ptr<AutoencoderBase> {
+      return std::make_shared<DenseVaeImpl>(VaeOptions::from_spec(spec, shape));
+    };
+    r["conv_vae"] = [](const ModelSpec& spec, const std::vector<int64_t>& shape) -> std::shared_ptr<AutoencoderBase> {
+      return std::make_shared<ConvVaeImpl>(VaeOptions::from_spec(spec, shape));
     };
     return r;
   }();

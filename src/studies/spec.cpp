@@ -163,13 +163,13 @@ std::string join_names(const std::vector<std::string>& names) {
 const std::vector<Field>& fields() {
   static const std::vector<Field> kFields = {
       field<std::string>("study", LATENT_REF(std::string, s.study), "study name; names the run folder runs/<study>/"),
-      field<std::string>("kind", LATENT_REF(std::string, s.kind), "study runner: reconstruction"),
+      field<std::string>("kind", LATENT_REF(std::string, s.kind), "study runner: reconstruction, vae or anomaly"),
       field<std::string>("description", LATENT_REF(std::string, s.description), "one line shown by `latent list`"),
       field<int64_t>("seed", LATENT_REF(int64_t, s.seed), "random seed (weights, shuffling, noise); --seed overrides", range<int64_t>(0, 9.2e18)),
 
       field<std::string>("data.dataset", LATENT_REF(std::string, s.data.dataset),
-                         "fashion-mnist, mnist, or idx (any folder of IDX files named by data.path)",
-                         one_of({"fashion-mnist", "mnist", "idx"})),
+                         "fashion-mnist, mnist, idx (any folder of IDX files named by data.path) or csv (a numeric table)",
+                         one_of({"fashion-mnist", "mnist", "idx", "csv"})),
       field<std::string>("data.path", LATENT_REF(std::string, s.data.path),
                          "folder with train-/t10k- IDX files (plain or .gz); empty: search the data folders"),
       field<int64_t>("data.train_limit", LATENT_REF(int64_t, s.data.train_limit), "use the first N training examples (0: all)", range<int64_t>(0, kBig)),
@@ -177,6 +177,11 @@ const std::vector<Field>& fields() {
       field<double>("data.val_split", LATENT_REF(double, s.data.val_split),
                     "fraction of the training set held out for validation (0: val_loss is measured on the test set)",
                     range<double>(0.0, 0.9)),
+      field<std::string>("data.label", LATENT_REF(std::string, s.data.label), "csv: name of the label column (1 = anomaly); empty: unlabelled"),
+      field<double>("data.test_split", LATENT_REF(double, s.data.test_split), "csv: fraction of all rows held out as the test set",
+                    range<double>(0.01, 0.9)),
+      field<int64_t>("data.synthetic_rows", LATENT_REF(int64_t, s.data.synthetic_rows),
+                     "csv with an empty data.path: rows of the built-in synthetic credit-card table", range<int64_t>(100, kBig)),
 
       field<std::string>("model.type", LATENT_REF(std::string, s.model.type), "model family: " + join_names(autoencoder_types()), one_of(autoencoder_types())),
       field<IntList>("model.hidden", LATENT_REF(IntList, s.model.hidden), "encoder hidden layer widths, input side first", positive_list()),
@@ -199,10 +204,18 @@ const std::vector<Field>& fields() {
                     "denoising: std of the Gaussian noise added to training inputs (0: off)", range<double>(0.0, 10.0)),
       field<double>("training.l1_code", LATENT_REF(double, s.training.l1_code), "sparse: weight of the L1 penalty on the code (0: off)",
                     range<double>(0.0, 100.0)),
+      field<double>("training.beta", LATENT_REF(double, s.training.beta), "VAE: weight of the KL term (beta-VAE when not 1)", range<double>(0.0, 1000.0)),
+      field<int64_t>("training.kl_warmup_epochs", LATENT_REF(int64_t, s.training.kl_warmup_epochs),
+                     "VAE: epochs over which the KL weight rises linearly to training.beta (0: off)", range<int64_t>(0, 1e6)),
 
       field<int64_t>("evaluation.batch_size", LATENT_REF(int64_t, s.evaluation.batch_size), "batch size of evaluation passes", range<int64_t>(1, 1e7)),
       field<int64_t>("evaluation.grid_images", LATENT_REF(int64_t, s.evaluation.grid_images), "test images in the reconstruction grid", range<int64_t>(1, 100)),
       field<int64_t>("evaluation.grid_scale", LATENT_REF(int64_t, s.evaluation.grid_scale), "pixel scale of figure grids", range<int64_t>(1, 16)),
+      field<std::string>("evaluation.threshold", LATENT_REF(std::string, s.evaluation.threshold),
+                         "anomaly: f1 (F1-optimal on labelled validation rows) or percentile (of validation normals' scores)",
+                         one_of({"f1", "percentile"})),
+      field<double>("evaluation.percentile", LATENT_REF(double, s.evaluation.percentile),
+                    "anomaly: percentile of normal validation scores used as threshold", range<double>(0.0, 100.0)),
   };
   return kFields;
 }
@@ -319,6 +332,7 @@ std::string value_label(const toml::node& n) {
 // Checks the cross-field rules that single keys cannot.
 void validate(const Spec& s, const std::string& where) {
   if (s.data.dataset == "idx" && s.data.path.empty()) throw UsageError(where + ": data.path: required when data.dataset = \"idx\"");
+  if (s.data.dataset == "csv" && s.kind != "anomaly") throw UsageError(where + ": data.dataset: csv data needs kind = \"anomaly\"");
   if (s.training.loss == "bce" && s.model.output != "sigmoid")
     throw UsageError(where + ": training.loss: bce needs model.output = \"sigmoid\" (outputs in [0, 1])");
 }

@@ -8,12 +8,16 @@
 namespace latent {
 
 std::unique_ptr<StudyRunner> make_reconstruction_study();
+std::unique_ptr<StudyRunner> make_vae_study();
+std::unique_ptr<StudyRunner> make_anomaly_study();
 
 namespace {
 
 std::map<std::string, StudyRunnerFactory>& registry() {
   static std::map<std::string, StudyRunnerFactory> kRegistry = {
       {"reconstruction", make_reconstruction_study},
+      {"vae", make_vae_study},
+      {"anomaly", make_anomaly_study},
   };
   return kRegistry;
 }

@@ -20,12 +20,17 @@ struct DataSpec {
   int64_t train_limit = 0;                // use only the first N training examples (0: all)
   int64_t test_limit = 0;                 // use only the first N test examples (0: all)
   double val_split = 0.0;                 // fraction of the training set held out for validation
+  std::string label;                      // csv: label column name (1 = anomaly); empty: none
+  double test_split = 0.3;                // csv: fraction of all rows held out for testing
+  int64_t synthetic_rows = 50000;         // csv without data.path: rows of the synthetic credit-card table
 };
 
 struct EvaluationSpec {
   int64_t batch_size = 1000;  // batch size for evaluation passes
   int64_t grid_images = 10;   // test images shown in the reconstruction grid
   int64_t grid_scale = 2;     // each pixel drawn as scale x scale in figures
+  std::string threshold = "f1";  // anomaly: f1 | percentile
+  double percentile = 99.0;      // anomaly: percentile of normal validation scores
 };
 
 struct Spec {

@@ -16,6 +16,8 @@ struct TrainingSpec {
   std::string loss = "bce";        // reconstruction loss: bce | mse | l1
   double noise_std = 0.0;          // denoising: std of zero-mean Gaussian noise added to inputs
   double l1_code = 0.0;            // sparse: weight of the L1 penalty on the code
+  double beta = 1.0;               // VAE: weight of the KL term (beta-VAE when != 1)
+  int64_t kl_warmup_epochs = 0;    // VAE: epochs over which the KL weight rises linearly to beta
 };
 
 }  // namespace latent

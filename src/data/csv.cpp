@@ -1,0 +1,146 @@
+// Numeric CSV reader, streaming in chunks of rows.
+#include "latent/data/csv.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+#include "latent/core/error.h"
+
+namespace latent {
+
+namespace {
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return "";
+  const auto e = s.find_last_not_of(" \t");
+  return s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+std::string split_csv_line(const std::string& line, std::vector<std::string>& fields) {
+  fields.clear();
+  std::string cur;
+  bool quoted = false, was_quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < line.size() && line[i + 1] == '"') cur += '"', ++i;
+        else quoted = false;
+      } else {
+        cur += c;
+      }
+    } else if (c == '"' && trim(cur).empty() && !was_quoted) {
+      quoted = was_quoted = true;
+      cur.clear();
+    } else if (c == ',') {
+      fields.push_back(was_quoted ? cur : trim(cur));
+      cur.clear();
+      was_quoted = false;
+    } else if (was_quoted && c != ' ' && c != '\t') {
+      return "text after a closing quote";
+    } else if (!was_quoted) {
+      cur += c;
+    }
+  }
+  if (quoted) return "unterminated quoted field (fields may not span lines)";
+  fields.push_back(was_quoted ? cur : trim(cur));
+  return "";
+}
+
+CsvReader::CsvReader(const std::filesystem::path& path, CsvOptions options) : path_(path), options_(std::move(options)) {
+  check(options_.chunk_rows > 0, "csv: chunk_rows must be positive");
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw Error(path.string() + ": no such file");
+  in_.open(path, std::ios::binary);
+  if (!in_) throw Error(path.string() + ": cannot open");
+  if (!read_record(columns_)) throw Error(path.string() + ": empty file (expected a header row)");
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    if (columns_[i].empty()) throw Error(path.string() + ": line " + std::to_string(line_) + ": column " + std::to_string(i + 1) + " has an empty name");
+    if (!options_.label.empty() && columns_[i] == options_.label) label_index_ = static_cast<int64_t>(i);
+    else features_.push_back(columns_[i]);
+  }
+  if (!options_.label.empty() && label_index_ < 0 && options_.label_required) {
+    std::string names;
+    for (size_t i = 0; i < columns_.size() && i < 8; ++i) names += (i ? ", " : "") + columns_[i];
+    if (columns_.size() > 8) names += ", ...";
+    throw Error(path.string() + ": no label column '" + options_.label + "' in the header (columns: " + names + ")");
+  }
+  if (features_.empty()) throw Error(path.string() + ": no feature columns");
+}
+
+bool CsvReader::read_record(std::vector<std::string>& fields) {
+  std::string line;
+  while (std::getline(in_, line)) {
+    ++line_;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line_ == 1 && line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line = line.substr(3);
+    if (trim(line).empty()) continue;
+    const std::string problem = split_csv_line(line, fields);
+    if (!problem.empty()) throw Error(path_.string() + ": line " + std::to_string(line_) + ": " + problem);
+    return true;
+  }
+  if (in_.bad()) throw Error(path_.string() + ": read error after line " + std::to_string(line_));
+  return false;
+}
+
+bool CsvReader::next(CsvChunk& chunk) {
+  const size_t width = columns_.size(), nf = features_.size();
+  std::vector<float> xs;
+  std::vector<int64_t> ys;
+  std::vector<std::string> fields;
+  int64_t n = 0;
+  chunk.first_line = 0;
+  while (n < options_.chunk_rows && read_record(fields)) {
+    if (chunk.first_line == 0) chunk.first_line = line_;
+    if (fields.size() != width)
+      throw Error(path_.string() + ": line " + std::to_string(line_) + ": " + std::to_string(fields.size()) + " fields, the header has " +
+                  std::to_string(width));
+    for (size_t i = 0; i < width; ++i) {
+      const std::string& cell = fields[i];
+      auto bad = [&](const std::string& what) {
+        return Error(path_.string() + ": line " + std::to_string(line_) + ", column " + std::to_string(i + 1) + " ('" + columns_[i] +
+                     "'): " + what);
+      };
+      if (cell.empty()) throw bad("empty cell");
+      char* end = nullptr;
+      errno = 0;
+      const double v = std::strtod(cell.c_str(), &end);
+      if (end != cell.c_str() + cell.size()) throw bad("'" + cell + "' is not a number");
+      if (!std::isfinite(v) || errno == ERANGE) throw bad("'" + cell + "' is not a finite number");
+      if (static_cast<int64_t>(i) == label_index_) {
+        if (v != 0.0 && v != 1.0) throw bad("label '" + cell + "' is not 0 or 1");
+        ys.push_back(static_cast<int64_t>(v));
+      } else {
+        xs.push_back(static_cast<float>(v));
+      }
+    }
+    ++n;
+  }
+  rows_ += n;
+  chunk.x = torch::from_blob(xs.data(), {n, static_cast<int64_t>(nf)}, torch::kFloat32).clone();
+  chunk.y = has_label() ? torch::from_blob(ys.data(), {n}, torch::kInt64).clone() : torch::Tensor();
+  return n > 0;
+}
+
+CsvChunk read_csv(const std::filesystem::path& path, const CsvOptions& options, std::vector<std::string>* feature_names) {
+  CsvReader reader(path, options);
+  if (feature_names) *feature_names = reader.feature_names();
+  std::vector<torch::Tensor> xs, ys;
+  CsvChunk chunk;
+  while (reader.next(chunk)) {
+    xs.push_back(chunk.x);
+    if (reader.has_label()) ys.push_back(chunk.y);
+  }
+  CsvChunk all;
+  all.first_line = 2;
+  if (xs.empty()) throw Error(path.string() + ": no data rows");
+  all.x = torch::cat(xs);
+  if (reader.has_label()) all.y = torch::cat(ys);
+  return all;
+}
+
+}  // namespace latent

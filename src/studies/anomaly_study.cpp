@@ -1,0 +1,366 @@
+// The anomaly study kind: autoencoders (vanilla, deep, sparse, denoising, VAE) trained on the
+// normal rows of a labelled numeric table, scoring rows by reconstruction error, with the
+// threshold chosen on a validation split; plus loading and streaming scoring of saved detectors.
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "latent/core/error.h"
+#include "latent/core/eval_mode.h"
+#include "latent/core/fs.h"
+#include "latent/data/csv.h"
+#include "latent/data/fraud_synth.h"
+#include "latent/metrics/classification.h"
+#include "latent/models/vae.h"
+#include "latent/report/plot.h"
+#include "latent/studies/anomaly.h"
+#include "latent/studies/study.h"
+#include "latent/training/checkpoint.h"
+#include "latent/training/objective.h"
+#include "latent/training/optimizer.h"
+#include "latent/training/trainer.h"
+#include "latent/training/vae_objective.h"
+
+namespace latent {
+
+namespace {
+
+constexpr int64_t kHistogramBins = 60;
+constexpr int64_t kFigureSize = 480;
+constexpr double kMinStd = 1e-12;
+
+std::string fixed(double v, int digits) {
+  if (!std::isfinite(v)) return "n/a";
+  std::ostringstream ss;
+  ss.setf(std::ios::fixed);
+  ss.precision(digits);
+  ss << v;
+  return ss.str();
+}
+
+std::vector<double> to_doubles(const torch::Tensor& t) {
+  auto c = t.to(torch::kCPU, torch::kFloat64).contiguous();
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+std::vector<int64_t> to_ints(const torch::Tensor& t) {
+  auto c = t.to(torch::kCPU, torch::kInt64).contiguous();
+  return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
+}
+
+torch::Tensor names_tensor(const std::vector<std::string>& names) {
+  std::string joined;
+  for (const auto& n : names) joined += n + "\n";
+  std::vector<uint8_t> bytes(joined.begin(), joined.end());
+  return torch::from_blob(bytes.data(), {static_cast<int64_t>(bytes.size())}, torch::kUInt8).clone();
+}
+
+std::vector<std::string> names_from(const torch::Tensor& t) {
+  auto c = t.to(torch::kCPU).contiguous();
+  std::string joined(reinterpret_cast<const char*>(c.data_ptr<uint8_t>()), static_cast<size_t>(c.numel()));
+  std::vector<std::string> out;
+  std::istringstream in(joined);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+void histogram_figure(const fs::path& path, const std::vector<double>& scores, const std::vector<int64_t>& labels, double threshold) {
+  // log10 of the score on the x axis; each class's histogram scaled to its own peak.
+  std::vector<double> logs;
+  for (double s : scores) logs.push_back(std::log10(std::max(s, 1e-12)));
+  double lo = *std::min_element(logs.begin(), logs.end()), hi = *std::max_element(logs.begin(), logs.end());
+  const double lt = std::log10(std::max(threshold, 1e-12));
+  lo = std::min(lo, lt) - 0.05, hi = std::max(hi, lt) + 0.05;
+  std::vector<double> normal(kHistogramBins, 0), anomal(kHistogramBins, 0);
+  for (size_t i = 0; i < logs.size(); ++i) {
+    auto bin = std::min<int64_t>(kHistogramBins - 1, static_cast<int64_t>((logs[i] - lo) / (hi - lo) * kHistogramBins));
+    (labels[i] ? anomal : normal)[static_cast<size_t>(bin)] += 1;
+  }
+  const double nmax = std::max(1.0, *std::max_element(normal.begin(), normal.end()));
+  const double amax = std::max(1.0, *std::max_element(anomal.begin(), anomal.end()));
+  Canvas c(kFigureSize * 3 / 2, kFigureSize, lo, hi, 0.0, 1.05);
+  const double w = (hi - lo) / kHistogramBins;
+  for (int64_t b = 0; b < kHistogramBins; ++b) {
+    const double x = lo + static_cast<double>(b) * w;
+    c.fill(x, 0.0, x + w, normal[static_cast<size_t>(b)] / nmax, class_colour(0), 0.5);
+    c.fill(x, 0.0, x + w, anomal[static_cast<size_t>(b)] / amax, class_colour(3), 0.5);
+  }
+  c.line(lt, 0.0, lt, 1.05, {0, 0, 0});
+  c.frame();
+  c.save_png(path);
+}
+
+void curve_figure(const fs::path& path, const std::vector<double>& xs, const std::vector<double>& ys, bool diagonal) {
+  Canvas c(kFigureSize, kFigureSize, 0.0, 1.0, 0.0, 1.0);
+  if (diagonal) c.line(0, 0, 1, 1, {170, 170, 170});
+  c.polyline(xs, ys, class_colour(0));
+  c.frame();
+  c.save_png(path);
+}
+
+class AnomalyStudy : public StudyRunner {
+ public:
+  void prepare(const Spec& base, const RunContext& ctx) override { load(base, ctx); }
+
+  VariantResult run_variant(const Variant& variant, const RunContext& ctx) override {
+    const Spec& spec = variant.spec;
+    load(spec, ctx);
+    const int64_t features = train_.size(1);
+    auto model = make_autoencoder(spec.model, {features});
+    model->to(ctx.device);
+    auto vae = std::dynamic_pointer_cast<VaeBase>(model);
+    auto optimizer = make_optimizer(spec.training, model->parameters());
+    ReconstructionObjective objective = ReconstructionObjective::from_spec(spec.training);
+    objective.noise_std = 0.0;  // standardised data: noise is added here, without clipping to [0, 1]
+    const VaeObjective vae_objective = VaeObjective::from_spec(spec.training);
+    const double noise = spec.training.noise_std;
+    const std::string& out_act = model->output_activation();
+    const int64_t steps_per_epoch = (train_.size(0) + spec.training.batch_size - 1) / spec.training.batch_size;
+    int64_t steps = 0;
+    auto batch_loss = [&](const TensorDataset& batch) {
+      auto input = noise > 0 ? batch.x + noise * torch::randn_like(batch.x) : batch.x;
+      if (vae) return vae_objective(vae->forward_vae(input), batch.x, vae_objective.beta_at(steps++, steps_per_epoch)).loss;
+      return objective(model->forward(input), batch.x, out_act);
+    };
+    auto validate = [&]() { return reconstruction_error(*model, val_normals_).mean().item<double>(); };
+    FitOptions fit_options;
+    fit_options.epochs = spec.training.epochs;
+    fit_options.batch_size = spec.training.batch_size;
+    fit_options.label = spec.study + "/" + variant.name;
+    History history = fit(*model, *optimizer, TensorDataset{train_, torch::Tensor()}, batch_loss, validate, fit_options, *ctx.progress);
+    double train_seconds = 0;
+    for (const auto& r : history) train_seconds += r.seconds;
+
+    // Threshold on the validation split.
+    const auto val_scores = to_doubles(reconstruction_error(*model, val_.x));
+    const auto val_labels = to_ints(val_.y);
+    std::vector<double> val_normal_scores;
+    for (size_t i = 0; i < val_scores.size(); ++i)
+      if (!val_labels[i]) val_normal_scores.push_back(val_scores[i]);
+    std::string method = spec.evaluation.threshold;
+    if (method == "f1" && std::none_of(val_labels.begin(), val_labels.end(), [](int64_t y) { return y != 0; })) method = "percentile";
+    const double threshold = method == "f1" ? f1_optimal_threshold(val_scores, val_labels)
+                                            : percentile(val_normal_scores, spec.evaluation.percentile);
+
+    const auto scores = to_doubles(reconstruction_error(*model, test_.x));
+    const auto labels = to_ints(test_.y);
+    const ConfusionMatrix cm = confusion_at(scores, labels, threshold);
+    const double auc = roc_auc(scores, labels), ap = average_precision(scores, labels);
+
+    const fs::path dir = ctx.variant_dir;
+    write_history_csv(dir / "history.csv", history);
+    CheckpointMeta meta;
+    meta.kind = spec.kind;
+    meta.model_type = spec.model.type;
+    meta.variant = variant.name;
+    meta.input_shape = {features};
+    meta.spec_toml = spec_to_toml(spec);
+    save_checkpoint(dir / "model.pt", *model, meta,
+                    {{"mean", mean_}, {"std", std_}, {"threshold", torch::tensor(threshold, torch::kFloat64)},
+                     {"feature_names", names_tensor(feature_names_)}});
+
+    make_dirs(dir / "figures");
+    histogram_figure(dir / "figures" / "error_histogram.png", scores, labels, threshold);
+    const auto curve = detection_curve(scores, labels);
+    std::vector<double> fpr = {0.0}, tpr = {0.0}, rec, prec;
+    for (const auto& p : curve) {
+      fpr.push_back(p.fpr), tpr.push_back(p.tpr), rec.push_back(p.recall), prec.push_back(p.precision);
+    }
+    curve_figure(dir / "figures" / "roc.png", fpr, tpr, true);
+    curve_figure(dir / "figures" / "pr.png", rec, prec, false);
+
+    int64_t parameters = 0;
+    for (const auto& p : model->parameters()) parameters += p.numel();
+    nlohmann::json m;
+    m["name"] = variant.name;
+    m["model"] = {{"type", spec.model.type}, {"hidden", spec.model.hidden}, {"latent", spec.model.latent}, {"parameters", parameters}};
+    m["threshold"] = {{"method", method}, {"value", threshold}};
+    m["test"] = {{"precision", cm.precision()}, {"recall", cm.recall()}, {"f1", cm.f1()}, {"roc_auc", auc}, {"pr_auc", ap},
+                 {"confusion", {{"tp", cm.tp}, {"fp", cm.fp}, {"tn", cm.tn}, {"fn", cm.fn}}}};
+    m["epochs"] = spec.training.epochs;
+    m["final_train_loss"] = history.back().train_loss;
+    m["train_seconds"] = train_seconds;
+    m["samples_per_second"] = train_seconds > 0 ? static_cast<double>(train_.size(0) * spec.training.epochs) / train_seconds : 0.0;
+    m["train_examples"] = train_.size(0);
+    m["val_examples"] = val_.size();
+    m["test_examples"] = test_.size();
+    m["test_anomalies"] = cm.tp + cm.fn;
+    m["checkpoint"] = "model.pt";
+    VariantResult result;
+    result.metrics = m;
+    ctx.progress->message(spec.study + "/" + variant.name + ": test precision " + fixed(cm.precision(), 3) + ", recall " +
+                          fixed(cm.recall(), 3) + ", F1 " + fixed(cm.f1(), 3) + ", ROC-AUC " + fixed(auc, 4) + ", PR-AUC " + fixed(ap, 4));
+    return result;
+  }
+
+  void finish(const std::vector<VariantResult>& results, const fs::path& run_dir, const Spec& base) override {
+    std::ostringstream md;
+    md << "# " << base.study << "\n\n";
+    if (!base.description.empty()) md << base.description << "\n\n";
+    md << "Data: " << data_name_ << "; " << train_.size(0) << " training normals, " << val_.size() << " validation rows, "
+       << test_.size() << " test rows. Score = mean squared reconstruction error of the standardised row; flagged when score > threshold.\n\n";
+    md << "| variant | model | parameters | threshold | precision | recall | F1 | ROC-AUC | PR-AUC | TP | FP | TN | FN | train s |\n";
+    md << "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    for (const auto& r : results) {
+      const auto& m = r.metrics;
+      const auto& t = m["test"];
+      auto num = [](const nlohmann::json& v, int d) { return v.is_number() ? fixed(v.get<double>(), d) : std::string("n/a"); };
+      md << "| " << m["name"].get<std::string>() << " | " << m["model"]["type"].get<std::string>() << " | "
+         << m["model"]["parameters"].get<int64_t>() << " | " << m["threshold"]["method"].get<std::string>() << " "
+         << num(m["threshold"]["value"], 4) << " | " << num(t["precision"], 3) << " | " << num(t["recall"], 3) << " | "
+         << num(t["f1"], 3) << " | " << num(t["roc_auc"], 4) << " | " << num(t["pr_auc"], 4) << " | " << t["confusion"]["tp"] << " | "
+         << t["confusion"]["fp"] << " | " << t["confusion"]["tn"] << " | " << t["confusion"]["fn"] << " | "
+         << num(m["train_seconds"], 1) << " |\n";
+    }
+    md << "\n## Figures (in each variant's folder)\n\n"
+       << "- figures/error_histogram.png: test scores on a log10 axis, normals in blue and anomalies in red (each scaled to its own peak), "
+          "the threshold as a black line.\n"
+       << "- figures/roc.png: ROC curve, false-positive rate (right) vs true-positive rate (up), chance as the grey diagonal.\n"
+       << "- figures/pr.png: precision-recall curve, recall (right) vs precision (up).\n";
+    write_file_atomic(run_dir / "results.md", md.str());
+  }
+
+ private:
+  void load(const Spec& spec, const RunContext& ctx) {
+    if (spec.data.dataset != "csv") throw UsageError("data.dataset: the anomaly study reads tables (data.dataset = \"csv\")");
+    if (spec.data.label.empty()) throw UsageError("data.label: the anomaly study needs the label column's name (1 = anomaly)");
+    if (spec.data.val_split <= 0) throw UsageError("data.val_split: the anomaly study needs a validation split (> 0) for its threshold");
+    const std::string key = spec.data.path + "|" + spec.data.label + "|" + std::to_string(spec.data.synthetic_rows) + "|" +
+                            std::to_string(spec.data.val_split) + "|" + std::to_string(spec.data.test_split) + "|" +
+                            std::to_string(spec.seed) + "|" + ctx.device.str();
+    if (key == loaded_key_) return;
+    CsvChunk table;
+    if (spec.data.path.empty()) {
+      FraudDataOptions o;
+      o.rows = spec.data.synthetic_rows;
+      o.seed = static_cast<uint64_t>(spec.seed);
+      table = make_fraud_table(o);
+      feature_names_ = fraud_columns();
+      feature_names_.pop_back();
+      if (spec.data.label != "Class") throw UsageError("data.label: the synthetic credit-card table's label column is 'Class'");
+      data_name_ = "synthetic credit-card table (" + std::to_string(o.rows) + " rows, seed " + std::to_string(o.seed) + ")";
+    } else {
+      CsvOptions o;
+      o.label = spec.data.label;
+      table = read_csv(spec.data.path, o, &feature_names_);
+      data_name_ = spec.data.path;
+    }
+    const int64_t n = table.rows();
+    auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(spec.seed));
+    auto order = torch::randperm(n, gen, torch::kInt64);
+    const int64_t n_test = std::max<int64_t>(1, std::llround(static_cast<double>(n) * spec.data.test_split));
+    const int64_t n_val = std::max<int64_t>(1, std::llround(static_cast<double>(n - n_test) * spec.data.val_split));
+    if (n - n_test - n_val < 2) throw Error(data_name_ + ": too few rows (" + std::to_string(n) + ") for the test and validation splits");
+    TensorDataset all{table.x, table.y};
+    TensorDataset test = all.select(order.slice(0, 0, n_test));
+    TensorDataset val = all.select(order.slice(0, n_test, n_test + n_val));
+    TensorDataset rest = all.select(order.slice(0, n_test + n_val, n));
+    auto train = rest.x.index({rest.y == 0});
+    if (train.size(0) < 2) throw Error(data_name_ + ": fewer than 2 normal training rows");
+    mean_ = train.mean(0);
+    std_ = ((train - mean_).pow(2).sum(0) / static_cast<double>(train.size(0) - 1)).sqrt().clamp_min(kMinStd);  // unbiased, per column
+    auto standardise = [&](const torch::Tensor& x) { return ((x - mean_) / std_).to(ctx.device); };
+    train_ = standardise(train);
+    val_ = {standardise(val.x), val.y};
+    test_ = {standardise(test.x), test.y};
+    val_normals_ = val_.x.index({val_.y.to(ctx.device) == 0});
+    loaded_key_ = key;
+  }
+
+  std::string loaded_key_, data_name_;
+  std::vector<std::string> feature_names_;
+  torch::Tensor mean_, std_, train_, val_normals_;
+  TensorDataset val_, test_;
+};
+
+}  // namespace
+
+std::unique_ptr<StudyRunner> make_anomaly_study() { return std::make_unique<AnomalyStudy>(); }
+
+torch::Tensor reconstruction_error(AutoencoderBase& model, const torch::Tensor& x, int64_t batch_size) {
+  EvalMode guard(model);
+  std::vector<torch::Tensor> parts;
+  for (int64_t b = 0; b < x.size(0); b += batch_size) {
+    auto xb = x.slice(0, b, std::min(x.size(0), b + batch_size));
+    parts.push_back((model.forward(xb).recon - xb).pow(2).mean(1));
+  }
+  if (parts.empty()) return torch::zeros({0}, x.options());
+  return torch::cat(parts);
+}
+
+torch::Tensor AnomalyDetector::score(const torch::Tensor& x) { return reconstruction_error(*model, (x - mean) / std); }
+
+AnomalyDetector load_anomaly_detector(const std::filesystem::path& path) {
+  AnomalyDetector d;
+  d.meta = read_checkpoint_meta(path);
+  if (d.meta.kind != "anomaly") throw Error(path.string() + ": a '" + d.meta.kind + "' checkpoint, not an anomaly detector");
+  d.spec = parse_spec(d.meta.spec_toml, path.string() + " (stored spec)");
+  d.model = make_autoencoder(d.spec.model, d.meta.input_shape);
+  load_checkpoint_weights(path, *d.model);
+  d.model->eval();
+  auto extras = read_checkpoint_extras(path);
+  for (const char* k : {"mean", "std", "threshold", "feature_names"})
+    if (!extras.count(k)) throw Error(path.string() + ": anomaly checkpoint without '" + k + "'");
+  d.mean = extras["mean"].to(torch::kFloat32);
+  d.std = extras["std"].to(torch::kFloat32);
+  d.threshold = extras["threshold"].item<double>();
+  d.feature_names = names_from(extras["feature_names"]);
+  return d;
+}
+
+ScoreSummary score_csv(const std::filesystem::path& model_path, const std::filesystem::path& csv, const std::filesystem::path& out,
+                       int64_t chunk_rows) {
+  AnomalyDetector d = load_anomaly_detector(model_path);
+  CsvOptions o;
+  o.label = d.spec.data.label;
+  o.label_required = false;
+  o.chunk_rows = chunk_rows;
+  CsvReader reader(csv, o);
+  if (reader.feature_names() != d.feature_names) {
+    const auto& got = reader.feature_names();
+    size_t i = 0;
+    while (i < got.size() && i < d.feature_names.size() && got[i] == d.feature_names[i]) ++i;
+    throw Error(csv.string() + ": columns differ from the model's: " +
+                (i < got.size() ? "column " + std::to_string(i + 1) + " is '" + got[i] + "'" : "missing columns") + ", the model expects " +
+                (i < d.feature_names.size() ? "'" + d.feature_names[i] + "'" : "no more columns") + " (" +
+                std::to_string(d.feature_names.size()) + " features)");
+  }
+  ScoreSummary s;
+  s.threshold = d.threshold;
+  s.labelled = reader.has_label();
+  const auto start = std::chrono::steady_clock::now();
+  write_atomic_with(out, [&](const fs::path& tmp) {
+    std::ofstream f(tmp, std::ios::binary);
+    if (!f) throw Error(out.string() + ": cannot write");
+    f << "row,score,flag" << (s.labelled ? ",label" : "") << "\n";
+    CsvChunk chunk;
+    char buf[64];
+    while (reader.next(chunk)) {
+      const auto scores = to_doubles(d.score(chunk.x));
+      const auto labels = s.labelled ? to_ints(chunk.y) : std::vector<int64_t>();
+      for (size_t i = 0; i < scores.size(); ++i) {
+        const bool flag = scores[i] > d.threshold;
+        s.flagged += flag;
+        std::snprintf(buf, sizeof buf, "%lld,%.6g,%d", static_cast<long long>(s.rows + 1), scores[i], flag ? 1 : 0);
+        f << buf;
+        if (s.labelled) {
+          f << "," << labels[i];
+          const bool pos = labels[i] != 0;
+          if (flag && pos) ++s.confusion.tp;
+          else if (flag) ++s.confusion.fp;
+          else if (pos) ++s.confusion.fn;
+          else ++s.confusion.tn;
+        }
+        f << "\n";
+        ++s.rows;
+      }
+    }
+    f.flush();
+    if (!f) throw Error(out.string() + ": write failed (disk full?)");
+  });
+  s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return s;
+}
+
+}  // namespace latent

@@ -1,0 +1,271 @@
+// The vae study kind: variational autoencoders trained on the negative ELBO (beta, KL
+// warm-up), evaluated by the test ELBO per image in nats, with the latent scatter, the
+// decoded manifold, prior samples and reconstructions as figures.
+#include <cmath>
+#include <sstream>
+
+#include "latent/core/error.h"
+#include "latent/core/eval_mode.h"
+#include "latent/core/fs.h"
+#include "latent/data/dataset.h"
+#include "latent/models/vae.h"
+#include "latent/report/image_grid.h"
+#include "latent/report/plot.h"
+#include "latent/studies/study.h"
+#include "latent/studies/vae.h"
+#include "latent/training/checkpoint.h"
+#include "latent/training/optimizer.h"
+#include "latent/training/trainer.h"
+#include "latent/training/vae_objective.h"
+
+namespace latent {
+
+namespace {
+
+constexpr uint64_t kSampleSeedOffset = 7919;
+constexpr int64_t kManifoldSide = 15;
+constexpr double kManifoldExtent = 3.0;
+constexpr int64_t kScatterSize = 560;
+
+std::string fixed(double v, int digits) {
+  std::ostringstream ss;
+  ss.setf(std::ios::fixed);
+  ss.precision(digits);
+  ss << v;
+  return ss.str();
+}
+
+struct ElboSums {
+  double recon = 0, kl = 0;
+  int64_t n = 0;
+};
+
+// Rows of a square-ish grid from (N, C, H, W) images.
+std::vector<torch::Tensor> grid_rows(const torch::Tensor& images, int64_t cols) {
+  std::vector<torch::Tensor> rows;
+  for (int64_t b = 0; b < images.size(0); b += cols) rows.push_back(images.slice(0, b, std::min(images.size(0), b + cols)));
+  return rows;
+}
+
+class VaeStudy : public StudyRunner {
+ public:
+  void prepare(const Spec& base, const RunContext& ctx) override { load(base, ctx); }
+
+  VariantResult run_variant(const Variant& variant, const RunContext& ctx) override {
+    const Spec& spec = variant.spec;
+    load(spec, ctx);
+    const auto input_shape = data_.train.example_shape();
+    auto model = make_vae(spec.model, input_shape);
+    model->to(ctx.device);
+    auto optimizer = make_optimizer(spec.training, model->parameters());
+    const auto objective = VaeObjective::from_spec(spec.training);
+
+    const TensorDataset& val = data_.val.size() > 0 ? data_.val : data_.test;
+    const int64_t steps_per_epoch = (data_.train.size() + spec.training.batch_size - 1) / spec.training.batch_size;
+    int64_t steps = 0;
+    auto batch_loss = [&](const TensorDataset& batch) {
+      const double beta = objective.beta_at(steps++, steps_per_epoch);
+      return objective(model->forward_vae(batch.x), batch.x, beta).loss;
+    };
+    auto validate = [&]() {
+      auto s = evaluate(*model, val, objective, spec.evaluation.batch_size);
+      return (s.recon + objective.beta * s.kl) / static_cast<double>(s.n);
+    };
+    FitOptions fit_options;
+    fit_options.epochs = spec.training.epochs;
+    fit_options.batch_size = spec.training.batch_size;
+    fit_options.label = spec.study + "/" + variant.name;
+    History history = fit(*model, *optimizer, data_.train, batch_loss, validate, fit_options, *ctx.progress);
+    double train_seconds = 0;
+    for (const auto& r : history) train_seconds += r.seconds;
+
+    const ElboSums test = evaluate(*model, data_.test, objective, spec.evaluation.batch_size);
+    const double recon = test.recon / static_cast<double>(test.n), kl = test.kl / static_cast<double>(test.n);
+
+    const fs::path dir = ctx.variant_dir;
+    write_history_csv(dir / "history.csv", history);
+    CheckpointMeta meta;
+    meta.kind = spec.kind;
+    meta.model_type = spec.model.type;
+    meta.variant = variant.name;
+    meta.input_shape = input_shape;
+    meta.spec_toml = spec_to_toml(spec);
+    save_checkpoint(dir / "model.pt", *model, meta);
+
+    VariantResult result;
+    nlohmann::json figures = write_figures(*model, spec, dir, result);
+
+    int64_t parameters = 0;
+    for (const auto& p : model->parameters()) parameters += p.numel();
+    nlohmann::json m;
+    m["name"] = variant.name;
+    m["model"] = {{"type", spec.model.type}, {"hidden", spec.model.hidden}, {"latent", spec.model.latent}, {"parameters", parameters}};
+    m["test"] = {{"elbo_nats", -(recon + kl)}, {"neg_elbo_nats", recon + kl}, {"recon_nats", recon}, {"kl_nats", kl},
+                 {"loss", spec.training.loss}};
+    m["beta"] = spec.training.beta;
+    m["kl_warmup_epochs"] = spec.training.kl_warmup_epochs;
+    m["epochs"] = spec.training.epochs;
+    m["final_train_loss"] = history.back().train_loss;
+    m["train_seconds"] = train_seconds;
+    m["samples_per_second"] = train_seconds > 0 ? static_cast<double>(data_.train.size() * spec.training.epochs) / train_seconds : 0.0;
+    m["train_examples"] = data_.train.size();
+    m["test_examples"] = data_.test.size();
+    m["checkpoint"] = "model.pt";
+    m["figures"] = figures;
+    result.metrics = m;
+    ctx.progress->message(spec.study + "/" + variant.name + ": test ELBO " + fixed(-(recon + kl), 2) + " nats/image (reconstruction " +
+                          fixed(recon, 2) + ", KL " + fixed(kl, 2) + ")");
+    return result;
+  }
+
+  void finish(const std::vector<VariantResult>& results, const fs::path& run_dir, const Spec& base) override {
+    std::ostringstream md;
+    md << "# " << base.study << "\n\n";
+    if (!base.description.empty()) md << base.description << "\n\n";
+    md << "Test ELBO per image in nats (one posterior sample per image; higher is better) = -(reconstruction + KL).\n\n";
+    md << "| variant | model | latent | parameters | test ELBO | reconstruction | KL | train s | samples/s |\n";
+    md << "|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
+    for (const auto& r : results) {
+      const auto& m = r.metrics;
+      md << "| " << m["name"].get<std::string>() << " | " << m["model"]["type"].get<std::string>() << " | "
+         << m["model"]["latent"].get<int64_t>() << " | " << m["model"]["parameters"].get<int64_t>() << " | "
+         << fixed(m["test"]["elbo_nats"].get<double>(), 2) << " | " << fixed(m["test"]["recon_nats"].get<double>(), 2) << " | "
+         << fixed(m["test"]["kl_nats"].get<double>(), 2) << " | " << fixed(m["train_seconds"].get<double>(), 1) << " | "
+         << fixed(m["samples_per_second"].get<double>(), 0) << " |\n";
+    }
+    md << "\n## Figures (in each variant's folder)\n\n"
+       << "- figures/reconstructions.png: test originals (top row) above their reconstructions (decoded posterior means).\n"
+       << "- figures/samples.png: images decoded from z ~ N(0, I).\n"
+       << "- figures/manifold.png (latent 2 only): decoded z over a " << kManifoldSide << "x" << kManifoldSide << " grid of [-"
+       << kManifoldExtent << ", " << kManifoldExtent << "]^2, z1 left to right, z2 bottom to top.\n"
+       << "- figures/latent_scatter.png (latent 2 only): posterior means of the test set, axes z1 (right) and z2 (up) over the range in "
+          "metrics.json (figures.scatter_range). Colours by class:";
+    for (int64_t k = 0; k < num_classes_; ++k)
+      md << (k ? "," : "") << " " << (k < static_cast<int64_t>(class_names_.size()) ? class_names_[static_cast<size_t>(k)] : "class " + std::to_string(k))
+         << " = " << class_colour_name(k);
+    md << ".\n";
+    write_file_atomic(run_dir / "results.md", md.str());
+  }
+
+ private:
+  ElboSums evaluate(VaeBase& model, const TensorDataset& set, const VaeObjective& objective, int64_t bs) {
+    EvalMode guard(model);
+    ElboSums s;
+    torch::Tensor recon_sum = torch::zeros({}, torch::kFloat64), kl_sum = torch::zeros({}, torch::kFloat64);
+    for (int64_t begin = 0; begin < set.size(); begin += bs) {
+      auto x = set.x.slice(0, begin, std::min(set.size(), begin + bs));
+      auto t = objective(model.forward_vae(x), x, 1.0);
+      recon_sum += t.recon.sum().to(torch::kCPU, torch::kFloat64);
+      kl_sum += t.kl.sum().to(torch::kCPU, torch::kFloat64);
+      s.n += x.size(0);
+    }
+    s.recon = recon_sum.item<double>();
+    s.kl = kl_sum.item<double>();
+    return s;
+  }
+
+  nlohmann::json write_figures(VaeBase& model, const Spec& spec, const fs::path& dir, VariantResult& result) {
+    EvalMode guard(model);
+    nlohmann::json figures;
+    make_dirs(dir / "figures");
+    const int64_t scale = spec.evaluation.grid_scale;
+    const int64_t k = std::min<int64_t>(spec.evaluation.grid_images, data_.test.size());
+    auto originals = data_.test.x.slice(0, 0, k);
+    auto recon = model.forward(originals).recon;
+    write_image_grid_png(dir / "figures" / "reconstructions.png", {originals, recon}, scale);
+    result.grid_rows = {originals, recon};
+    figures["reconstructions"] = "figures/reconstructions.png";
+
+    auto samples = sample_prior(model, 64, static_cast<uint64_t>(spec.seed) + kSampleSeedOffset);
+    write_image_grid_png(dir / "figures" / "samples.png", grid_rows(samples, 8), scale);
+    figures["samples"] = "figures/samples.png";
+    if (model.latent_dim() != 2) return figures;
+
+    // Manifold: z1 left to right, z2 bottom to top.
+    auto axis = torch::linspace(-kManifoldExtent, kManifoldExtent, kManifoldSide);
+    std::vector<torch::Tensor> rows;
+    for (int64_t r = 0; r < kManifoldSide; ++r) {
+      auto z2 = axis[kManifoldSide - 1 - r].expand({kManifoldSide});
+      auto z = torch::stack({axis, z2}, 1).to(data_.test.x.device());
+      rows.push_back(model.decode(z));
+    }
+    write_image_grid_png(dir / "figures" / "manifold.png", rows, 1, 0);
+    figures["manifold"] = "figures/manifold.png";
+
+    // Latent scatter of the test set's posterior means.
+    std::vector<torch::Tensor> mus;
+    for (int64_t begin = 0; begin < data_.test.size(); begin += spec.evaluation.batch_size)
+      mus.push_back(model.encode(data_.test.x.slice(0, begin, std::min(data_.test.size(), begin + spec.evaluation.batch_size))));
+    auto mu = torch::cat(mus).to(torch::kCPU, torch::kFloat64).contiguous();
+    auto labels = data_.test.y.defined() ? data_.test.y.to(torch::kCPU).contiguous() : torch::zeros({mu.size(0)}, torch::kInt64);
+    const double lo = std::min(-kManifoldExtent, torch::quantile(mu, 0.005).item<double>());
+    const double hi = std::max(kManifoldExtent, torch::quantile(mu, 0.995).item<double>());
+    Canvas canvas(kScatterSize, kScatterSize, lo, hi, lo, hi);
+    auto m = mu.accessor<double, 2>();
+    auto y = labels.accessor<int64_t, 1>();
+    for (int64_t i = 0; i < mu.size(0); ++i) canvas.dot(m[i][0], m[i][1], class_colour(y[i]), 1);
+    canvas.frame();
+    canvas.save_png(dir / "figures" / "latent_scatter.png");
+    figures["latent_scatter"] = "figures/latent_scatter.png";
+    figures["scatter_range"] = {lo, hi};
+    return figures;
+  }
+
+  void load(const Spec& spec, const RunContext& ctx) {
+    ImageDataOptions options = image_data_options(spec, ctx.data_dir);
+    const std::string key = options.dataset + "|" + options.path + "|" + std::to_string(options.train_limit) + "|" +
+                            std::to_string(options.test_limit) + "|" + std::to_string(options.val_split) + "|" +
+                            std::to_string(options.split_seed) + "|" + ctx.device.str();
+    if (key == loaded_key_) return;
+    DataSplits d = load_idx_images(options);
+    class_names_ = d.class_names;
+    num_classes_ = std::max<int64_t>(static_cast<int64_t>(class_names_.size()),
+                                     d.test.y.defined() && d.test.y.numel() ? d.test.y.max().item<int64_t>() + 1 : 1);
+    data_.train = d.train.to(ctx.device);
+    data_.val = d.val.size() > 0 ? d.val.to(ctx.device) : TensorDataset{};
+    data_.test = d.test.to(ctx.device);
+    loaded_key_ = key;
+  }
+
+  DataSplits data_;
+  std::vector<std::string> class_names_;
+  int64_t num_classes_ = 1;
+  std::string loaded_key_;
+};
+
+}  // namespace
+
+std::unique_ptr<StudyRunner> make_vae_study() { return std::make_unique<VaeStudy>(); }
+
+LoadedVae load_vae(const std::filesystem::path& path) {
+  LoadedVae out;
+  out.meta = read_checkpoint_meta(path);
+  out.spec = parse_spec(out.meta.spec_toml, path.string() + " (stored spec)");
+  if (out.spec.model.type != "dense_vae" && out.spec.model.type != "conv_vae")
+    throw Error(path.string() + ": a '" + out.spec.model.type + "' model, not a variational autoencoder (dense_vae or conv_vae)");
+  out.model = make_vae(out.spec.model, out.meta.input_shape);
+  load_checkpoint_weights(path, *out.model);
+  out.model->eval();
+  return out;
+}
+
+torch::Tensor sample_prior(VaeBase& model, int64_t n, uint64_t seed) {
+  check(n > 0, "samples: n must be positive");
+  EvalMode guard(model);
+  auto gen = at::detail::createCPUGenerator(seed);
+  auto device = model.parameters().front().device();
+  auto z = torch::randn({n, model.latent_dim()}, gen, torch::TensorOptions().dtype(torch::kFloat32)).to(device);
+  return model.decode(z).clamp(0.0, 1.0);
+}
+
+torch::Tensor write_vae_samples(const std::filesystem::path& model_path, int64_t n, uint64_t seed, const std::filesystem::path& out_png,
+                                int64_t scale) {
+  auto loaded = load_vae(model_path);
+  auto samples = sample_prior(*loaded.model, n, seed);
+  check(samples.dim() == 4, model_path.string() + ": the model does not produce images (input shape is not (C, H, W))");
+  const auto cols = static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(n))));
+  write_image_grid_png(out_png, grid_rows(samples, cols), scale);
+  return samples;
+}
+
+}  // namespace latent

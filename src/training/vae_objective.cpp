@@ -1,0 +1,49 @@
+// The VAE objective (negative ELBO with beta and KL warm-up).
+#include "latent/training/vae_objective.h"
+
+#include <algorithm>
+
+#include "latent/core/error.h"
+
+namespace latent {
+
+torch::Tensor kl_divergence(const torch::Tensor& mu, const torch::Tensor& logvar) {
+  return -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1);
+}
+
+torch::Tensor reconstruction_nll(const std::string& loss, const torch::Tensor& logits, const torch::Tensor& recon,
+                                 const torch::Tensor& target) {
+  torch::Tensor per_element;
+  if (loss == "bce") {
+    per_element = torch::binary_cross_entropy_with_logits(logits, target, {}, {}, at::Reduction::None);
+  } else if (loss == "mse") {
+    per_element = (recon - target).pow(2);
+  } else {
+    throw Error("training.loss: '" + loss + "' is not a VAE reconstruction loss (bce or mse)");
+  }
+  return per_element.reshape({per_element.size(0), -1}).sum(1);
+}
+
+VaeObjective VaeObjective::from_spec(const TrainingSpec& spec) {
+  VaeObjective o;
+  o.loss = spec.loss;
+  o.beta = spec.beta;
+  o.kl_warmup_epochs = spec.kl_warmup_epochs;
+  return o;
+}
+
+double VaeObjective::beta_at(int64_t steps_done, int64_t steps_per_epoch) const {
+  if (kl_warmup_epochs <= 0) return beta;
+  const double warmup_steps = static_cast<double>(kl_warmup_epochs * std::max<int64_t>(1, steps_per_epoch));
+  return beta * std::min(1.0, static_cast<double>(steps_done + 1) / warmup_steps);
+}
+
+VaeTerms VaeObjective::operator()(const VaeOutput& out, const torch::Tensor& target, double beta_now) const {
+  VaeTerms t;
+  t.recon = reconstruction_nll(loss, out.logits, out.recon, target);
+  t.kl = kl_divergence(out.mu, out.logvar);
+  t.loss = (t.recon + beta_now * t.kl).mean();
+  return t;
+}
+
+}  // namespace latent
