@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cli.h"
+#include "cli_runner.h"
 #include "latent/studies/spec.h"
 #include "test_util.h"
 
@@ -14,20 +14,8 @@ namespace {
 
 using testing::TempDir;
 
-struct CliResult {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliResult run_cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "latent");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  int code = cli_main(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
+using testing::CliResult;
+using testing::run_cli;
 
 void expect_usage_error(const std::vector<std::string>& args, const std::string& fragment) {
   auto r = run_cli(args);

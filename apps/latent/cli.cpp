@@ -1,4 +1,4 @@
-// The latent command line: subcommands run, list, info and spec. No tensor math here.
+// The latent command line: subcommands run, list, info, spec, show, reconstruct, denoise and encode. No tensor math here.
 #include "cli.h"
 
 #include <CLI/CLI.hpp>
@@ -10,6 +10,7 @@
 #include "latent/core/error.h"
 #include "latent/core/system.h"
 #include "latent/studies/builtin.h"
+#include "latent/studies/inference.h"
 #include "latent/studies/runner.h"
 #include "latent/studies/spec.h"
 
@@ -106,6 +107,34 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
   std::vector<std::string> show_sets;
   show_cmd->add_option("--set", show_sets, "override a spec key (repeatable)")->take_all();
 
+  ImageInferenceOptions recon_opts;
+  std::vector<std::string> recon_images;
+  std::string recon_out;
+  auto* reconstruct_cmd = app.add_subcommand("reconstruct", "Run images through a trained autoencoder; PNG out");
+  reconstruct_cmd->add_option("model", recon_opts.model, "model.pt from a reconstruction study")->required();
+  reconstruct_cmd->add_option("images", recon_images, "PNG/JPEG files or folders of them (resized to the model's input)")->required();
+  reconstruct_cmd->add_option("-o,--out", recon_out, "output folder")->required();
+  ImageInferenceOptions denoise_opts;
+  std::vector<std::string> denoise_images;
+  std::string denoise_out;
+  int64_t denoise_seed = 0;
+  auto* denoise_cmd = app.add_subcommand("denoise", "Denoise images with a trained (denoising) autoencoder; PNG out");
+  denoise_cmd->add_option("model", denoise_opts.model, "model.pt from a reconstruction study")->required();
+  denoise_cmd->add_option("images", denoise_images, "PNG/JPEG files or folders of them (resized to the model's input)")->required();
+  denoise_cmd->add_option("-o,--out", denoise_out, "output folder")->required();
+  denoise_cmd->add_option("--noise-std", denoise_opts.noise_std, "first add Gaussian noise of this std (also saved as <name>-noisy.png)")
+      ->check(CLI::Range(0.0, 10.0));
+  denoise_cmd->add_option("--seed", denoise_seed, "seed of the added noise")->check(CLI::Range(int64_t{0}, int64_t{1} << 62));
+  EncodeOptions encode_opts;
+  std::string encode_model, encode_out;
+  auto* encode_cmd = app.add_subcommand("encode", "Write the latent codes of a data set as CSV (index, label, z0, z1, ...)");
+  encode_cmd->add_option("model", encode_model, "model.pt from a reconstruction study")->required();
+  encode_cmd->add_option("--data", encode_opts.data, "built-in study or TOML spec (its [data]), mnist, fashion-mnist, or an IDX folder")
+      ->required();
+  encode_cmd->add_option("--split", encode_opts.split, "train or test")->check(CLI::IsMember({"train", "test"}))->capture_default_str();
+  encode_cmd->add_option("--data-dir", encode_opts.data_dir, "folder searched first for data sets");
+  encode_cmd->add_option("-o,--out", encode_out, "CSV file to write")->required();
+
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;
     bool known = false;
@@ -142,6 +171,19 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
       print_info(out);
     } else if (*spec_cmd) {
       print_spec_keys(out, markdown);
+    } else if (*reconstruct_cmd || *denoise_cmd) {
+      const bool denoise = denoise_cmd->parsed();
+      ImageInferenceOptions o = denoise ? denoise_opts : recon_opts;
+      for (const auto& i : denoise ? denoise_images : recon_images) o.images.emplace_back(i);
+      o.out_dir = denoise ? denoise_out : recon_out;
+      o.seed = static_cast<uint64_t>(denoise_seed);
+      o.suffix = denoise ? "denoised" : "reconstructed";
+      for (const auto& f : reconstruct_images(o)) out << f.string() << "\n";
+    } else if (*encode_cmd) {
+      encode_opts.model = encode_model;
+      encode_opts.out = encode_out;
+      const int64_t rows = encode_dataset(encode_opts);
+      out << "wrote " << rows << " codes to " << encode_out << "\n";
     } else if (*show_cmd) {
       SpecSource source = load_spec_source(show_name);
       out << study_spec_to_toml(parse_study_spec(source.text, source.where, show_sets));

@@ -3,6 +3,7 @@
 
 #include "latent/core/error.h"
 #include "latent/models/autoencoder.h"
+#include "latent/models/conv_autoencoder.h"
 #include "latent/models/dense_autoencoder.h"
 
 namespace latent {
@@ -14,6 +15,9 @@ std::map<std::string, AutoencoderFactory>& registry() {
     std::map<std::string, AutoencoderFactory> r;
     r["dense_ae"] = [](const ModelSpec& spec, const std::vector<int64_t>& shape) -> std::shared_ptr<AutoencoderBase> {
       return std::make_shared<DenseAutoencoderImpl>(DenseAutoencoderOptions::from_spec(spec, shape));
+    };
+    r["conv_ae"] = [](const ModelSpec& spec, const std::vector<int64_t>& shape) -> std::shared_ptr<AutoencoderBase> {
+      return std::make_shared<ConvAutoencoderImpl>(ConvAutoencoderOptions::from_spec(spec, shape));
     };
     return r;
   }();

@@ -26,6 +26,7 @@ struct EvaluationSpec {
   int64_t batch_size = 1000;  // batch size for evaluation passes
   int64_t grid_images = 10;   // test images shown in the reconstruction grid
   int64_t grid_scale = 2;     // each pixel drawn as scale x scale in figures
+  double noise_std = 0.0;     // std of the noise on test inputs (0: training.noise_std)
 };
 
 struct Spec {

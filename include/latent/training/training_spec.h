@@ -16,6 +16,13 @@ struct TrainingSpec {
   std::string loss = "bce";        // reconstruction loss: bce | mse | l1
   double noise_std = 0.0;          // denoising: std of zero-mean Gaussian noise added to inputs
   double l1_code = 0.0;            // sparse: weight of the L1 penalty on the code
+  std::string schedule = "none";   // learning-rate schedule: none | step | plateau
+  int64_t step_size = 10;          // step: epochs between decays
+  double gamma = 0.1;              // step: decay factor
+  int64_t plateau_patience = 2;    // plateau: epochs without improvement before a decay
+  double plateau_factor = 0.1;     // plateau: decay factor
+  double min_lr = 0.0;             // plateau: floor on the learning rate
+  int64_t early_stopping_patience = 0;  // stop after this many epochs without a better validation loss (0: off)
 };
 
 }  // namespace latent
