@@ -5,9 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cli.h"
-#include "latent/studies/spec.h"
 #include "cli_util.h"
+#include "latent/studies/spec.h"
 #include "test_util.h"
 
 namespace latent {

@@ -1,4 +1,5 @@
-// The latent command line: subcommands run, list, info, spec, show, sample, score and make-fraud-data. No tensor math here.
+// The latent command line: subcommands run, list, info, spec, show, reconstruct, denoise, encode, sample, score and
+// make-fraud-data. No tensor math here.
 #include "cli.h"
 
 #include <CLI/CLI.hpp>
@@ -12,6 +13,7 @@
 #include "latent/data/fraud_synth.h"
 #include "latent/studies/anomaly.h"
 #include "latent/studies/builtin.h"
+#include "latent/studies/inference.h"
 #include "latent/studies/runner.h"
 #include "latent/studies/spec.h"
 #include "latent/studies/vae.h"
@@ -139,6 +141,33 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
   fraud_cmd->add_option("--rows", fraud.rows, "number of rows")->capture_default_str()->check(CLI::Range(int64_t{10}, int64_t{1} << 34));
   fraud_cmd->add_option("--seed", fraud.seed, "random seed")->capture_default_str();
   fraud_cmd->add_option("--fraud-rate", fraud.fraud_rate, "fraction of fraud rows")->capture_default_str()->check(CLI::Range(1e-6, 0.49));
+  ImageInferenceOptions recon_opts;
+  std::vector<std::string> recon_images;
+  std::string recon_out;
+  auto* reconstruct_cmd = app.add_subcommand("reconstruct", "Run images through a trained autoencoder; PNG out");
+  reconstruct_cmd->add_option("model", recon_opts.model, "model.pt from a reconstruction study")->required();
+  reconstruct_cmd->add_option("images", recon_images, "PNG/JPEG files or folders of them (resized to the model's input)")->required();
+  reconstruct_cmd->add_option("-o,--out", recon_out, "output folder")->required();
+  ImageInferenceOptions denoise_opts;
+  std::vector<std::string> denoise_images;
+  std::string denoise_out;
+  int64_t denoise_seed = 0;
+  auto* denoise_cmd = app.add_subcommand("denoise", "Denoise images with a trained (denoising) autoencoder; PNG out");
+  denoise_cmd->add_option("model", denoise_opts.model, "model.pt from a reconstruction study")->required();
+  denoise_cmd->add_option("images", denoise_images, "PNG/JPEG files or folders of them (resized to the model's input)")->required();
+  denoise_cmd->add_option("-o,--out", denoise_out, "output folder")->required();
+  denoise_cmd->add_option("--noise-std", denoise_opts.noise_std, "first add Gaussian noise of this std (also saved as <name>-noisy.png)")
+      ->check(CLI::Range(0.0, 10.0));
+  denoise_cmd->add_option("--seed", denoise_seed, "seed of the added noise")->check(CLI::Range(int64_t{0}, int64_t{1} << 62));
+  EncodeOptions encode_opts;
+  std::string encode_model, encode_out;
+  auto* encode_cmd = app.add_subcommand("encode", "Write the latent codes of a data set as CSV (index, label, z0, z1, ...)");
+  encode_cmd->add_option("model", encode_model, "model.pt from a reconstruction study")->required();
+  encode_cmd->add_option("--data", encode_opts.data, "built-in study or TOML spec (its [data]), mnist, fashion-mnist, or an IDX folder")
+      ->required();
+  encode_cmd->add_option("--split", encode_opts.split, "train or test")->check(CLI::IsMember({"train", "test"}))->capture_default_str();
+  encode_cmd->add_option("--data-dir", encode_opts.data_dir, "folder searched first for data sets");
+  encode_cmd->add_option("-o,--out", encode_out, "CSV file to write")->required();
 
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;
@@ -191,6 +220,19 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
     } else if (*fraud_cmd) {
       write_fraud_csv(fraud_out, fraud);
       out << "wrote " << fraud.rows << " rows to " << fraud_out << "\n";
+    } else if (*reconstruct_cmd || *denoise_cmd) {
+      const bool denoise = denoise_cmd->parsed();
+      ImageInferenceOptions o = denoise ? denoise_opts : recon_opts;
+      for (const auto& i : denoise ? denoise_images : recon_images) o.images.emplace_back(i);
+      o.out_dir = denoise ? denoise_out : recon_out;
+      o.seed = static_cast<uint64_t>(denoise_seed);
+      o.suffix = denoise ? "denoised" : "reconstructed";
+      for (const auto& f : reconstruct_images(o)) out << f.string() << "\n";
+    } else if (*encode_cmd) {
+      encode_opts.model = encode_model;
+      encode_opts.out = encode_out;
+      const int64_t rows = encode_dataset(encode_opts);
+      out << "wrote " << rows << " codes to " << encode_out << "\n";
     } else if (*show_cmd) {
       SpecSource source = load_spec_source(show_name);
       out << study_spec_to_toml(parse_study_spec(source.text, source.where, show_sets));

@@ -3,6 +3,7 @@
 
 #include "latent/core/error.h"
 #include "latent/models/autoencoder.h"
+#include "latent/models/conv_autoencoder.h"
 #include "latent/models/dense_autoencoder.h"
 #include "latent/models/vae.h"
 
@@ -21,6 +22,9 @@ std::map<std::string, AutoencoderFactory>& registry() {
     };
     r["conv_vae"] = [](const ModelSpec& spec, const std::vector<int64_t>& shape) -> std::shared_ptr<AutoencoderBase> {
       return std::make_shared<ConvVaeImpl>(VaeOptions::from_spec(spec, shape));
+    };
+    r["conv_ae"] = [](const ModelSpec& spec, const std::vector<int64_t>& shape) -> std::shared_ptr<AutoencoderBase> {
+      return std::make_shared<ConvAutoencoderImpl>(ConvAutoencoderOptions::from_spec(spec, shape));
     };
     return r;
   }();

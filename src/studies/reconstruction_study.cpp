@@ -1,7 +1,9 @@
 // The reconstruction study kind: autoencoders of any family trained with a reconstruction
-// objective (plain, denoising, sparse), evaluated by PSNR / BCE / MSE, with image grids.
+// objective (plain, denoising, sparse), evaluated by PSNR / SSIM / BCE / MSE against a PCA
+// baseline at the same latent size (dense models), with image grids.
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <sstream>
 
 #include "latent/core/error.h"
@@ -10,11 +12,13 @@
 #include "latent/data/dataset.h"
 #include "latent/metrics/reconstruction.h"
 #include "latent/models/autoencoder.h"
+#include "latent/models/pca.h"
 #include "latent/report/image_grid.h"
 #include "latent/studies/study.h"
 #include "latent/training/checkpoint.h"
 #include "latent/training/objective.h"
 #include "latent/training/optimizer.h"
+#include "latent/training/schedule.h"
 #include "latent/training/trainer.h"
 
 namespace latent {
@@ -55,17 +59,22 @@ class ReconstructionStudy : public StudyRunner {
       auto out = model->forward(objective.corrupt(batch.x));
       return objective(out, batch.x, out_act);
     };
-    auto validate = [&]() { return evaluate(*model, val, spec, objective, /*images=*/false).loss; };
+    auto validate = [&]() { return evaluate(*model, val, spec, objective, spec.training.noise_std, /*full=*/false).loss; };
+    const double test_noise = spec.evaluation.noise_std > 0 ? spec.evaluation.noise_std : spec.training.noise_std;
+    auto schedule = make_lr_schedule(spec.training);
 
     FitOptions fit_options;
     fit_options.epochs = spec.training.epochs;
     fit_options.batch_size = spec.training.batch_size;
     fit_options.label = spec.study + "/" + variant.name;
+    fit_options.schedule = schedule.get();
+    fit_options.schedule_on_val = data_.val.size() > 0;
+    fit_options.early_stopping_patience = spec.training.early_stopping_patience;
     History history = fit(*model, *optimizer, data_.train, batch_loss, validate, fit_options, *ctx.progress);
 
     double train_seconds = 0;
     for (const auto& r : history) train_seconds += r.seconds;
-    EvalResult test = evaluate(*model, data_.test, spec, objective, true);
+    EvalResult test = evaluate(*model, data_.test, spec, objective, test_noise, true);
 
     const fs::path dir = ctx.variant_dir;
     write_history_csv(dir / "history.csv", history);
@@ -86,8 +95,8 @@ class ReconstructionStudy : public StudyRunner {
     torch::Tensor recon;
     {
       EvalMode guard(*model);
-      if (spec.training.noise_std > 0) {
-        auto noisy = (originals + test_noise_like(originals, spec.training.noise_std, seed_of(spec))).clamp(0.0, 1.0);
+      if (test_noise > 0) {
+        auto noisy = (originals + test_noise_like(originals, test_noise, seed_of(spec))).clamp(0.0, 1.0);
         rows.push_back(noisy);
         rows.push_back(model->forward(noisy).recon);
       }
@@ -106,19 +115,27 @@ class ReconstructionStudy : public StudyRunner {
                  {"bce", test.clean.bce},
                  {"mse", test.clean.mse},
                  {"pixel_accuracy", test.clean.pixel_accuracy},
+                 {"ssim", test.clean.ssim},
                  {"loss", test.loss}};
-    if (spec.training.noise_std > 0) {
+    if (test_noise > 0) {
+      m["test"]["noise_std"] = test_noise;
       m["test"]["noisy_input_psnr_db"] = test.noisy_psnr_db;
       m["test"]["denoised_psnr_db"] = test.denoised.psnr_db;
       m["test"]["denoised_bce"] = test.denoised.bce;
       m["test"]["denoised_mse"] = test.denoised.mse;
+      m["test"]["denoised_ssim"] = test.denoised.ssim;
     }
+    if (spec.model.type == "dense_ae") m["pca"] = pca_baseline(spec.model.latent, spec.evaluation.batch_size);
     m["epochs"] = spec.training.epochs;
+    m["epochs_run"] = static_cast<int64_t>(history.size());
+    m["final_lr"] = history.back().lr;
     m["final_train_loss"] = history.back().train_loss;
     m["train_seconds"] = train_seconds;
     m["samples_per_second"] = train_seconds > 0 ? static_cast<double>(data_.train.size() * spec.training.epochs) / train_seconds : 0.0;
     m["train_examples"] = data_.train.size();
     m["test_examples"] = data_.test.size();
+    m["noise_std"] = spec.training.noise_std;
+    m["loss"] = spec.training.loss;
     m["checkpoint"] = "model.pt";
     result.metrics = m;
     ctx.progress->message(spec.study + "/" + variant.name + ": test PSNR " + fixed(test.clean.psnr_db, 2) + " dB, BCE " +
@@ -142,15 +159,44 @@ class ReconstructionStudy : public StudyRunner {
     std::ostringstream md;
     md << "# " << base.study << "\n\n";
     if (!base.description.empty()) md << base.description << "\n\n";
-    md << "| variant | parameters | test PSNR (dB) | test BCE | test MSE | pixel acc. | train s | samples/s |\n";
-    md << "|---|---:|---:|---:|---:|---:|---:|---:|\n";
+    md << "| variant | parameters | test PSNR (dB) | test SSIM | test BCE | test MSE | pixel acc. | train s | samples/s |\n";
+    md << "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     for (size_t i = 0; i < results.size(); ++i) {
       const auto& m = results[i].metrics;
       md << "| " << m["name"].get<std::string>() << (i == best && results.size() > 1 ? " **(best)**" : "") << " | "
          << m["model"]["parameters"].get<int64_t>() << " | " << fixed(m["test"]["psnr_db"].get<double>(), 2) << " | "
-         << fixed(m["test"]["bce"].get<double>(), 4) << " | " << fixed(m["test"]["mse"].get<double>(), 5) << " | "
+         << fixed(m["test"]["ssim"].get<double>(), 4) << " | " << fixed(m["test"]["bce"].get<double>(), 4) << " | " << fixed(m["test"]["mse"].get<double>(), 5) << " | "
          << fixed(m["test"]["pixel_accuracy"].get<double>(), 4) << " | " << fixed(m["train_seconds"].get<double>(), 1) << " | "
          << fixed(m["samples_per_second"].get<double>(), 0) << " |\n";
+    }
+    // PCA at each latent size used by a dense variant: what a linear projection reaches.
+    std::map<int64_t, nlohmann::json> pca_rows;
+    for (const auto& r : results)
+      if (r.metrics.contains("pca") && r.metrics["pca"].contains("psnr_db")) pca_rows[r.metrics["pca"]["components"].get<int64_t>()] = r.metrics["pca"];
+    for (const auto& [k, p] : pca_rows)
+      md << "| pca (" << k << " components) | " << p["parameters"].get<int64_t>() << " | " << fixed(p["psnr_db"].get<double>(), 2) << " | "
+         << fixed(p["ssim"].get<double>(), 4) << " | " << fixed(p["bce"].get<double>(), 4) << " | " << fixed(p["mse"].get<double>(), 5)
+         << " | " << fixed(p["pixel_accuracy"].get<double>(), 4) << " | " << fixed(p["fit_seconds"].get<double>(), 1) << " | - |\n";
+    if (!pca_rows.empty())
+      md << "\nPCA rows: the top principal components of the training images (fitted in closed form, outputs clipped to [0, 1]), "
+            "a linear autoencoder baseline at the same code size.\n";
+
+    bool any_noise = false;
+    for (const auto& r : results) any_noise = any_noise || r.metrics["test"].contains("denoised_psnr_db");
+    if (any_noise) {
+      md << "\nOn noisy test inputs (clean images plus Gaussian noise of the given std, clipped to [0, 1]; the same noise for "
+            "every variant with the same std and seed), scored against the clean images:\n\n";
+      md << "| variant | trained with noise std | test noise std | noisy input PSNR (dB) | output PSNR (dB) | gain (dB) | output SSIM |\n";
+      md << "|---|---:|---:|---:|---:|---:|---:|\n";
+      for (const auto& r : results) {
+        const auto& t = r.metrics["test"];
+        if (!t.contains("denoised_psnr_db")) continue;
+        md << "| " << r.metrics["name"].get<std::string>() << " | " << fixed(r.metrics["noise_std"].get<double>(), 2) << " | "
+           << fixed(t["noise_std"].get<double>(), 2) << " | " << fixed(t["noisy_input_psnr_db"].get<double>(), 2) << " | "
+           << fixed(t["denoised_psnr_db"].get<double>(), 2) << " | "
+           << fixed(t["denoised_psnr_db"].get<double>() - t["noisy_input_psnr_db"].get<double>(), 2) << " | "
+           << fixed(t["denoised_ssim"].get<double>(), 4) << " |\n";
+      }
     }
     md << "\nFigure: figures/reconstructions.png (top row: test originals; below: one row of reconstructions per variant).\n";
     write_file_atomic(run_dir / "results.md", md.str());
@@ -180,18 +226,19 @@ class ReconstructionStudy : public StudyRunner {
     data_.val = d.val.size() > 0 ? d.val.to(ctx.device) : TensorDataset{};
     data_.test = d.test.to(ctx.device);
     loaded_key_ = key;
+    pca_cache_.clear();
   }
 
   // Evaluates the objective and reconstruction metrics on `set` in evaluation mode.
   EvalResult evaluate(AutoencoderBase& model, const TensorDataset& set, const Spec& spec, const ReconstructionObjective& objective,
-                      bool full) {
+                      double noise_std, bool full) {
     EvalMode guard(model);
     EvalResult r;
     ReconstructionSums clean, denoised, noisy;
     double loss_sum = 0;
     const int64_t n = set.size(), bs = spec.evaluation.batch_size;
-    const bool denoising = spec.training.noise_std > 0;
-    torch::Tensor noise = denoising ? test_noise_like(set.x, spec.training.noise_std, seed_of(spec)) : torch::Tensor();
+    const bool denoising = noise_std > 0;
+    torch::Tensor noise = denoising ? test_noise_like(set.x, noise_std, seed_of(spec)) : torch::Tensor();
     for (int64_t begin = 0; begin < n; begin += bs) {
       const int64_t end = std::min(n, begin + bs);
       auto x = set.x.slice(0, begin, end);
@@ -213,8 +260,39 @@ class ReconstructionStudy : public StudyRunner {
     return r;
   }
 
+  // PCA with k components fitted on the training images, scored on the clean test images;
+  // cached per k while the data stay loaded.
+  nlohmann::json pca_baseline(int64_t k, int64_t batch_size) {
+    auto it = pca_cache_.find(k);
+    if (it != pca_cache_.end()) return it->second;
+    const auto start = std::chrono::steady_clock::now();
+    const int64_t dim = data_.train.x.numel() / std::max<int64_t>(1, data_.train.size());
+    nlohmann::json j;
+    j["components"] = k;
+    if (k > dim || data_.train.size() < 2) return j;
+    Pca pca = Pca::fit(data_.train.x, k);
+    const double fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ReconstructionSums sums;
+    const int64_t n = data_.test.size();
+    for (int64_t begin = 0; begin < n; begin += batch_size) {
+      auto x = data_.test.x.slice(0, begin, std::min(n, begin + batch_size));
+      sums.add(pca.reconstruct(x).clamp(0.0, 1.0), x);
+    }
+    const auto r = sums.metrics();
+    j["psnr_db"] = r.psnr_db;
+    j["ssim"] = r.ssim;
+    j["bce"] = r.bce;
+    j["mse"] = r.mse;
+    j["pixel_accuracy"] = r.pixel_accuracy;
+    j["parameters"] = k * dim + dim;
+    j["fit_seconds"] = fit_seconds;
+    pca_cache_[k] = j;
+    return j;
+  }
+
   DataSplits data_;
   std::string loaded_key_;
+  std::map<int64_t, nlohmann::json> pca_cache_;
 };
 
 }  // namespace

@@ -192,6 +192,11 @@ const std::vector<Field>& fields() {
       field<std::string>("model.code_activation", LATENT_REF(std::string, s.model.code_activation), "activation on the code", one_of(activation_names())),
       field<std::string>("model.output", LATENT_REF(std::string, s.model.output), "output activation: sigmoid ([0,1] data) or identity",
                          one_of({"sigmoid", "identity"})),
+      field<IntList>("model.channels", LATENT_REF(IntList, s.model.channels),
+                     "conv_ae: encoder block widths (Conv2d-ReLU-MaxPool each; input sides must divide by 2^blocks)", positive_list()),
+      field<int64_t>("model.kernel", LATENT_REF(int64_t, s.model.kernel), "conv_ae: kernel size (odd; same padding)", range<int64_t>(1, 31)),
+      field<double>("model.dropout", LATENT_REF(double, s.model.dropout), "conv_ae: dropout after every hidden activation (0: off)",
+                    range<double>(0.0, 0.95)),
 
       field<int64_t>("training.epochs", LATENT_REF(int64_t, s.training.epochs), "passes over the training set", range<int64_t>(1, 1e6)),
       field<int64_t>("training.batch_size", LATENT_REF(int64_t, s.training.batch_size), "examples per step", range<int64_t>(1, 1e7)),
@@ -207,6 +212,18 @@ const std::vector<Field>& fields() {
       field<double>("training.beta", LATENT_REF(double, s.training.beta), "VAE: weight of the KL term (beta-VAE when not 1)", range<double>(0.0, 1000.0)),
       field<int64_t>("training.kl_warmup_epochs", LATENT_REF(int64_t, s.training.kl_warmup_epochs),
                      "VAE: epochs over which the KL weight rises linearly to training.beta (0: off)", range<int64_t>(0, 1e6)),
+      field<std::string>("training.schedule", LATENT_REF(std::string, s.training.schedule),
+                         "learning-rate schedule: none, step (x gamma every step_size epochs) or plateau (x plateau_factor after plateau_patience epochs without a better loss)",
+                         one_of({"none", "step", "plateau"})),
+      field<int64_t>("training.step_size", LATENT_REF(int64_t, s.training.step_size), "step schedule: epochs between decays", range<int64_t>(1, 1e6)),
+      field<double>("training.gamma", LATENT_REF(double, s.training.gamma), "step schedule: decay factor", range<double>(1e-6, 1.0)),
+      field<int64_t>("training.plateau_patience", LATENT_REF(int64_t, s.training.plateau_patience),
+                     "plateau schedule: epochs without improvement before a decay", range<int64_t>(0, 1e6)),
+      field<double>("training.plateau_factor", LATENT_REF(double, s.training.plateau_factor), "plateau schedule: decay factor",
+                    range<double>(1e-6, 0.999999)),
+      field<double>("training.min_lr", LATENT_REF(double, s.training.min_lr), "plateau schedule: lowest learning rate", range<double>(0.0, 10.0)),
+      field<int64_t>("training.early_stopping_patience", LATENT_REF(int64_t, s.training.early_stopping_patience),
+                     "stop after N epochs without a better validation loss (0: off; needs data.val_split > 0)", range<int64_t>(0, 1e6)),
 
       field<int64_t>("evaluation.batch_size", LATENT_REF(int64_t, s.evaluation.batch_size), "batch size of evaluation passes", range<int64_t>(1, 1e7)),
       field<int64_t>("evaluation.grid_images", LATENT_REF(int64_t, s.evaluation.grid_images), "test images in the reconstruction grid", range<int64_t>(1, 100)),
@@ -216,6 +233,9 @@ const std::vector<Field>& fields() {
                          one_of({"f1", "percentile"})),
       field<double>("evaluation.percentile", LATENT_REF(double, s.evaluation.percentile),
                     "anomaly: percentile of normal validation scores used as threshold", range<double>(0.0, 100.0)),
+      field<double>("evaluation.noise_std", LATENT_REF(double, s.evaluation.noise_std),
+                    "std of the Gaussian noise on test inputs, e.g. to test a plain autoencoder on a denoiser's inputs (0: training.noise_std)",
+                    range<double>(0.0, 10.0)),
   };
   return kFields;
 }
@@ -335,6 +355,8 @@ void validate(const Spec& s, const std::string& where) {
   if (s.data.dataset == "csv" && s.kind != "anomaly") throw UsageError(where + ": data.dataset: csv data needs kind = \"anomaly\"");
   if (s.training.loss == "bce" && s.model.output != "sigmoid")
     throw UsageError(where + ": training.loss: bce needs model.output = \"sigmoid\" (outputs in [0, 1])");
+  if (s.training.early_stopping_patience > 0 && s.data.val_split <= 0.0)
+    throw UsageError(where + ": training.early_stopping_patience: needs a validation set (set data.val_split > 0)");
 }
 
 }  // namespace

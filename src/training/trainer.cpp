@@ -15,6 +15,7 @@ History fit(torch::nn::Module& model, torch::optim::Optimizer& optimizer, const 
   check(n > 0, "training: no training examples");
   const int64_t batches = (n + options.batch_size - 1) / options.batch_size;
   History history;
+  EarlyStopping stopper(options.early_stopping_patience);
   for (int64_t epoch = 1; epoch <= options.epochs; ++epoch) {
     model.train();
     progress.begin_epoch(options.label, epoch, options.epochs, batches);
@@ -46,6 +47,15 @@ History fit(torch::nn::Module& model, torch::optim::Optimizer& optimizer, const 
     record.val_loss = validate ? validate() : std::nan("");
     progress.end_epoch(record, seen);
     history.push_back(record);
+    if (options.schedule) {
+      const bool use_val = options.schedule_on_val && !std::isnan(record.val_loss);
+      set_learning_rate(optimizer, options.schedule->step(epoch, use_val ? record.val_loss : record.train_loss));
+    }
+    if (options.early_stopping_patience > 0 && stopper.update(record.val_loss) && epoch < options.epochs) {
+      progress.message(options.label + ": early stop after epoch " + std::to_string(epoch) + " (best val_loss " +
+                       std::to_string(stopper.best()) + " in epoch " + std::to_string(stopper.best_epoch()) + ")");
+      break;
+    }
   }
   return history;
 }

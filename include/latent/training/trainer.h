@@ -10,6 +10,7 @@
 #include "latent/data/dataset.h"
 #include "latent/training/history.h"
 #include "latent/training/progress.h"
+#include "latent/training/schedule.h"
 
 namespace latent {
 
@@ -18,6 +19,9 @@ struct FitOptions {
   int64_t batch_size = 256;
   bool shuffle = true;
   std::string label = "train";  // shown in progress lines
+  LrSchedule* schedule = nullptr;  // stepped after every epoch (optional)
+  bool schedule_on_val = true;     // the schedule watches val_loss (else, or when it is NaN, train_loss)
+  int64_t early_stopping_patience = 0;  // stop after this many epochs without a better val_loss (0: off)
 };
 
 // Mean loss of one batch, with its autograd graph.
@@ -25,7 +29,8 @@ using BatchLossFn = std::function<torch::Tensor(const TensorDataset& batch)>;
 // Validation loss after an epoch (NaN when there is none). Runs in evaluation mode.
 using ValidationFn = std::function<double()>;
 
-// Trains `model` in place and returns one record per epoch. Shuffling draws from LibTorch's
+// Trains `model` in place and returns one record per epoch (fewer than options.epochs when
+// early stopping ends the run). Shuffling draws from LibTorch's
 // default CPU generator, so a seeded run repeats exactly.
 History fit(torch::nn::Module& model, torch::optim::Optimizer& optimizer, const TensorDataset& train,
             const BatchLossFn& batch_loss, const ValidationFn& validate, const FitOptions& options, Progress& progress);

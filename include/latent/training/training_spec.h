@@ -18,6 +18,13 @@ struct TrainingSpec {
   double l1_code = 0.0;            // sparse: weight of the L1 penalty on the code
   double beta = 1.0;               // VAE: weight of the KL term (beta-VAE when != 1)
   int64_t kl_warmup_epochs = 0;    // VAE: epochs over which the KL weight rises linearly to beta
+  std::string schedule = "none";   // learning-rate schedule: none | step | plateau
+  int64_t step_size = 10;          // step: epochs between decays
+  double gamma = 0.1;              // step: decay factor
+  int64_t plateau_patience = 2;    // plateau: epochs without improvement before a decay
+  double plateau_factor = 0.1;     // plateau: decay factor
+  double min_lr = 0.0;             // plateau: floor on the learning rate
+  int64_t early_stopping_patience = 0;  // stop after this many epochs without a better validation loss (0: off)
 };
 
 }  // namespace latent

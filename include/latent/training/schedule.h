@@ -1,0 +1,75 @@
+// Epoch-based learning-rate schedules (step decay; reduce-on-plateau, which LibTorch 1.13
+// lacks) and early stopping on a validation loss. Both follow torch.optim's semantics.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <limits>
+#include <memory>
+
+#include "latent/training/training_spec.h"
+
+namespace latent {
+
+class LrSchedule {
+ public:
+  virtual ~LrSchedule() = default;
+  // Called after each epoch (1-based) with that epoch's monitored loss; returns the learning
+  // rate for the next epoch.
+  virtual double step(int64_t epoch, double loss) = 0;
+};
+
+// lr = base_lr * gamma^floor(epoch / step_size), as torch.optim.lr_scheduler.StepLR.
+class StepLr : public LrSchedule {
+ public:
+  StepLr(double base_lr, int64_t step_size, double gamma);
+  double step(int64_t epoch, double loss) override;
+
+ private:
+  double base_lr_;
+  int64_t step_size_;
+  double gamma_;
+};
+
+// torch.optim.lr_scheduler.ReduceLROnPlateau in mode "min" with a relative threshold of 1e-4
+// and no cooldown: after more than `patience` epochs without a loss below best * (1 - 1e-4),
+// lr = max(lr * factor, min_lr) and the count restarts. A NaN loss counts as no improvement.
+class PlateauLr : public LrSchedule {
+ public:
+  static constexpr double kThreshold = 1e-4;
+  PlateauLr(double lr, int64_t patience, double factor, double min_lr);
+  double step(int64_t epoch, double loss) override;
+
+ private:
+  double lr_;
+  int64_t patience_;
+  double factor_;
+  double min_lr_;
+  double best_ = std::numeric_limits<double>::infinity();
+  int64_t bad_epochs_ = 0;
+};
+
+// training.schedule: nullptr for "none".
+std::unique_ptr<LrSchedule> make_lr_schedule(const TrainingSpec& spec);
+
+// Sets the learning rate of every parameter group.
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
+
+// Stop when `patience` epochs in a row bring no loss below the best so far.
+class EarlyStopping {
+ public:
+  explicit EarlyStopping(int64_t patience) : patience_(patience) {}
+  // Records an epoch's loss; true when training should stop now.
+  bool update(double loss);
+  double best() const { return best_; }
+  int64_t best_epoch() const { return best_epoch_; }
+
+ private:
+  int64_t patience_;
+  double best_ = std::numeric_limits<double>::infinity();
+  int64_t epochs_ = 0;
+  int64_t best_epoch_ = 0;
+  int64_t bad_epochs_ = 0;
+};
+
+}  // namespace latent

@@ -1,0 +1,76 @@
+// Learning-rate schedules and early stopping on hand-computed sequences, and their use in fit().
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "latent/training/schedule.h"
+#include "latent/training/trainer.h"
+
+namespace latent {
+namespace {
+
+TEST(StepLr, DecaysEveryStepSizeEpochs) {
+  StepLr s(0.1, 3, 0.5);
+  std::vector<double> lrs;
+  for (int64_t e = 1; e <= 7; ++e) lrs.push_back(s.step(e, 0.0));
+  // lr for epochs 2..8: 0.1 0.1 0.05 0.05 0.05 0.025 0.025
+  const std::vector<double> expected = {0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025};
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(lrs[i], expected[i], 1e-15) << i;
+}
+
+TEST(PlateauLr, HandComputedSequence) {
+  PlateauLr s(1.0, 1, 0.5, 0.2);
+  // loss:  5    4    4    4    3.9999  3    3    3    3    3
+  // best:  5    4    4    4    4(*)    3    3    3    3    3      (*) 3.9999 > 4 * (1 - 1e-4) = 3.9996
+  // bad:   0    0    1    2->0 1       0    1    2->0 1    2->0
+  // lr:    1    1    1    .5   .5      .5   .5   .25  .25  .2 (floor)
+  const std::vector<double> losses = {5, 4, 4, 4, 3.9999, 3, 3, 3, 3, 3};
+  const std::vector<double> expected = {1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.2};
+  for (size_t i = 0; i < losses.size(); ++i) EXPECT_DOUBLE_EQ(s.step(static_cast<int64_t>(i + 1), losses[i]), expected[i]) << i;
+}
+
+TEST(PlateauLr, NanCountsAsNoImprovement) {
+  PlateauLr s(1.0, 0, 0.1, 0.0);
+  EXPECT_DOUBLE_EQ(s.step(1, 2.0), 1.0);
+  EXPECT_NEAR(s.step(2, std::nan("")), 0.1, 1e-15);
+}
+
+TEST(EarlyStopping, StopsAfterPatienceEpochsWithoutImprovement) {
+  EarlyStopping stop(2);
+  EXPECT_FALSE(stop.update(3.0));
+  EXPECT_FALSE(stop.update(2.0));
+  EXPECT_FALSE(stop.update(2.5));  // 1 bad
+  EXPECT_FALSE(stop.update(1.5));  // better: reset
+  EXPECT_FALSE(stop.update(1.5));  // equal is not better: 1 bad
+  EXPECT_TRUE(stop.update(1.7));   // 2 bad
+  EXPECT_DOUBLE_EQ(stop.best(), 1.5);
+  EXPECT_EQ(stop.best_epoch(), 4);
+  EarlyStopping off(0);
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(off.update(1.0 + i));
+}
+
+TEST(Fit, AppliesTheScheduleAndStopsEarly) {
+  torch::manual_seed(0);
+  torch::nn::Linear model(2, 1);
+  torch::optim::SGD opt(model->parameters(), torch::optim::SGDOptions(0.4));
+  TensorDataset train{torch::rand({8, 2}), torch::Tensor()};
+  auto loss_fn = [&](const TensorDataset& b) { return model->forward(b.x).pow(2).mean(); };
+  // A validation loss that improves twice and then gets worse.
+  std::vector<double> val = {3, 2, 2.5, 2.6, 2.7, 2.8};
+  size_t calls = 0;
+  auto validate = [&]() { return val.at(calls++); };
+  StepLr step(0.4, 1, 0.5);
+  FitOptions o;
+  o.epochs = 6;
+  o.batch_size = 4;
+  o.schedule = &step;
+  o.early_stopping_patience = 2;
+  auto progress = make_progress(ProgressStyle::kQuiet);
+  History h = fit(*model, opt, train, loss_fn, validate, o, *progress);
+  ASSERT_EQ(h.size(), 4u);  // epochs 3 and 4 bring no improvement over epoch 2
+  const std::vector<double> lrs = {0.4, 0.2, 0.1, 0.05};
+  for (size_t i = 0; i < 4; ++i) EXPECT_NEAR(h[i].lr, lrs[i], 1e-12) << i;
+}
+
+}  // namespace
+}  // namespace latent
