@@ -16,6 +16,7 @@
 #include "latent/report/plot.h"
 #include "latent/studies/anomaly.h"
 #include "latent/studies/study.h"
+#include "latent/studies/study_util.h"
 #include "latent/training/checkpoint.h"
 #include "latent/training/objective.h"
 #include "latent/training/optimizer.h"
@@ -29,15 +30,6 @@ namespace {
 constexpr int64_t kHistogramBins = 60;
 constexpr int64_t kFigureSize = 480;
 constexpr double kMinStd = 1e-12;
-
-std::string fixed(double v, int digits) {
-  if (!std::isfinite(v)) return "n/a";
-  std::ostringstream ss;
-  ss.setf(std::ios::fixed);
-  ss.precision(digits);
-  ss << v;
-  return ss.str();
-}
 
 std::vector<double> to_doubles(const torch::Tensor& t) {
   auto c = t.to(torch::kCPU, torch::kFloat64).contiguous();
@@ -129,8 +121,7 @@ class AnomalyStudy : public StudyRunner {
     fit_options.batch_size = spec.training.batch_size;
     fit_options.label = spec.study + "/" + variant.name;
     History history = fit(*model, *optimizer, TensorDataset{train_, torch::Tensor()}, batch_loss, validate, fit_options, *ctx.progress);
-    double train_seconds = 0;
-    for (const auto& r : history) train_seconds += r.seconds;
+    const double seconds = train_seconds(history);
 
     // Threshold on the validation split.
     const auto val_scores = to_doubles(reconstruction_error(*model, val_.x));
@@ -150,12 +141,7 @@ class AnomalyStudy : public StudyRunner {
 
     const fs::path dir = ctx.variant_dir;
     write_history_csv(dir / "history.csv", history);
-    CheckpointMeta meta;
-    meta.kind = spec.kind;
-    meta.model_type = spec.model.type;
-    meta.variant = variant.name;
-    meta.input_shape = {features};
-    meta.spec_toml = spec_to_toml(spec);
+    const CheckpointMeta meta = variant_checkpoint_meta(spec, variant.name, {features});
     save_checkpoint(dir / "model.pt", *model, meta,
                     {{"mean", mean_}, {"std", std_}, {"threshold", torch::tensor(threshold, torch::kFloat64)},
                      {"feature_names", names_tensor(feature_names_)}});
@@ -170,8 +156,7 @@ class AnomalyStudy : public StudyRunner {
     curve_figure(dir / "figures" / "roc.png", fpr, tpr, true);
     curve_figure(dir / "figures" / "pr.png", rec, prec, false);
 
-    int64_t parameters = 0;
-    for (const auto& p : model->parameters()) parameters += p.numel();
+    const int64_t parameters = parameter_count(*model);
     nlohmann::json m;
     m["name"] = variant.name;
     m["model"] = {{"type", spec.model.type}, {"hidden", spec.model.hidden}, {"latent", spec.model.latent}, {"parameters", parameters}};
@@ -180,8 +165,8 @@ class AnomalyStudy : public StudyRunner {
                  {"confusion", {{"tp", cm.tp}, {"fp", cm.fp}, {"tn", cm.tn}, {"fn", cm.fn}}}};
     m["epochs"] = spec.training.epochs;
     m["final_train_loss"] = history.back().train_loss;
-    m["train_seconds"] = train_seconds;
-    m["samples_per_second"] = train_seconds > 0 ? static_cast<double>(train_.size(0) * spec.training.epochs) / train_seconds : 0.0;
+    m["train_seconds"] = seconds;
+    m["samples_per_second"] = seconds > 0 ? static_cast<double>(train_.size(0) * spec.training.epochs) / seconds : 0.0;
     m["train_examples"] = train_.size(0);
     m["val_examples"] = val_.size();
     m["test_examples"] = test_.size();
@@ -189,8 +174,8 @@ class AnomalyStudy : public StudyRunner {
     m["checkpoint"] = "model.pt";
     VariantResult result;
     result.metrics = m;
-    ctx.progress->message(spec.study + "/" + variant.name + ": test precision " + fixed(cm.precision(), 3) + ", recall " +
-                          fixed(cm.recall(), 3) + ", F1 " + fixed(cm.f1(), 3) + ", ROC-AUC " + fixed(auc, 4) + ", PR-AUC " + fixed(ap, 4));
+    ctx.progress->message(spec.study + "/" + variant.name + ": test precision " + format_fixed(cm.precision(), 3) + ", recall " +
+                          format_fixed(cm.recall(), 3) + ", F1 " + format_fixed(cm.f1(), 3) + ", ROC-AUC " + format_fixed(auc, 4) + ", PR-AUC " + format_fixed(ap, 4));
     return result;
   }
 
@@ -205,7 +190,7 @@ class AnomalyStudy : public StudyRunner {
     for (const auto& r : results) {
       const auto& m = r.metrics;
       const auto& t = m["test"];
-      auto num = [](const nlohmann::json& v, int d) { return v.is_number() ? fixed(v.get<double>(), d) : std::string("n/a"); };
+      auto num = [](const nlohmann::json& v, int d) { return v.is_number() ? format_fixed(v.get<double>(), d) : std::string("n/a"); };
       md << "| " << m["name"].get<std::string>() << " | " << m["model"]["type"].get<std::string>() << " | "
          << m["model"]["parameters"].get<int64_t>() << " | " << m["threshold"]["method"].get<std::string>() << " "
          << num(m["threshold"]["value"], 4) << " | " << num(t["precision"], 3) << " | " << num(t["recall"], 3) << " | "

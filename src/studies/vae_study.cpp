@@ -12,6 +12,7 @@
 #include "latent/report/image_grid.h"
 #include "latent/report/plot.h"
 #include "latent/studies/study.h"
+#include "latent/studies/study_util.h"
 #include "latent/studies/vae.h"
 #include "latent/training/checkpoint.h"
 #include "latent/training/optimizer.h"
@@ -26,14 +27,6 @@ constexpr uint64_t kSampleSeedOffset = 7919;
 constexpr int64_t kManifoldSide = 15;
 constexpr double kManifoldExtent = 3.0;
 constexpr int64_t kScatterSize = 560;
-
-std::string fixed(double v, int digits) {
-  std::ostringstream ss;
-  ss.setf(std::ios::fixed);
-  ss.precision(digits);
-  ss << v;
-  return ss.str();
-}
 
 struct ElboSums {
   double recon = 0, kl = 0;
@@ -76,27 +69,20 @@ class VaeStudy : public StudyRunner {
     fit_options.batch_size = spec.training.batch_size;
     fit_options.label = spec.study + "/" + variant.name;
     History history = fit(*model, *optimizer, data_.train, batch_loss, validate, fit_options, *ctx.progress);
-    double train_seconds = 0;
-    for (const auto& r : history) train_seconds += r.seconds;
+    const double seconds = train_seconds(history);
 
     const ElboSums test = evaluate(*model, data_.test, objective, spec.evaluation.batch_size);
     const double recon = test.recon / static_cast<double>(test.n), kl = test.kl / static_cast<double>(test.n);
 
     const fs::path dir = ctx.variant_dir;
     write_history_csv(dir / "history.csv", history);
-    CheckpointMeta meta;
-    meta.kind = spec.kind;
-    meta.model_type = spec.model.type;
-    meta.variant = variant.name;
-    meta.input_shape = input_shape;
-    meta.spec_toml = spec_to_toml(spec);
+    const CheckpointMeta meta = variant_checkpoint_meta(spec, variant.name, input_shape);
     save_checkpoint(dir / "model.pt", *model, meta);
 
     VariantResult result;
     nlohmann::json figures = write_figures(*model, spec, dir, result);
 
-    int64_t parameters = 0;
-    for (const auto& p : model->parameters()) parameters += p.numel();
+    const int64_t parameters = parameter_count(*model);
     nlohmann::json m;
     m["name"] = variant.name;
     m["model"] = {{"type", spec.model.type}, {"hidden", spec.model.hidden}, {"latent", spec.model.latent}, {"parameters", parameters}};
@@ -106,15 +92,15 @@ class VaeStudy : public StudyRunner {
     m["kl_warmup_epochs"] = spec.training.kl_warmup_epochs;
     m["epochs"] = spec.training.epochs;
     m["final_train_loss"] = history.back().train_loss;
-    m["train_seconds"] = train_seconds;
-    m["samples_per_second"] = train_seconds > 0 ? static_cast<double>(data_.train.size() * spec.training.epochs) / train_seconds : 0.0;
+    m["train_seconds"] = seconds;
+    m["samples_per_second"] = seconds > 0 ? static_cast<double>(data_.train.size() * spec.training.epochs) / seconds : 0.0;
     m["train_examples"] = data_.train.size();
     m["test_examples"] = data_.test.size();
     m["checkpoint"] = "model.pt";
     m["figures"] = figures;
     result.metrics = m;
-    ctx.progress->message(spec.study + "/" + variant.name + ": test ELBO " + fixed(-(recon + kl), 2) + " nats/image (reconstruction " +
-                          fixed(recon, 2) + ", KL " + fixed(kl, 2) + ")");
+    ctx.progress->message(spec.study + "/" + variant.name + ": test ELBO " + format_fixed(-(recon + kl), 2) + " nats/image (reconstruction " +
+                          format_fixed(recon, 2) + ", KL " + format_fixed(kl, 2) + ")");
     return result;
   }
 
@@ -129,9 +115,9 @@ class VaeStudy : public StudyRunner {
       const auto& m = r.metrics;
       md << "| " << m["name"].get<std::string>() << " | " << m["model"]["type"].get<std::string>() << " | "
          << m["model"]["latent"].get<int64_t>() << " | " << m["model"]["parameters"].get<int64_t>() << " | "
-         << fixed(m["test"]["elbo_nats"].get<double>(), 2) << " | " << fixed(m["test"]["recon_nats"].get<double>(), 2) << " | "
-         << fixed(m["test"]["kl_nats"].get<double>(), 2) << " | " << fixed(m["train_seconds"].get<double>(), 1) << " | "
-         << fixed(m["samples_per_second"].get<double>(), 0) << " |\n";
+         << format_fixed(m["test"]["elbo_nats"].get<double>(), 2) << " | " << format_fixed(m["test"]["recon_nats"].get<double>(), 2) << " | "
+         << format_fixed(m["test"]["kl_nats"].get<double>(), 2) << " | " << format_fixed(m["train_seconds"].get<double>(), 1) << " | "
+         << format_fixed(m["samples_per_second"].get<double>(), 0) << " |\n";
     }
     md << "\n## Figures (in each variant's folder)\n\n"
        << "- figures/reconstructions.png: test originals (top row) above their reconstructions (decoded posterior means).\n"
