@@ -366,7 +366,11 @@ std::vector<SpecKeyInfo> spec_schema() {
   Spec defaults;
   for (const auto& f : fields()) {
     std::ostringstream ss;
-    f.get(defaults)->visit([&](auto&& v) { ss << v; });
+    const auto node = f.get(defaults);
+    if (auto d = node->as_floating_point())
+      ss << num(d->get());  // shortest form for the docs ("0.1", not "0.10000000000000001")
+    else
+      node->visit([&](auto&& v) { ss << v; });
     out.push_back({f.key, f.type, ss.str(), f.doc});
   }
   return out;
