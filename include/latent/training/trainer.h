@@ -18,6 +18,9 @@ struct FitOptions {
   int64_t batch_size = 256;
   bool shuffle = true;
   std::string label = "train";  // shown in progress lines
+  // Before each step, drop the gradients (true, as PyTorch 2's zero_grad(set_to_none=True))
+  // or zero them in place (false). Same results; dropping skips two passes over them.
+  bool grads_to_none = true;
 };
 
 // Mean loss of one batch, with its autograd graph.
