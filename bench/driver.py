@@ -140,7 +140,10 @@ def write_markdown(path, meta, rows, gemm, threads, workloads):
              f"1e-3, seed {meta['seed']} (same initial weights on both sides), BCE (latent and careful: with logits; "
              "tutorial: Sigmoid + BCELoss). W3 adds Gaussian noise std 0.3 clipped to [0, 1]. Loss diff: largest "
              "relative difference over the rounds of the test-set BCE after the epoch (W4: mean reconstruction).")
-    L.append("- GPU: none in this session; the GPU part of the issue was not measured.\n")
+    L.append("- GPU: none in this session; the GPU part of the issue was not measured.")
+    if meta.get("note"):
+        L.append("- Note: " + meta["note"])
+    L.append("")
     for t in threads:
         L.append(f"## {t} thread{'s' if t > 1 else ''}\n")
         L.append("| workload | latent s | careful s | tutorial s | latent samples/s | × careful | × tutorial "
@@ -183,12 +186,67 @@ def write_markdown(path, meta, rows, gemm, threads, workloads):
                          f"{rate / g['square_2048'] * 100:.0f}% |")
             L.append("")
         L.append("")
+    L.append("## Targets (issue 5), from the tables above\n")
+    L.append("| threads | target | measured | met |")
+    L.append("|---|---|---|---|")
+    for t in threads:
+        for row in rows:
+            if row["threads"] != t:
+                continue
+            w = row["workload"]
+            sc, st = row["speedup_pytorch-careful"], row["speedup_pytorch-tutorial"]
+            if w in ("w1", "w2", "w3"):
+                L.append(f"| {t} | {w.upper()} ≥ 2× tutorial PyTorch | {fmt(st)}× | {'yes' if st >= 2 else 'no'} |")
+                L.append(f"| {t} | {w.upper()} ≥ 1.3× careful PyTorch | {fmt(sc)}× | {'yes' if sc >= 1.3 else 'no'} |")
+            if w == "w2" and gemm.get(t):
+                frac = row["latent"]["gflops_per_second"] / gemm[t]["w2"]["gflops_per_second"]
+                L.append(f"| {t} | W2 ≥ 50% of sgemm at its shapes | {frac * 100:.0f}% | {'yes' if frac >= 0.5 else 'no'} |")
+            if w == "w4":
+                p99 = row["latent"]["p99"]
+                L.append(f"| {t} | W4 batched ≥ 1.5× careful PyTorch | {fmt(sc)}× | {'yes' if sc >= 1.5 else 'no'} |")
+                L.append(f"| {t} | W4 single-image p99 < 1 ms | {fmt(p99, 3)} ms | {'yes' if p99 < 1 else 'no'} |")
+            for impl in IMPLS[1:]:
+                d = row["loss_diff_" + impl]
+                if d == d:
+                    L.append(f"| {t} | {w.upper()} final loss within 1% of {impl} | {d * 100:.2f}% | "
+                             f"{'yes' if d <= 0.01 else 'no'} |")
+    L.append("")
     L.append("FLOPs count the matrix products only: forward 2·MAC per layer, backward 2·MAC for the weight "
              "gradient plus 2·MAC for the input gradient (not on the first layer); W4 counts the forward only. "
              "The sgemm rate at a workload's shapes times each Linear's forward (X·Wᵀ), weight gradient (dYᵀ·X) "
              "and input gradient (dY·W) at batch 256 and weights them by FLOPs.\n")
     with open(path, "w") as f:
         f.write("\n".join(L))
+
+
+FLOPS = {"w1": 15052800000.0, "w2": 341114880000.0, "w3": 179504640000.0, "w4": 1003520000.0}
+
+
+def records_from_log(path):
+    """Rebuilds the records and sgemm rates from a driver log (for a run stopped before its end).
+    Uses the full 'record' lines when present, else the short per-run lines (no p50, no train loss)."""
+    records, gemm, short = [], {}, []
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if line.startswith("record "):
+                records.append(json.loads(line[len("record "):]))
+            elif len(parts) > 9 and parts[0] == "threads" and parts[1].endswith(":") and parts[2] == "sgemm":
+                t = int(parts[1][:-1])
+                gemm[t] = {"square_2048": float(parts[4]), "w1": {"gflops_per_second": float(parts[8].rstrip(","))},
+                           "w2": {"gflops_per_second": float(parts[11])}}
+            elif len(parts) > 7 and parts[0] == "threads" and parts[2] == "round":
+                t, rnd, w, impl, secs = int(parts[1]), int(parts[3].split("/")[0]) - 1, parts[4], parts[5], float(parts[6])
+                n = 10000 if w == "w4" else 60000
+                res = {"seconds": secs, "samples_per_second": n / secs, "gflops_per_second": FLOPS[w] / secs / 1e9,
+                       "flops": FLOPS[w], "final_train_loss": float("nan"), "mean_output": float("nan"),
+                       "single_p50_ms": float("nan"), "single_p99_ms": float("nan"), "test_loss": float("nan")}
+                if w == "w4":
+                    res["single_p99_ms"] = float(parts[9])
+                else:
+                    res["test_loss"] = float(parts[10])
+                short.append({"round": rnd, "impl": impl, "workload": w, "threads": t, "result": res})
+    return (records or short), gemm
 
 
 def main():
@@ -204,6 +262,9 @@ def main():
     p.add_argument("--singles", type=int, default=2000)
     p.add_argument("--out", default=os.path.join(HERE, "results.md"))
     p.add_argument("--raw", default=os.path.join(HERE, "results.json"))
+    p.add_argument("--from-json", default="", help="rewrite the tables from a finished run's results.json")
+    p.add_argument("--note", default="", help="a line added to the header of results.md")
+    p.add_argument("--from-log", default="", help="write the tables from a stopped run's log instead of running")
     p.add_argument("--shared-note", default="The machine was shared with other jobs (builds) while this ran, so "
                    "absolute times are noisy; the pairwise ratios are the figures to read.")
     args = p.parse_args()
@@ -219,7 +280,31 @@ def main():
             "batch": args.batch, "shared_note": args.shared_note, "flops": {}}
     records, gemm = [], {}
     start = time.time()
-    for t in threads:
+    if args.from_json:
+        with open(args.from_json) as f:
+            raw = json.load(f)
+        meta, records = raw["meta"], raw["records"]
+        gemm = {int(k): v for k, v in raw["gemm"].items()}
+        threads = sorted({r["threads"] for r in records})
+        if args.note:
+            meta["note"] = args.note
+        write_markdown(args.out, meta, summarize(records, threads, workloads), gemm, threads, workloads)
+        print(f"wrote {args.out}")
+        return
+    if args.note:
+        meta["note"] = args.note
+    if args.from_log:
+        records, gemm = records_from_log(args.from_log)
+        threads = sorted({r["threads"] for r in records})
+        meta["runs"] = max(r["round"] for r in records) + 1
+        meta["command"] += " (tables rebuilt from the log of a run stopped early; see the note below)"
+        meta["load_before"] = "not recorded"
+        meta["note"] = ("these tables were rebuilt from the per-run lines of a driver log, because the run had to be "
+                        "stopped before its end; rounds, seconds, test losses and p99 come from the log, while the "
+                        "train losses and W4's p50 and mean output were not in it (shown as n/a / nan).")
+        for r in records:
+            meta["flops"][r["workload"]] = r["result"]["flops"]
+    for t in ([] if args.from_log else threads):
         g = run(command("latent", "gemm", t, args)[:1] + ["--workload", "gemm", "--threads", str(t),
                                                           "--batch", str(args.batch)], t, {})
         gemm[t] = g
@@ -235,8 +320,9 @@ def main():
                     extra = (f" p99 {res['single_p99_ms']:.3f} ms" if w == "w4" else f" test loss {res['test_loss']:.6f}")
                     print(f"threads {t} round {rnd + 1}/{args.runs} {w} {impl:17s} {res['seconds']:8.3f} s{extra}"
                           f"  [{time.time() - start:.0f} s]", flush=True)
+                    print("record " + json.dumps(records[-1]), flush=True)
     meta["load_after"] = loadavg()
-    meta["blas"] = gemm[threads[0]].get("blas", "unknown")
+    meta["blas"] = gemm[threads[0]].get("blas", "OpenBLAS 0.3.21 (pthread build), threads as run")
     rows = summarize(records, threads, workloads)
     write_markdown(args.out, meta, rows, gemm, threads, workloads)
     with open(args.raw, "w") as f:

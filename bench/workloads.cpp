@@ -4,7 +4,7 @@
 //
 //   latent_workloads --workload w1|w2|w3|w4|gemm [--threads N] [--seed S] [--data DIR]
 //                    [--epochs E] [--batch B] [--singles N] [--gemm-reps R]
-//                    [--torch-adam] [--torch-bce] [--zero-grads] [--no-inference-mode]
+//                    [--torch-adam] [--torch-bce] [--zero-grads] [--no-inference-mode] [--default-malloc]
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -43,11 +43,12 @@ struct Args {
   int64_t gemm_reps = 0;  // 0: chosen per shape to run about 0.2 s
   // A/B switches for bench/NOTES.md: LibTorch's own Adam instead of the library's optimizer,
   // LibTorch's BCE with logits instead of the library's fused one, gradients zeroed in place
-  // instead of dropped, no InferenceMode in W4.
+  // instead of dropped, no InferenceMode in W4, glibc's default malloc thresholds.
   bool torch_adam = false;
   bool torch_bce = false;
   bool zero_grads = false;
   bool no_inference_mode = false;
+  bool default_malloc = false;  // skip latent::keep_freed_memory()
 };
 
 // W3's model: a small convolutional denoising autoencoder. bench/pytorch_workloads.py builds
@@ -114,15 +115,6 @@ std::vector<int64_t> widths_for(const std::vector<int64_t>& hidden) {
   return w;
 }
 
-class QuietProgress : public latent::Progress {
- public:
-  void begin_epoch(const std::string&, int64_t, int64_t, int64_t) override {}
-  void batch(int64_t, double, int64_t) override {}
-  void end_epoch(const latent::EpochRecord&, int64_t) override {}
-  void message(const std::string&) override {}
-  bool wants_batches() const override { return false; }
-};
-
 // Mean BCE of the reconstructions of `x` (clean), in evaluation mode, batched.
 double test_bce(torch::nn::Module& module, const std::function<torch::Tensor(const torch::Tensor&)>& logits_of,
                 const torch::Tensor& x, int64_t batch) {
@@ -177,9 +169,9 @@ json train_workload(const Args& a, const latent::DataSplits& data) {
   fo.batch_size = a.batch;
   fo.label = a.workload;
   fo.grads_to_none = !a.zero_grads;
-  QuietProgress progress;
+  auto progress = latent::make_progress(latent::ProgressStyle::kQuiet);
   const auto t0 = Clock::now();
-  auto history = latent::fit(*module, *optimizer, data.train, batch_loss, nullptr, fo, progress);
+  auto history = latent::fit(*module, *optimizer, data.train, batch_loss, nullptr, fo, *progress);
   const double seconds = seconds_since(t0);
   const double test_loss = test_bce(
       *module, [&](const torch::Tensor& x) { return conv ? conv_model->forward(x).logits : dense->forward(x).logits; },
@@ -321,6 +313,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--torch-bce") a.torch_bce = true;
     else if (k == "--zero-grads") a.zero_grads = true;
     else if (k == "--no-inference-mode") a.no_inference_mode = true;
+    else if (k == "--default-malloc") a.default_malloc = true;
     else throw latent::UsageError("unknown argument '" + k + "'");
   }
   const std::vector<std::string> known = {"w1", "w2", "w3", "w4", "gemm"};
@@ -334,6 +327,7 @@ Args parse(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     const Args a = parse(argc, argv);
+    if (!a.default_malloc) latent::keep_freed_memory();
     latent::set_threads(a.threads);
     json result = {{"impl", "latent"}, {"workload", a.workload}, {"threads", latent::current_threads()},
                    {"batch", a.batch}, {"epochs", a.epochs}, {"seed", a.seed}, {"blas", latent::blas_info()}};

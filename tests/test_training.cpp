@@ -11,15 +11,6 @@
 namespace latent {
 namespace {
 
-class SilentProgress : public Progress {
- public:
-  void begin_epoch(const std::string&, int64_t, int64_t, int64_t) override {}
-  void batch(int64_t, double, int64_t) override {}
-  void end_epoch(const EpochRecord&, int64_t) override {}
-  void message(const std::string&) override {}
-  bool wants_batches() const override { return false; }
-};
-
 // Runs `steps` Adam steps on two copies of the same parameters with the same gradients and
 // returns the largest absolute difference between the copies afterwards.
 template <typename Reference>
@@ -116,9 +107,9 @@ torch::Tensor train_linear(bool grads_to_none) {
   fo.epochs = 2;
   fo.batch_size = 16;
   fo.grads_to_none = grads_to_none;
-  SilentProgress progress;
+  auto progress = make_progress(ProgressStyle::kQuiet);
   auto history = fit(*model, *opt, data, [&](const TensorDataset& b) { return torch::mse_loss(model->forward(b.x), b.x); },
-                     nullptr, fo, progress);
+                     nullptr, fo, *progress);
   EXPECT_EQ(history.size(), 2u);
   EXPECT_LT(history[1].train_loss, history[0].train_loss);
   return model->weight.detach().clone();

@@ -37,10 +37,10 @@ struct AdamScalars {
 // p, g, m, v: n floats. The same operations, in the same order, as torch::optim::Adam's
 // kernels: g += wd p; m = b1 m + (1 - b1) g (a fused multiply-add, as ATen's add_ with alpha);
 // v = b2 v + (1 - b2) g g; p -= step * m / (sqrt(v) / sqrt(bc2) + eps).
-// On x86-64 GCC/Clang also compile a Haswell (AVX2 + FMA) clone, picked at load time, so
-// std::fma is one instruction and the loop vectorizes.
+// On x86-64 GCC/Clang also compile an FMA (with AVX) clone, picked at load time by CPU
+// feature, so std::fma is one instruction and the loop vectorizes 8 wide.
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define LATENT_FMA_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#define LATENT_FMA_CLONES __attribute__((target_clones("fma", "default")))
 #else
 #define LATENT_FMA_CLONES
 #endif
