@@ -2,5 +2,9 @@
 #include <iostream>
 
 #include "cli.h"
+#include "latent/core/system.h"
 
-int main(int argc, char** argv) { return latent::cli_main(argc, argv, std::cout, std::cerr); }
+int main(int argc, char** argv) {
+  latent::keep_freed_memory();
+  return latent::cli_main(argc, argv, std::cout, std::cerr);
+}

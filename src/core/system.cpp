@@ -2,6 +2,9 @@
 #include "latent/core/system.h"
 
 #include <dlfcn.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <unistd.h>
 
 #include <fstream>
@@ -47,6 +50,13 @@ void set_threads(int n) {
 }
 
 int current_threads() { return torch::get_num_threads(); }
+
+void keep_freed_memory() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
+}
 
 bool blas_is_openblas() { return dlsym(RTLD_DEFAULT, "openblas_get_config") != nullptr; }
 

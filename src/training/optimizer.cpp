@@ -2,13 +2,14 @@
 #include "latent/training/optimizer.h"
 
 #include "latent/core/error.h"
+#include "latent/training/fused_adam.h"
 
 namespace latent {
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainingSpec& spec, std::vector<torch::Tensor> params) {
   if (spec.optimizer == "adam")
-    return std::make_unique<torch::optim::Adam>(std::move(params),
-                                                torch::optim::AdamOptions(spec.lr).weight_decay(spec.weight_decay));
+    return std::make_unique<FusedAdam>(std::move(params),
+                                       torch::optim::AdamOptions(spec.lr).weight_decay(spec.weight_decay));
   if (spec.optimizer == "sgd")
     return std::make_unique<torch::optim::SGD>(
         std::move(params), torch::optim::SGDOptions(spec.lr).momentum(spec.momentum).weight_decay(spec.weight_decay));

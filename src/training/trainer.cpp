@@ -8,6 +8,21 @@
 
 namespace latent {
 
+namespace {
+
+// Drops the gradients (the next backward then writes them without a zeroing pass and an
+// accumulation pass) or zeroes them in place.
+void clear_grads(torch::optim::Optimizer& optimizer, bool to_none) {
+  if (!to_none) {
+    optimizer.zero_grad();
+    return;
+  }
+  for (auto& group : optimizer.param_groups())
+    for (auto& p : group.params()) p.mutable_grad().reset();
+}
+
+}  // namespace
+
 History fit(torch::nn::Module& model, torch::optim::Optimizer& optimizer, const TensorDataset& train,
             const BatchLossFn& batch_loss, const ValidationFn& validate, const FitOptions& options, Progress& progress) {
   check(options.batch_size > 0, "training.batch_size: must be positive");
@@ -28,11 +43,11 @@ History fit(torch::nn::Module& model, torch::optim::Optimizer& optimizer, const 
       const int64_t begin = b * options.batch_size;
       const int64_t end = std::min(n, begin + options.batch_size);
       TensorDataset batch = train.select(order.slice(0, begin, end));
-      optimizer.zero_grad();
+      clear_grads(optimizer, options.grads_to_none);
       torch::Tensor loss = batch_loss(batch);
       loss.backward();
       optimizer.step();
-      loss_sum += loss.detach().to(torch::kFloat64) * static_cast<double>(end - begin);
+      loss_sum.add_(loss.detach(), static_cast<double>(end - begin));
       seen = end;
       if (progress.wants_batches()) progress.batch(b + 1, loss_sum.item<double>() / static_cast<double>(seen), seen);
     }

@@ -16,6 +16,12 @@ torch::Device resolve_device(const std::string& name);
 void set_threads(int n);
 int current_threads();
 
+// Keeps freed tensor memory in the process (glibc malloc: no mmap/munmap for blocks under
+// 64 MiB, no trimming below 256 MiB), so a training step's batch-sized tensors reuse pages
+// instead of faulting in fresh zeroed ones every step. For programs (the CLI, benchmarks),
+// called once at start-up; a no-op off glibc.
+void keep_freed_memory();
+
 // "OpenBLAS 0.3.21 DYNAMIC_ARCH ..." when OpenBLAS is the loaded BLAS, else the path of the
 // BLAS library found in the process, else "unknown".
 std::string blas_info();

@@ -22,6 +22,9 @@ struct FitOptions {
   LrSchedule* schedule = nullptr;  // stepped after every epoch (optional)
   bool schedule_on_val = true;     // the schedule watches val_loss (else, or when it is NaN, train_loss)
   int64_t early_stopping_patience = 0;  // stop after this many epochs without a better val_loss (0: off)
+  // Before each step, drop the gradients (true, as PyTorch 2's zero_grad(set_to_none=True))
+  // or zero them in place (false). Same results; dropping skips two passes over them.
+  bool grads_to_none = true;
 };
 
 // Mean loss of one batch, with its autograd graph.

@@ -1,0 +1,235 @@
+#!/usr/bin/python3
+"""The benchmark workloads W1-W4 in PyTorch (Python), written two ways, beside latent_workloads.
+
+--style tutorial: as the tutorials and seed projects write it: a Dataset whose __getitem__
+    returns one image, a DataLoader with shuffle=True, nn.Sigmoid + nn.BCELoss, and
+    loss.item() after every batch.
+--style careful: as a careful user writes it: the whole data set in one tensor, batches cut
+    with index_select from one randperm per epoch, BCE with logits, the loss summed on the
+    tensor side, inference under torch.inference_mode().
+
+Same data, models, initial weights (seed), batch, threads and learning rate as
+bench/workloads.cpp. Prints one JSON object. Run with Debian's python3-torch:
+    /usr/bin/python3 bench/pytorch_workloads.py --workload w1 --style careful --threads 2
+"""
+import argparse
+import gzip
+import json
+import math
+import os
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def read_idx_images(path):
+    with gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb") as f:
+        data = f.read()
+    ndim = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    raw = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims[0], 1, dims[1], dims[2])
+    return torch.from_numpy(raw.copy()).to(torch.float32).div_(255.0)
+
+
+def find_idx(folder, stem):
+    for suffix in ("", ".gz"):
+        if os.path.exists(os.path.join(folder, stem + suffix)):
+            return os.path.join(folder, stem + suffix)
+    raise SystemExit(f"pytorch_workloads: error: {os.path.join(folder, stem)}: missing (plain or .gz)")
+
+
+def dense_model(hidden, tutorial):
+    """784 -> hidden -> 32 -> reversed(hidden) -> 784, ReLU; the same layer order as latent's dense_ae."""
+    enc, dec, width = [nn.Flatten()], [], 784
+    for h in hidden:
+        enc += [nn.Linear(width, h), nn.ReLU()]
+        width = h
+    enc += [nn.Linear(width, 32), nn.ReLU()]
+    width = 32
+    for h in reversed(hidden):
+        dec += [nn.Linear(width, h), nn.ReLU()]
+        width = h
+    dec += [nn.Linear(width, 784), nn.Unflatten(1, (1, 28, 28))]
+    if tutorial:
+        dec.append(nn.Sigmoid())
+    return nn.Sequential(nn.Sequential(*enc), nn.Sequential(*dec))
+
+
+def conv_model(tutorial):
+    """The same stack as ConvAe in bench/workloads.cpp."""
+    enc = nn.Sequential(nn.Conv2d(1, 16, 3, stride=2, padding=1), nn.ReLU(),
+                        nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU())
+    dec = [nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+           nn.ConvTranspose2d(16, 1, 3, stride=2, padding=1, output_padding=1)]
+    if tutorial:
+        dec.append(nn.Sigmoid())
+    return nn.Sequential(enc, nn.Sequential(*dec))
+
+
+class Images(torch.utils.data.Dataset):
+    def __init__(self, x):
+        self.x = x
+
+    def __len__(self):
+        return self.x.shape[0]
+
+    def __getitem__(self, i):
+        return self.x[i]
+
+
+def train_layers(workload):
+    if workload == "w3":
+        return [(14 * 14 * 16 * 9, True), (7 * 7 * 32 * 16 * 9, False), (7 * 7 * 32 * 16 * 9, False),
+                (14 * 14 * 16 * 9, False)]
+    hidden = [512, 256] if workload == "w2" else []
+    widths = [784] + hidden + [32] + hidden[::-1] + [784]
+    return [(widths[i] * widths[i + 1], i == 0) for i in range(len(widths) - 1)]
+
+
+def test_loss(model, x, tutorial):
+    """Mean BCE of the clean test reconstructions (the same number latent_workloads reports)."""
+    model.eval()
+    total = 0.0
+    with torch.no_grad():
+        for b in range(0, x.shape[0], 1000):
+            xb = x[b: b + 1000]
+            out = model(xb)
+            if tutorial:
+                total += nn.functional.binary_cross_entropy(out, xb, reduction="sum").item()
+            else:
+                total += nn.functional.binary_cross_entropy_with_logits(out, xb, reduction="sum").item()
+    return total / x.numel()
+
+
+def train(args, train_x, test_x):
+    tutorial = args.style == "tutorial"
+    noise = 0.3 if args.workload == "w3" else 0.0
+    torch.manual_seed(args.seed)
+    if args.workload == "w3":
+        model = conv_model(tutorial)
+    else:
+        model = dense_model([512, 256] if args.workload == "w2" else [], tutorial)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    n = train_x.shape[0]
+    start = time.perf_counter()
+    if tutorial:
+        loader = torch.utils.data.DataLoader(Images(train_x), batch_size=args.batch, shuffle=True)
+        loss_fn = nn.BCELoss()
+        for _ in range(args.epochs):
+            model.train()
+            running, seen = 0.0, 0
+            for x in loader:
+                inp = (x + noise * torch.randn_like(x)).clamp_(0.0, 1.0) if noise > 0 else x
+                opt.zero_grad()
+                loss = loss_fn(model(inp), x)
+                loss.backward()
+                opt.step()
+                running += loss.item() * x.shape[0]
+                seen += x.shape[0]
+            final = running / seen
+    else:
+        for _ in range(args.epochs):
+            model.train()
+            order = torch.randperm(n)
+            total = torch.zeros((), dtype=torch.float64)
+            for b in range(0, n, args.batch):
+                x = train_x.index_select(0, order[b: b + args.batch])
+                inp = (x + noise * torch.randn_like(x)).clamp_(0.0, 1.0) if noise > 0 else x
+                opt.zero_grad()
+                loss = nn.functional.binary_cross_entropy_with_logits(model(inp), x)
+                loss.backward()
+                opt.step()
+                total += loss.detach().double() * x.shape[0]
+            final = total.item() / n
+    seconds = time.perf_counter() - start
+    flops = sum(2 * m * (2 if first else 3) for m, first in train_layers(args.workload)) * n * args.epochs
+    return {"seconds": seconds, "samples_per_second": n * args.epochs / seconds, "final_train_loss": final,
+            "test_loss": test_loss(model, test_x, tutorial), "flops": flops, "gflops_per_second": flops / seconds / 1e9}
+
+
+def percentile(values, p):
+    v = sorted(values)
+    return v[min(len(v) - 1, math.ceil(p * len(v)) - 1)]
+
+
+def inference(args, test_x):
+    tutorial = args.style == "tutorial"
+    torch.manual_seed(args.seed)
+    model = dense_model([], True)  # reconstructions, so the output sigmoid is part of the work
+    model.eval()
+    n = test_x.shape[0]
+    if tutorial:
+        loader = torch.utils.data.DataLoader(Images(test_x), batch_size=args.batch, shuffle=False)
+        data = Images(test_x)
+
+        def one_pass():
+            total = 0.0
+            with torch.no_grad():
+                for x in loader:
+                    total += model(x).sum().item()
+            return total
+
+        def single(i):
+            with torch.no_grad():
+                return model(data[i].unsqueeze(0))
+    else:
+        def one_pass():
+            total = 0.0
+            with torch.inference_mode():
+                for b in range(0, n, args.batch):
+                    total += model(test_x[b: b + args.batch]).sum().item()
+            return total
+
+        def single(i):
+            with torch.inference_mode():
+                return model(test_x[i: i + 1])
+
+    one_pass()
+    times, checksum = [], 0.0
+    for _ in range(5):
+        t0 = time.perf_counter()
+        checksum = one_pass()
+        times.append(time.perf_counter() - t0)
+    seconds = percentile(times, 0.5)
+    lat = []
+    for i in range(args.singles + 50):
+        t0 = time.perf_counter()
+        out = single(i % n)
+        v = out[0, 0, 0, 0].item()
+        dt = time.perf_counter() - t0
+        assert v >= 0
+        if i >= 50:
+            lat.append(dt)
+    flops = 2.0 * 2 * 784 * 32 * n
+    return {"seconds": seconds, "samples_per_second": n / seconds, "mean_output": checksum / test_x.numel(),
+            "single_p50_ms": percentile(lat, 0.5) * 1e3, "single_p99_ms": percentile(lat, 0.99) * 1e3,
+            "flops": flops, "gflops_per_second": flops / seconds / 1e9}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--workload", choices=["w1", "w2", "w3", "w4"], required=True)
+    p.add_argument("--style", choices=["tutorial", "careful"], required=True)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--singles", type=int, default=2000)
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    test_x = read_idx_images(find_idx(args.data, "t10k-images-idx3-ubyte"))
+    result = {"impl": f"pytorch-{args.style}", "workload": args.workload, "threads": torch.get_num_threads(),
+              "batch": args.batch, "epochs": args.epochs, "seed": args.seed}
+    if args.workload == "w4":
+        result.update(inference(args, test_x))
+    else:
+        train_x = read_idx_images(find_idx(args.data, "train-images-idx3-ubyte"))
+        result.update(train(args, train_x, test_x))
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()

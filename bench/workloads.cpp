@@ -1,0 +1,354 @@
+// latent_workloads: the side-by-side benchmark workloads (W1-W4) run through latent's library,
+// plus the sgemm limit measured through the same BLAS. Prints one JSON object on stdout.
+// bench/driver.py runs it next to bench/pytorch_workloads.py (same data, seed, threads, batch).
+//
+//   latent_workloads --workload w1|w2|w3|w4|gemm [--threads N] [--seed S] [--data DIR]
+//                    [--epochs E] [--batch B] [--singles N] [--gemm-reps R]
+//                    [--torch-adam] [--torch-bce] [--zero-grads] [--no-inference-mode] [--default-malloc]
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "latent/core/error.h"
+#include "latent/core/eval_mode.h"
+#include "latent/core/system.h"
+#include "latent/data/dataset.h"
+#include "latent/models/autoencoder.h"
+#include "latent/training/objective.h"
+#include "latent/training/optimizer.h"
+#include "latent/training/trainer.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+struct Args {
+  std::string workload = "w1";
+  int threads = 1;
+  uint64_t seed = 42;
+  std::string data = "/usr/share/datasets/fashion-mnist";
+  int64_t epochs = 1;
+  int64_t batch = 256;
+  int64_t singles = 2000;
+  int64_t gemm_reps = 0;  // 0: chosen per shape to run about 0.2 s
+  // A/B switches for bench/NOTES.md: LibTorch's own Adam instead of the library's optimizer,
+  // LibTorch's BCE with logits instead of the library's fused one, gradients zeroed in place
+  // instead of dropped, no InferenceMode in W4, glibc's default malloc thresholds.
+  bool torch_adam = false;
+  bool torch_bce = false;
+  bool zero_grads = false;
+  bool no_inference_mode = false;
+  bool default_malloc = false;  // skip latent::keep_freed_memory()
+};
+
+// W3's model: a small convolutional denoising autoencoder. bench/pytorch_workloads.py builds
+// the identical stack (same layers in the same order, so the same seeded initial weights).
+struct ConvAeImpl : torch::nn::Module {
+  torch::nn::Sequential encoder{nullptr};
+  torch::nn::Sequential decoder{nullptr};
+  ConvAeImpl() {
+    encoder = register_module(
+        "encoder", torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 16, 3).stride(2).padding(1)),
+                                         torch::nn::ReLU(),
+                                         torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 32, 3).stride(2).padding(1)),
+                                         torch::nn::ReLU()));
+    decoder = register_module(
+        "decoder",
+        torch::nn::Sequential(
+            torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(32, 16, 3).stride(2).padding(1).output_padding(1)),
+            torch::nn::ReLU(),
+            torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(16, 1, 3).stride(2).padding(1).output_padding(1))));
+  }
+  // x: (B, 1, 28, 28) -> {code (B, 32, 7, 7), logits and recon (B, 1, 28, 28)}
+  latent::AeOutput forward(const torch::Tensor& x) {
+    latent::AeOutput out;
+    out.code = encoder->forward(x);
+    out.logits = decoder->forward(out.code);
+    out.recon = torch::sigmoid(out.logits);
+    return out;
+  }
+};
+TORCH_MODULE(ConvAe);
+
+// Multiply-adds of one forward pass per example, for the FLOP count (fwd 2*MAC, backward
+// 2*MAC for the weight gradient plus 2*MAC for the input gradient except on the first layer).
+struct LayerMacs {
+  double macs;
+  bool first;
+};
+
+double train_flops_per_example(const std::vector<LayerMacs>& layers) {
+  double f = 0;
+  for (const auto& l : layers) f += 2 * l.macs * (l.first ? 2 : 3);
+  return f;
+}
+
+std::vector<LayerMacs> dense_layers(const std::vector<int64_t>& widths) {
+  std::vector<LayerMacs> out;
+  for (size_t i = 0; i + 1 < widths.size(); ++i)
+    out.push_back({static_cast<double>(widths[i] * widths[i + 1]), i == 0});
+  return out;
+}
+
+std::vector<LayerMacs> conv_layers() {
+  // conv 1->16 at 14x14 out, conv 16->32 at 7x7 out, deconv 32->16 from 7x7, deconv 16->1 from 14x14.
+  return {{14.0 * 14 * 16 * 1 * 9, true}, {7.0 * 7 * 32 * 16 * 9, false}, {7.0 * 7 * 32 * 16 * 9, false},
+          {14.0 * 14 * 16 * 1 * 9, false}};
+}
+
+std::vector<int64_t> widths_for(const std::vector<int64_t>& hidden) {
+  std::vector<int64_t> w = {784};
+  w.insert(w.end(), hidden.begin(), hidden.end());
+  w.push_back(32);
+  w.insert(w.end(), hidden.rbegin(), hidden.rend());
+  w.push_back(784);
+  return w;
+}
+
+// Mean BCE of the reconstructions of `x` (clean), in evaluation mode, batched.
+double test_bce(torch::nn::Module& module, const std::function<torch::Tensor(const torch::Tensor&)>& logits_of,
+                const torch::Tensor& x, int64_t batch) {
+  latent::EvalMode guard(module);
+  double sum = 0;
+  for (int64_t b = 0; b < x.size(0); b += batch) {
+    auto xb = x.slice(0, b, std::min(x.size(0), b + batch));
+    sum += torch::binary_cross_entropy_with_logits(logits_of(xb), xb, {}, {}, at::Reduction::Sum).item<double>();
+  }
+  return sum / static_cast<double>(x.numel());
+}
+
+json train_workload(const Args& a, const latent::DataSplits& data) {
+  const bool conv = a.workload == "w3";
+  std::vector<int64_t> hidden;
+  if (a.workload == "w2") hidden = {512, 256};
+  latent::TrainingSpec tspec;
+  tspec.batch_size = a.batch;
+  tspec.epochs = a.epochs;
+  tspec.noise_std = conv ? 0.3 : 0.0;
+  const auto objective = latent::ReconstructionObjective::from_spec(tspec);
+
+  torch::manual_seed(a.seed);
+  std::shared_ptr<latent::AutoencoderBase> dense;
+  ConvAe conv_model{nullptr};
+  torch::nn::Module* module = nullptr;
+  std::vector<torch::Tensor> params;
+  if (conv) {
+    conv_model = ConvAe();
+    module = conv_model.get();
+    params = conv_model->parameters();
+  } else {
+    latent::ModelSpec mspec;
+    mspec.hidden = hidden;
+    dense = latent::make_autoencoder(mspec, {1, 28, 28});
+    module = dense.get();
+    params = dense->parameters();
+  }
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  if (a.torch_adam)
+    optimizer = std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(tspec.lr));
+  else
+    optimizer = latent::make_optimizer(tspec, params);
+  latent::BatchLossFn batch_loss = [&](const latent::TensorDataset& batch) {
+    auto input = objective.corrupt(batch.x);
+    auto out = conv ? conv_model->forward(input) : dense->forward(input);
+    if (a.torch_bce) return torch::binary_cross_entropy_with_logits(out.logits, batch.x);
+    return objective(out, batch.x, "sigmoid");
+  };
+  latent::FitOptions fo;
+  fo.epochs = a.epochs;
+  fo.batch_size = a.batch;
+  fo.label = a.workload;
+  fo.grads_to_none = !a.zero_grads;
+  auto progress = latent::make_progress(latent::ProgressStyle::kQuiet);
+  const auto t0 = Clock::now();
+  auto history = latent::fit(*module, *optimizer, data.train, batch_loss, nullptr, fo, *progress);
+  const double seconds = seconds_since(t0);
+  const double test_loss = test_bce(
+      *module, [&](const torch::Tensor& x) { return conv ? conv_model->forward(x).logits : dense->forward(x).logits; },
+      data.test.x, 1000);
+
+  const auto layers = conv ? conv_layers() : dense_layers(widths_for(hidden));
+  const double samples = static_cast<double>(data.train.size() * a.epochs);
+  const double flops = train_flops_per_example(layers) * samples;
+  return {{"seconds", seconds},
+          {"samples_per_second", samples / seconds},
+          {"final_train_loss", history.back().train_loss},
+          {"test_loss", test_loss},
+          {"flops", flops},
+          {"gflops_per_second", flops / seconds / 1e9}};
+}
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  const auto i = static_cast<size_t>(std::min<double>(v.size() - 1, std::ceil(p * v.size()) - 1));
+  return v[i];
+}
+
+json inference_workload(const Args& a, const latent::DataSplits& data) {
+  torch::manual_seed(a.seed);
+  latent::ModelSpec mspec;
+  auto model = latent::make_autoencoder(mspec, {1, 28, 28});
+  const auto& x = data.test.x;
+  latent::EvalMode guard(*model);
+  c10::InferenceMode inference(!a.no_inference_mode);
+  auto pass = [&]() {
+    double sum = 0;
+    for (int64_t b = 0; b < x.size(0); b += a.batch) {
+      auto xb = x.slice(0, b, std::min(x.size(0), b + a.batch));
+      auto recon = model->forward(xb).recon;
+      sum += recon.sum().item<double>();
+    }
+    return sum;
+  };
+  pass();  // warm-up
+  std::vector<double> times;
+  double checksum = 0;
+  for (int r = 0; r < 5; ++r) {
+    const auto t0 = Clock::now();
+    checksum = pass();
+    times.push_back(seconds_since(t0));
+  }
+  const double seconds = percentile(times, 0.5);
+  std::vector<double> lat;
+  for (int64_t i = 0; i < a.singles + 50; ++i) {
+    auto xi = x.slice(0, i % x.size(0), i % x.size(0) + 1);
+    const auto t0 = Clock::now();
+    auto recon = model->forward(xi).recon;
+    const float v = recon.data_ptr<float>()[0];
+    const double dt = seconds_since(t0);
+    if (v < 0) std::abort();  // a sigmoid output is never negative; keeps the read alive
+    if (i >= 50) lat.push_back(dt);
+  }
+  const double flops = 2.0 * 2 * 784 * 32 * static_cast<double>(x.size(0));
+  return {{"seconds", seconds},
+          {"samples_per_second", static_cast<double>(x.size(0)) / seconds},
+          {"mean_output", checksum / static_cast<double>(x.numel())},
+          {"single_p50_ms", percentile(lat, 0.5) * 1e3},
+          {"single_p99_ms", percentile(lat, 0.99) * 1e3},
+          {"flops", flops},
+          {"gflops_per_second", flops / seconds / 1e9}};
+}
+
+// GFLOP/s of torch::mm (the same BLAS every Linear uses) for C(m,n) = A(m,k) B(k,n).
+double mm_rate(int64_t m, int64_t k, int64_t n, bool ta, bool tb, int64_t reps) {
+  auto a = ta ? torch::rand({k, m}).t() : torch::rand({m, k});
+  auto b = tb ? torch::rand({n, k}).t() : torch::rand({k, n});
+  auto c = torch::empty({m, n});
+  torch::mm_out(c, a, b);
+  const double flop = 2.0 * m * n * k;
+  if (reps <= 0) {
+    const auto t0 = Clock::now();
+    torch::mm_out(c, a, b);
+    reps = std::max<int64_t>(3, static_cast<int64_t>(0.2 / std::max(1e-7, seconds_since(t0))));
+  }
+  std::vector<double> times;
+  for (int64_t r = 0; r < reps; ++r) {
+    const auto t0 = Clock::now();
+    torch::mm_out(c, a, b);
+    times.push_back(seconds_since(t0));
+  }
+  return flop / percentile(times, 0.5) / 1e9;
+}
+
+// The sgemm rate at a dense workload's shapes: each Linear's forward (X W^T), input gradient
+// (dY W) and weight gradient (dY^T X) at batch B, weighted by their FLOPs.
+json gemm_at_shapes(const std::vector<int64_t>& widths, int64_t batch, int64_t reps) {
+  double flop = 0, secs = 0;
+  json shapes = json::array();
+  for (size_t i = 0; i + 1 < widths.size(); ++i) {
+    const int64_t in = widths[i], out = widths[i + 1];
+    struct Mm {
+      int64_t m, k, n;
+      bool ta, tb;
+      const char* what;
+    };
+    std::vector<Mm> mms = {{batch, in, out, false, true, "fwd"}, {out, batch, in, true, false, "dW"}};
+    if (i > 0) mms.push_back({batch, out, in, false, false, "dX"});
+    for (const auto& mm : mms) {
+      const double f = 2.0 * mm.m * mm.n * mm.k;
+      const double rate = mm_rate(mm.m, mm.k, mm.n, mm.ta, mm.tb, reps);
+      flop += f;
+      secs += f / (rate * 1e9);
+      shapes.push_back({{"m", mm.m}, {"k", mm.k}, {"n", mm.n}, {"op", mm.what}, {"gflops_per_second", rate}});
+    }
+  }
+  return {{"gflops_per_second", flop / secs / 1e9}, {"shapes", shapes}};
+}
+
+json gemm_workload(const Args& a) {
+  json out;
+  out["square_2048"] = mm_rate(2048, 2048, 2048, false, false, a.gemm_reps);
+  out["w1"] = gemm_at_shapes(widths_for({}), a.batch, a.gemm_reps);
+  out["w2"] = gemm_at_shapes(widths_for({512, 256}), a.batch, a.gemm_reps);
+  return out;
+}
+
+Args parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string k = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw latent::UsageError(k + ": needs a value");
+      return argv[++i];
+    };
+    if (k == "--workload") a.workload = value();
+    else if (k == "--threads") a.threads = std::stoi(value());
+    else if (k == "--seed") a.seed = std::stoull(value());
+    else if (k == "--data") a.data = value();
+    else if (k == "--epochs") a.epochs = std::stoll(value());
+    else if (k == "--batch") a.batch = std::stoll(value());
+    else if (k == "--singles") a.singles = std::stoll(value());
+    else if (k == "--gemm-reps") a.gemm_reps = std::stoll(value());
+    else if (k == "--torch-adam") a.torch_adam = true;
+    else if (k == "--torch-bce") a.torch_bce = true;
+    else if (k == "--zero-grads") a.zero_grads = true;
+    else if (k == "--no-inference-mode") a.no_inference_mode = true;
+    else if (k == "--default-malloc") a.default_malloc = true;
+    else throw latent::UsageError("unknown argument '" + k + "'");
+  }
+  const std::vector<std::string> known = {"w1", "w2", "w3", "w4", "gemm"};
+  if (std::find(known.begin(), known.end(), a.workload) == known.end())
+    throw latent::UsageError("--workload: '" + a.workload + "' (w1, w2, w3, w4 or gemm)");
+  return a;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const Args a = parse(argc, argv);
+    if (!a.default_malloc) latent::keep_freed_memory();
+    latent::set_threads(a.threads);
+    json result = {{"impl", "latent"}, {"workload", a.workload}, {"threads", latent::current_threads()},
+                   {"batch", a.batch}, {"epochs", a.epochs}, {"seed", a.seed}, {"blas", latent::blas_info()}};
+    if (a.workload == "gemm") {
+      result.update(gemm_workload(a));
+    } else {
+      latent::DataSplits data;
+      data.train = latent::load_idx_split(a.data, "train");
+      data.test = latent::load_idx_split(a.data, "t10k");
+      result.update(a.workload == "w4" ? inference_workload(a, data) : train_workload(a, data));
+    }
+    std::cout << result.dump() << std::endl;
+    return 0;
+  } catch (const latent::UsageError& e) {
+    std::cerr << "latent_workloads: error: " << e.what() << "\n";
+    return 2;
+  } catch (const c10::Error& e) {
+    std::cerr << "latent_workloads: error: " << e.what_without_backtrace() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "latent_workloads: error: " << e.what() << "\n";
+    return 1;
+  }
+}

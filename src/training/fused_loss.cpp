@@ -1,0 +1,40 @@
+// Fused losses (see fused_loss.h).
+#include "latent/training/fused_loss.h"
+
+namespace latent {
+
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+struct BceWithLogitsMean : public torch::autograd::Function<BceWithLogitsMean> {
+  // logits, target: same shape -> scalar
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& logits, const torch::Tensor& target) {
+    ctx->save_for_backward({logits, target});
+    auto x = logits.reshape({-1});
+    auto t = target.reshape({-1});
+    // BCE(sigmoid(x), t) = softplus(x) - x t, summed; softplus is log1p(exp(x)) (x itself past 20).
+    auto total = torch::softplus(x).sum().sub_(torch::dot(x, t));
+    return total.div_(static_cast<double>(x.numel()));
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grad_output) {
+    const auto saved = ctx->get_saved_variables();
+    const auto& x = saved[0];
+    const auto& t = saved[1];
+    auto grad = torch::sigmoid(x).sub_(t).mul_(grad_output[0] / static_cast<double>(x.numel()));
+    return {grad, torch::Tensor()};
+  }
+};
+
+}  // namespace
+
+torch::Tensor bce_with_logits_mean(const torch::Tensor& logits, const torch::Tensor& target) {
+  const bool same = logits.sizes() == target.sizes() && logits.scalar_type() == target.scalar_type() &&
+                    logits.device() == target.device() && logits.numel() > 0;
+  if (!same || target.requires_grad()) return torch::binary_cross_entropy_with_logits(logits, target);
+  return BceWithLogitsMean::apply(logits, target);
+}
+
+}  // namespace latent
