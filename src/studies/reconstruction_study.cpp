@@ -15,6 +15,7 @@
 #include "latent/models/pca.h"
 #include "latent/report/image_grid.h"
 #include "latent/studies/study.h"
+#include "latent/studies/study_util.h"
 #include "latent/training/checkpoint.h"
 #include "latent/training/objective.h"
 #include "latent/training/optimizer.h"
@@ -214,19 +215,7 @@ class ReconstructionStudy : public StudyRunner {
   static uint64_t seed_of(const Spec& spec) { return static_cast<uint64_t>(spec.seed) + kTestNoiseSeedOffset; }
 
   void load(const Spec& spec, const RunContext& ctx) {
-    ImageDataOptions options = image_data_options(spec, ctx.data_dir);
-    const std::string key = options.dataset + "|" + options.path + "|" + std::to_string(options.train_limit) + "|" +
-                            std::to_string(options.test_limit) + "|" + std::to_string(options.val_split) + "|" +
-                            std::to_string(options.split_seed) + "|" + ctx.device.str();
-    if (key == loaded_key_) return;
-    DataSplits d = load_idx_images(options);
-    data_.name = d.name;
-    data_.class_names = d.class_names;
-    data_.train = d.train.to(ctx.device);
-    data_.val = d.val.size() > 0 ? d.val.to(ctx.device) : TensorDataset{};
-    data_.test = d.test.to(ctx.device);
-    loaded_key_ = key;
-    pca_cache_.clear();
+    if (load_image_data(spec, ctx, data_, loaded_key_)) pca_cache_.clear();
   }
 
   // Evaluates the objective and reconstruction metrics on `set` in evaluation mode.

@@ -37,4 +37,20 @@ double train_seconds(const History& history) {
   return s;
 }
 
+bool load_image_data(const Spec& spec, const RunContext& ctx, DataSplits& data, std::string& loaded_key) {
+  ImageDataOptions options = image_data_options(spec, ctx.data_dir);
+  const std::string key = options.dataset + "|" + options.path + "|" + std::to_string(options.train_limit) + "|" +
+                          std::to_string(options.test_limit) + "|" + std::to_string(options.val_split) + "|" +
+                          std::to_string(options.split_seed) + "|" + ctx.device.str();
+  if (key == loaded_key) return false;
+  DataSplits d = load_idx_images(options);
+  data.name = d.name;
+  data.class_names = d.class_names;
+  data.train = d.train.to(ctx.device);
+  data.val = d.val.size() > 0 ? d.val.to(ctx.device) : TensorDataset{};
+  data.test = d.test.to(ctx.device);
+  loaded_key = key;
+  return true;
+}
+
 }  // namespace latent

@@ -198,19 +198,10 @@ class VaeStudy : public StudyRunner {
   }
 
   void load(const Spec& spec, const RunContext& ctx) {
-    ImageDataOptions options = image_data_options(spec, ctx.data_dir);
-    const std::string key = options.dataset + "|" + options.path + "|" + std::to_string(options.train_limit) + "|" +
-                            std::to_string(options.test_limit) + "|" + std::to_string(options.val_split) + "|" +
-                            std::to_string(options.split_seed) + "|" + ctx.device.str();
-    if (key == loaded_key_) return;
-    DataSplits d = load_idx_images(options);
-    class_names_ = d.class_names;
+    if (!load_image_data(spec, ctx, data_, loaded_key_)) return;
+    class_names_ = data_.class_names;
     num_classes_ = std::max<int64_t>(static_cast<int64_t>(class_names_.size()),
-                                     d.test.y.defined() && d.test.y.numel() ? d.test.y.max().item<int64_t>() + 1 : 1);
-    data_.train = d.train.to(ctx.device);
-    data_.val = d.val.size() > 0 ? d.val.to(ctx.device) : TensorDataset{};
-    data_.test = d.test.to(ctx.device);
-    loaded_key_ = key;
+                                     data_.test.y.defined() && data_.test.y.numel() ? data_.test.y.max().item<int64_t>() + 1 : 1);
   }
 
   DataSplits data_;

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "latent/data/dataset.h"
 #include "latent/studies/spec.h"
+#include "latent/studies/study.h"
 #include "latent/training/checkpoint.h"
 #include "latent/training/history.h"
 
@@ -20,6 +22,10 @@ std::string format_fixed(double v, int digits);
 CheckpointMeta variant_checkpoint_meta(const Spec& spec, const std::string& variant, const std::vector<int64_t>& input_shape);
 
 int64_t parameter_count(torch::nn::Module& model);
+
+// Loads the image data set the spec's [data] section names onto ctx.device into `data`,
+// unless `loaded_key` shows the same data is already there. Returns true when it (re)loaded.
+bool load_image_data(const Spec& spec, const RunContext& ctx, DataSplits& data, std::string& loaded_key);
 
 // Sum of the epochs' training seconds.
 double train_seconds(const History& history);
