@@ -37,13 +37,18 @@ Canvas::Canvas(int64_t width, int64_t height, double x0, double x1, double y0, d
   check(x1 > x0 && y1 > y0, "plot: empty data range");
 }
 
-int64_t Canvas::to_px(double x) const {
-  return margin_ + static_cast<int64_t>(std::lround((x - x0_) / (x1_ - x0_) * static_cast<double>(width_ - 2 * margin_ - 1)));
+namespace {
+// Pixel offset of a data value, clamped to a few canvas sizes around the canvas so that values
+// far outside the axes (or infinite) neither overflow nor make lines loop over huge ranges.
+int64_t to_offset(double v, double lo, double hi, int64_t span) {
+  const double px = (v - lo) / (hi - lo) * static_cast<double>(span);
+  return static_cast<int64_t>(std::lround(std::clamp(px, -2.0 * static_cast<double>(span), 3.0 * static_cast<double>(span))));
 }
+}  // namespace
 
-int64_t Canvas::to_py(double y) const {
-  return height_ - 1 - margin_ - static_cast<int64_t>(std::lround((y - y0_) / (y1_ - y0_) * static_cast<double>(height_ - 2 * margin_ - 1)));
-}
+int64_t Canvas::to_px(double x) const { return margin_ + to_offset(x, x0_, x1_, width_ - 2 * margin_ - 1); }
+
+int64_t Canvas::to_py(double y) const { return height_ - 1 - margin_ - to_offset(y, y0_, y1_, height_ - 2 * margin_ - 1); }
 
 void Canvas::put(int64_t px, int64_t py, Rgb colour, double alpha) {
   if (px < 0 || py < 0 || px >= width_ || py >= height_) return;
@@ -66,6 +71,7 @@ void Canvas::dot(double x, double y, Rgb colour, int64_t radius) {
 }
 
 void Canvas::line(double xa, double ya, double xb, double yb, Rgb colour) {
+  if (!std::isfinite(xa) || !std::isfinite(ya) || !std::isfinite(xb) || !std::isfinite(yb)) return;
   const int64_t ax = to_px(xa), ay = to_py(ya), bx = to_px(xb), by = to_py(yb);
   const int64_t steps = std::max<int64_t>({std::abs(bx - ax), std::abs(by - ay), 1});
   for (int64_t s = 0; s <= steps; ++s) {
@@ -79,6 +85,7 @@ void Canvas::polyline(const std::vector<double>& xs, const std::vector<double>& 
 }
 
 void Canvas::fill(double xa, double ya, double xb, double yb, Rgb colour, double alpha) {
+  if (std::isnan(xa) || std::isnan(ya) || std::isnan(xb) || std::isnan(yb)) return;
   int64_t l = to_px(std::min(xa, xb)), r = to_px(std::max(xa, xb));
   int64_t t = to_py(std::max(ya, yb)), b = to_py(std::min(ya, yb));
   for (int64_t y = t; y <= b; ++y)
