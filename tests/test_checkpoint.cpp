@@ -14,6 +14,7 @@
 namespace latent {
 namespace {
 
+using testing::error_of;
 using testing::TempDir;
 
 std::filesystem::path probe_path() {
@@ -38,15 +39,6 @@ Saved save_model(const std::filesystem::path& path, std::vector<int64_t> hidden,
   meta.spec_toml = spec_to_toml(s.spec);
   save_checkpoint(path, *s.model, meta, {{"threshold", torch::tensor({0.25})}});
   return s;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(Checkpoint, RoundTripInAFreshProcessGivesTheSameOutputs) {

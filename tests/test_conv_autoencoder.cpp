@@ -6,9 +6,12 @@
 #include "latent/core/eval_mode.h"
 #include "latent/models/conv_autoencoder.h"
 #include "latent/training/objective.h"
+#include "test_util.h"
 
 namespace latent {
 namespace {
+
+using testing::error_of;
 
 ModelSpec conv(std::vector<int64_t> channels, int64_t kernel = 3, double dropout = 0.0) {
   ModelSpec s;
@@ -103,15 +106,6 @@ TEST(ConvAutoencoder, OverfitsOneBatch) {
   }
   EXPECT_GT(first, 0.2);
   EXPECT_LT(last, 0.01);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(ConvAutoencoder, InputsItCannotTakeGiveClearErrors) {

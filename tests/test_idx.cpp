@@ -9,6 +9,7 @@
 namespace latent {
 namespace {
 
+using testing::error_of;
 using testing::TempDir;
 
 std::string header(uint8_t type, std::vector<uint32_t> dims) {
@@ -20,16 +21,6 @@ std::string header(uint8_t type, std::vector<uint32_t> dims) {
     h.push_back(static_cast<char>(d));
   }
   return h;
-}
-
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(Idx, PlainRoundTrip) {

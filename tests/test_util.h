@@ -4,10 +4,12 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "latent/core/error.h"
 #include "latent/data/idx.h"
 
 namespace latent::testing {
@@ -57,6 +59,16 @@ inline void write_synthetic_idx(const fs::path& dir, int64_t n_train, int64_t n_
   };
   make("train", n_train);
   make("t10k", n_test);
+}
+
+// The message of the latent::Error that f() throws, or "" when it throws none.
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
 }
 
 inline std::string read_file(const fs::path& p) {
