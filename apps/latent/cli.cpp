@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "latent/core/error.h"
+#include "latent/core/interrupt.h"
 #include "latent/core/system.h"
 #include "latent/data/fraud_synth.h"
 #include "latent/studies/anomaly.h"
@@ -92,13 +93,18 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
   RunOptions run;
   std::string device = "cpu";
   auto* run_cmd = app.add_subcommand("run", "Train and evaluate a study; results go to a run folder");
-  run_cmd->add_option("spec", run.spec, "built-in study name (see 'latent list') or a TOML spec file; default: ae-fmnist");
-  run_cmd->add_option("--set", run.overrides, "override a spec key, e.g. --set training.epochs=10 (repeatable)")->take_all();
-  run_cmd->add_option("--out", run.out_dir, "run folder (default runs/<study>/<timestamp>)");
+  auto* spec_opt = run_cmd->add_option("spec", run.spec, "built-in study name (see 'latent list') or a TOML spec file; default: ae-fmnist");
+  auto* set_opt = run_cmd->add_option("--set", run.overrides, "override a spec key, e.g. --set training.epochs=10 (repeatable)")->take_all();
+  auto* out_opt = run_cmd->add_option("--out", run.out_dir, "run folder (default runs/<study>/<timestamp>)");
+  auto* resume_opt = run_cmd->add_option("--resume", run.resume_dir,
+                                         "continue the interrupted run in RUN_DIR (its spec, seed, device, threads and data folder)");
+  resume_opt->excludes(spec_opt)->excludes(set_opt)->excludes(out_opt);
   run_cmd->add_option("--device", device, "cpu, cuda, cuda:N or auto")->capture_default_str();
   run_cmd->add_option("--threads", run.threads, "CPU threads for LibTorch and OpenBLAS (default: LibTorch's choice)")
       ->check(CLI::Range(1, 1024));
-  run_cmd->add_option("--seed", run.seed, "random seed (overrides the spec's seed)")->check(CLI::Range(int64_t{0}, int64_t{1} << 62));
+  run_cmd->add_option("--seed", run.seed, "random seed (overrides the spec's seed)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 62))
+      ->excludes(resume_opt);
   run_cmd->add_option("--data-dir", run.data_dir, "folder searched first for data sets (then $LATENT_DATA_DIR, ./data, /usr/share/datasets)");
   bool quiet = false, plain = false;
   run_cmd->add_flag("--quiet", quiet, "no progress output");
@@ -241,6 +247,9 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
   } catch (const UsageError& e) {
     err << "latent: error: " << first_line(e.what()) << "\n";
     return 2;
+  } catch (const Interrupted& e) {
+    err << "latent: " << first_line(e.what()) << "\n";
+    return e.exit_code();
   } catch (const Error& e) {
     err << "latent: error: " << first_line(e.what()) << "\n";
     return 1;

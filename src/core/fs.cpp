@@ -22,12 +22,15 @@ std::string read_text_file(const fs::path& path) {
 
 namespace {
 
-void fsync_path(const fs::path& path) {
+// Flushes the file to the disk; a failure (e.g. a full disk on a file system that reports
+// it late) throws Error naming `shown`.
+void fsync_path(const fs::path& path, const fs::path& shown) {
   int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
+  if (fd < 0) return;
+  const int rc = ::fsync(fd);
+  const int saved = errno;
+  ::close(fd);
+  if (rc != 0) throw Error(shown.string() + ": write failed (" + std::strerror(saved) + ")");
 }
 
 }  // namespace
@@ -37,7 +40,7 @@ void write_atomic_with(const fs::path& path, const std::function<void(const fs::
   tmp += ".tmp";
   try {
     write(tmp);
-    fsync_path(tmp);
+    fsync_path(tmp, path);
     std::error_code ec;
     fs::rename(tmp, path, ec);
     if (ec) throw Error(path.string() + ": cannot write (" + ec.message() + ")");

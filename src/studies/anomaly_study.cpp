@@ -109,17 +109,15 @@ class AnomalyStudy : public StudyRunner {
     const double noise = spec.training.noise_std;
     const std::string& out_act = model->output_activation();
     const int64_t steps_per_epoch = (train_.size(0) + spec.training.batch_size - 1) / spec.training.batch_size;
-    int64_t steps = 0;
+    int64_t step = 0;
     auto batch_loss = [&](const TensorDataset& batch) {
       auto input = noise > 0 ? batch.x + noise * torch::randn_like(batch.x) : batch.x;
-      if (vae) return vae_objective(vae->forward_vae(input), batch.x, vae_objective.beta_at(steps++, steps_per_epoch)).loss;
+      if (vae) return vae_objective(vae->forward_vae(input), batch.x, vae_objective.beta_at(step, steps_per_epoch)).loss;
       return objective(model->forward(input), batch.x, out_act);
     };
     auto validate = [&]() { return reconstruction_error(*model, val_normals_).mean().item<double>(); };
-    FitOptions fit_options;
-    fit_options.epochs = spec.training.epochs;
-    fit_options.batch_size = spec.training.batch_size;
-    fit_options.label = spec.study + "/" + variant.name;
+    FitOptions fit_options = variant_fit_options(spec, variant, ctx, {features});
+    fit_options.global_step = &step;
     History history = fit(*model, *optimizer, TensorDataset{train_, torch::Tensor()}, batch_loss, validate, fit_options, *ctx.progress);
     const double seconds = train_seconds(history);
 

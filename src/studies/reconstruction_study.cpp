@@ -64,13 +64,9 @@ class ReconstructionStudy : public StudyRunner {
     const double test_noise = spec.evaluation.noise_std > 0 ? spec.evaluation.noise_std : spec.training.noise_std;
     auto schedule = make_lr_schedule(spec.training);
 
-    FitOptions fit_options;
-    fit_options.epochs = spec.training.epochs;
-    fit_options.batch_size = spec.training.batch_size;
-    fit_options.label = spec.study + "/" + variant.name;
+    FitOptions fit_options = variant_fit_options(spec, variant, ctx, input_shape);
     fit_options.schedule = schedule.get();
     fit_options.schedule_on_val = data_.val.size() > 0;
-    fit_options.early_stopping_patience = spec.training.early_stopping_patience;
     History history = fit(*model, *optimizer, data_.train, batch_loss, validate, fit_options, *ctx.progress);
 
     double train_seconds = 0;

@@ -7,10 +7,12 @@
 #include <sstream>
 
 #include "latent/core/error.h"
+#include "latent/core/interrupt.h"
 #include "latent/core/fs.h"
 #include "latent/core/system.h"
 #include "latent/studies/builtin.h"
 #include "latent/studies/study.h"
+#include "latent/training/train_state.h"
 
 namespace latent {
 
@@ -32,6 +34,8 @@ StudySpec resolve_study(const RunOptions& options) {
 }
 
 namespace {
+
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
 std::string timestamp() {
   auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -61,38 +65,134 @@ void check_writable(const fs::path& dir) {
   fs::remove(probe, ec);
 }
 
+// A finished variant's result, kept in its folder so that a resumed run does not redo it.
+void save_variant_result(const fs::path& path, const VariantResult& r) {
+  torch::serialize::OutputArchive archive;
+  archive.write("metrics", c10::IValue(r.metrics.dump()));
+  archive.write("grid_labels", c10::IValue(nlohmann::json(r.grid_labels).dump()));
+  torch::serialize::OutputArchive rows;
+  for (size_t i = 0; i < r.grid_rows.size(); ++i) rows.write(std::to_string(i), r.grid_rows[i].to(torch::kCPU));
+  archive.write("grid_rows", rows);
+  std::ostringstream bytes;  // in memory first: see save_checkpoint
+  archive.save_to(bytes);
+  write_file_atomic(path, bytes.str());
+}
+
+VariantResult load_variant_result(const fs::path& path, const torch::Device& device) {
+  VariantResult r;
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path.string(), torch::kCPU);
+    c10::IValue metrics, labels;
+    archive.read("metrics", metrics);
+    archive.read("grid_labels", labels);
+    r.metrics = nlohmann::json::parse(metrics.toStringRef());
+    r.grid_labels = nlohmann::json::parse(labels.toStringRef()).get<std::vector<std::string>>();
+    torch::serialize::InputArchive rows;
+    archive.read("grid_rows", rows);
+    for (size_t i = 0; i < rows.keys().size(); ++i) {
+      torch::Tensor t;
+      rows.read(std::to_string(i), t);
+      r.grid_rows.push_back(t.to(device));
+    }
+  } catch (const c10::Error& e) {
+    throw Error(path.string() + ": damaged variant result (" + first_line(e.what_without_backtrace()) + "); delete it to rerun the variant");
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path.string() + ": damaged variant result (" + std::string(e.what()) + "); delete it to rerun the variant");
+  }
+  return r;
+}
+
+// The options that decide a run's numbers besides its spec, for --resume.
+void save_run_options(const fs::path& dir, const RunOptions& options, const torch::Device& device) {
+  nlohmann::json j = {{"device", device.str()}, {"threads", current_threads()}, {"data_dir", options.data_dir}};
+  write_file_atomic(dir / "run.json", j.dump(2) + "\n");
+}
+
+// Fills the options left at their defaults from the run folder's run.json.
+void restore_run_options(const fs::path& dir, RunOptions& options) {
+  const fs::path path = dir / "run.json";
+  if (!fs::exists(path)) return;
+  try {
+    auto j = nlohmann::json::parse(read_text_file(path));
+    if (options.device == "cpu") options.device = j.value("device", "cpu");
+    if (options.threads == 0) options.threads = j.value("threads", 0);
+    if (options.data_dir.empty()) options.data_dir = j.value("data_dir", "");
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path.string() + ": damaged (" + std::string(e.what()) + ")");
+  }
+}
+
+StudySpec resume_study(RunOptions& options, fs::path& run_dir) {
+  run_dir = options.resume_dir;
+  if (!fs::is_directory(run_dir)) throw UsageError("--resume: '" + run_dir.string() + "': no such run folder");
+  if (fs::exists(run_dir / "metrics.json"))
+    throw UsageError("--resume: '" + run_dir.string() + "' holds a finished run (it has metrics.json)");
+  const fs::path spec_path = run_dir / "spec.toml";
+  if (!fs::exists(spec_path)) throw UsageError("--resume: '" + run_dir.string() + "' is not a run folder (no spec.toml)");
+  restore_run_options(run_dir, options);
+  return parse_study_spec(read_text_file(spec_path), spec_path.string(), {});
+}
+
 }  // namespace
 
-RunSummary run_study(const RunOptions& options) {
+RunSummary run_study(const RunOptions& given) {
+  RunOptions options = given;
+  const bool resuming = !options.resume_dir.empty();
+  fs::path run_dir;
+  StudySpec study = resuming ? resume_study(options, run_dir) : resolve_study(options);
   set_threads(options.threads);
-  StudySpec study = resolve_study(options);
   RunContext ctx;
   ctx.device = resolve_device(options.device);
   ctx.data_dir = options.data_dir;
+  ctx.resume = resuming;
   auto runner = make_study_runner(study.base.kind);
   auto progress = make_progress(options.progress);
   ctx.progress = progress.get();
+  InterruptGuard interrupts;
 
-  const fs::path run_dir = choose_run_dir(options, study.base.study);
-  if (fs::exists(run_dir / "metrics.json"))
-    throw UsageError("--out: '" + run_dir.string() + "' already holds a finished run (choose another folder)");
-  make_dirs(run_dir);
-  check_writable(run_dir);
-  write_file_atomic(run_dir / "spec.toml", study_spec_to_toml(study));
+  if (!resuming) {
+    run_dir = choose_run_dir(options, study.base.study);
+    if (fs::exists(run_dir / "metrics.json"))
+      throw UsageError("--out: '" + run_dir.string() + "' already holds a finished run (choose another folder)");
+    make_dirs(run_dir);
+    check_writable(run_dir);
+    write_file_atomic(run_dir / "spec.toml", study_spec_to_toml(study));
+    save_run_options(run_dir, options, ctx.device);
+  } else {
+    check_writable(run_dir);
+  }
 
   const auto start = std::chrono::steady_clock::now();
-  progress->message("latent: study " + study.base.study + " (" + std::to_string(study.variants.size()) + " variant" +
-                    (study.variants.size() == 1 ? "" : "s") + ") on " + ctx.device.str() + ", " + std::to_string(current_threads()) +
-                    " thread(s); run folder " + run_dir.string());
+  progress->message("latent: " + std::string(resuming ? "resuming" : "study") + " " + study.base.study + " (" +
+                    std::to_string(study.variants.size()) + " variant" + (study.variants.size() == 1 ? "" : "s") + ") on " +
+                    ctx.device.str() + ", " + std::to_string(current_threads()) + " thread(s); run folder " + run_dir.string());
   runner->prepare(study.base, ctx);
   std::vector<VariantResult> results;
   for (const auto& variant : study.variants) {
     ctx.variant_dir = study.variants.size() == 1 ? run_dir : run_dir / variant.name;
+    const fs::path result_path = ctx.variant_dir / kVariantResultFile;
+    if (resuming && fs::exists(result_path)) {
+      results.push_back(load_variant_result(result_path, ctx.device));
+      progress->message(study.base.study + "/" + variant.name + ": finished before, kept");
+      continue;
+    }
     make_dirs(ctx.variant_dir);
     seed_everything(static_cast<uint64_t>(variant.spec.seed));
-    VariantResult r = runner->run_variant(variant, ctx);
+    VariantResult r;
+    try {
+      r = runner->run_variant(variant, ctx);
+    } catch (const Interrupted& e) {
+      throw Interrupted(e.signal(), std::string(e.what()) + "; continue with: latent run --resume " + run_dir.string());
+    }
     if (study.variants.size() > 1) r.metrics["dir"] = variant.name;
+    save_variant_result(result_path, r);
+    std::error_code ec;
+    fs::remove(ctx.variant_dir / kTrainStateFile, ec);
     results.push_back(std::move(r));
+    if (const int sig = interrupt_signal())
+      throw Interrupted(sig, study.base.study + "/" + variant.name + ": interrupted by " + signal_name(sig) +
+                                 " after the variant finished; continue with: latent run --resume " + run_dir.string());
   }
   runner->finish(results, run_dir, study.base);
 
@@ -101,6 +201,7 @@ RunSummary run_study(const RunOptions& options) {
   metrics["kind"] = study.base.kind;
   metrics["seed"] = study.base.seed;
   metrics["wall_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (resuming) metrics["resumed"] = true;
   metrics["machine"] = {{"host", hostname()},          {"latent", latent_version()},     {"libtorch", torch_version()},
                         {"blas", blas_info()},         {"threads", current_threads()},  {"device", ctx.device.str()}};
   metrics["variants"] = nlohmann::json::array();

@@ -224,6 +224,9 @@ const std::vector<Field>& fields() {
       field<double>("training.min_lr", LATENT_REF(double, s.training.min_lr), "plateau schedule: lowest learning rate", range<double>(0.0, 10.0)),
       field<int64_t>("training.early_stopping_patience", LATENT_REF(int64_t, s.training.early_stopping_patience),
                      "stop after N epochs without a better validation loss (0: off; needs data.val_split > 0)", range<int64_t>(0, 1e6)),
+      field<int64_t>("training.checkpoint_every", LATENT_REF(int64_t, s.training.checkpoint_every),
+                     "epochs between training-state checkpoints (train_state.pt, for 'latent run --resume'); also after the last epoch",
+                     range<int64_t>(1, 1e6)),
 
       field<int64_t>("evaluation.batch_size", LATENT_REF(int64_t, s.evaluation.batch_size), "batch size of evaluation passes", range<int64_t>(1, 1e7)),
       field<int64_t>("evaluation.grid_images", LATENT_REF(int64_t, s.evaluation.grid_images), "test images in the reconstruction grid", range<int64_t>(1, 100)),

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "latent/training/train_state.h"
+
 namespace latent {
 
 std::string format_fixed(double v, int digits) {
@@ -23,6 +25,20 @@ CheckpointMeta variant_checkpoint_meta(const Spec& spec, const std::string& vari
   meta.input_shape = input_shape;
   meta.spec_toml = spec_to_toml(spec);
   return meta;
+}
+
+FitOptions variant_fit_options(const Spec& spec, const Variant& variant, const RunContext& ctx,
+                               const std::vector<int64_t>& input_shape) {
+  FitOptions o;
+  o.epochs = spec.training.epochs;
+  o.batch_size = spec.training.batch_size;
+  o.label = spec.study + "/" + variant.name;
+  o.early_stopping_patience = spec.training.early_stopping_patience;
+  o.state_path = ctx.variant_dir / kTrainStateFile;
+  o.checkpoint_every = spec.training.checkpoint_every;
+  o.state_meta = variant_checkpoint_meta(spec, variant.name, input_shape);
+  o.resume = ctx.resume;
+  return o;
 }
 
 int64_t parameter_count(torch::nn::Module& model) {

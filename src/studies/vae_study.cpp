@@ -55,19 +55,17 @@ class VaeStudy : public StudyRunner {
 
     const TensorDataset& val = data_.val.size() > 0 ? data_.val : data_.test;
     const int64_t steps_per_epoch = (data_.train.size() + spec.training.batch_size - 1) / spec.training.batch_size;
-    int64_t steps = 0;
+    int64_t step = 0;
     auto batch_loss = [&](const TensorDataset& batch) {
-      const double beta = objective.beta_at(steps++, steps_per_epoch);
+      const double beta = objective.beta_at(step, steps_per_epoch);
       return objective(model->forward_vae(batch.x), batch.x, beta).loss;
     };
     auto validate = [&]() {
       auto s = evaluate(*model, val, objective, spec.evaluation.batch_size);
       return (s.recon + objective.beta * s.kl) / static_cast<double>(s.n);
     };
-    FitOptions fit_options;
-    fit_options.epochs = spec.training.epochs;
-    fit_options.batch_size = spec.training.batch_size;
-    fit_options.label = spec.study + "/" + variant.name;
+    FitOptions fit_options = variant_fit_options(spec, variant, ctx, input_shape);
+    fit_options.global_step = &step;
     History history = fit(*model, *optimizer, data_.train, batch_loss, validate, fit_options, *ctx.progress);
     const double seconds = train_seconds(history);
 

@@ -2,6 +2,7 @@
 #include "latent/training/checkpoint.h"
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "latent/core/error.h"
 #include "latent/core/fs.h"
@@ -13,6 +14,7 @@ namespace {
 constexpr const char* kMetaKey = "latent_meta";
 constexpr const char* kModelKey = "model";
 constexpr const char* kExtrasKey = "extras";
+constexpr const char* kOptimizerKey = "optimizer";
 
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
@@ -53,7 +55,7 @@ CheckpointMeta meta_from(torch::serialize::InputArchive& archive, const std::fil
 }  // namespace
 
 void save_checkpoint(const std::filesystem::path& path, torch::nn::Module& model, const CheckpointMeta& meta,
-                     const TensorMap& extras) {
+                     const TensorMap& extras, const torch::optim::Optimizer* optimizer) {
   nlohmann::json j;
   j["format_version"] = meta.format_version;
   j["kind"] = meta.kind;
@@ -75,13 +77,21 @@ void save_checkpoint(const std::filesystem::path& path, torch::nn::Module& model
   torch::serialize::OutputArchive extras_archive;
   for (const auto& [name, tensor] : extras) extras_archive.write(name, tensor.to(torch::kCPU));
   archive.write(kExtrasKey, extras_archive);
-  write_atomic_with(path, [&](const std::filesystem::path& tmp) {
-    try {
-      archive.save_to(tmp.string());
-    } catch (const c10::Error& e) {
-      throw Error(path.string() + ": cannot write checkpoint (" + first_line(e.what_without_backtrace()) + ")");
-    }
-  });
+  if (optimizer != nullptr) {
+    torch::serialize::OutputArchive optimizer_archive;
+    optimizer->save(optimizer_archive);
+    archive.write(kOptimizerKey, optimizer_archive);
+  }
+  // Serialized in memory, then written by write_file_atomic: LibTorch's file writer cannot
+  // report a failed write (a full disk) other than by throwing from a destructor, which
+  // terminates the process.
+  std::ostringstream bytes;
+  try {
+    archive.save_to(bytes);
+  } catch (const c10::Error& e) {
+    throw Error(path.string() + ": cannot write checkpoint (" + first_line(e.what_without_backtrace()) + ")");
+  }
+  write_file_atomic(path, bytes.str());
 }
 
 CheckpointMeta read_checkpoint_meta(const std::filesystem::path& path) {
@@ -124,6 +134,18 @@ TensorMap read_checkpoint_extras(const std::filesystem::path& path) {
     out[key] = t;
   }
   return out;
+}
+
+void load_checkpoint_optimizer(const std::filesystem::path& path, torch::optim::Optimizer& optimizer) {
+  auto archive = open_archive(path);
+  meta_from(archive, path);
+  torch::serialize::InputArchive optimizer_archive;
+  if (!archive.try_read(kOptimizerKey, optimizer_archive)) throw Error(path.string() + ": checkpoint has no optimizer state");
+  try {
+    optimizer.load(optimizer_archive);
+  } catch (const c10::Error& e) {
+    throw Error(path.string() + ": optimizer state does not fit this optimizer (" + first_line(e.what_without_backtrace()) + ")");
+  }
 }
 
 }  // namespace latent

@@ -13,6 +13,9 @@
 
 namespace latent {
 
+// A finished variant's metrics and figure rows, in its folder (kept by --resume).
+constexpr const char* kVariantResultFile = "variant_result.pt";
+
 struct RunOptions {
   std::string spec;                    // built-in study name or a TOML file path; empty: the default study
   std::vector<std::string> overrides;  // --set key=value
@@ -22,6 +25,11 @@ struct RunOptions {
   int64_t seed = -1;                   // -1: the spec's seed
   std::string data_dir;                // --data-dir
   ProgressStyle progress = ProgressStyle::kAuto;
+  // --resume RUN_DIR: continue an interrupted run in its folder, with its spec.toml and the
+  // device, threads and data folder it was started with (run.json; options left at their
+  // defaults here take those). Finished variants are kept, the interrupted one continues
+  // from its train_state.pt.
+  std::string resume_dir;
 };
 
 struct RunSummary {
@@ -38,6 +46,8 @@ SpecSource load_spec_source(const std::string& spec);
 
 StudySpec resolve_study(const RunOptions& options);
 
+// Runs (or resumes) a study. SIGINT/SIGTERM during training save the training state and
+// throw Interrupted, whose message says how to resume.
 RunSummary run_study(const RunOptions& options);
 
 }  // namespace latent

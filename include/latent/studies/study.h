@@ -24,6 +24,7 @@ struct RunContext {
   std::string data_dir;              // --data-dir, first in the data search order
   std::filesystem::path variant_dir; // where this variant writes its files
   Progress* progress = nullptr;
+  bool resume = false;               // continue from the variant's train_state.pt when there is one
 };
 
 // What a variant leaves for the study-level report.

@@ -26,8 +26,9 @@ struct CheckpointMeta {
 
 using TensorMap = std::map<std::string, torch::Tensor>;
 
+// With `optimizer`, its state (e.g. Adam's moments) is saved too, for resuming training.
 void save_checkpoint(const std::filesystem::path& path, torch::nn::Module& model, const CheckpointMeta& meta,
-                     const TensorMap& extras = {});
+                     const TensorMap& extras = {}, const torch::optim::Optimizer* optimizer = nullptr);
 
 // Reads the metadata; throws Error naming the file when it is not a latent checkpoint or
 // has another format version.
@@ -38,5 +39,9 @@ CheckpointMeta read_checkpoint_meta(const std::filesystem::path& path);
 void load_checkpoint_weights(const std::filesystem::path& path, torch::nn::Module& model);
 
 TensorMap read_checkpoint_extras(const std::filesystem::path& path);
+
+// Loads the optimizer state saved with the weights; throws Error naming the file when there
+// is none or it does not fit `optimizer`.
+void load_checkpoint_optimizer(const std::filesystem::path& path, torch::optim::Optimizer& optimizer);
 
 }  // namespace latent

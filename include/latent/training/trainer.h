@@ -4,10 +4,12 @@
 
 #include <torch/torch.h>
 
+#include <filesystem>
 #include <functional>
 #include <string>
 
 #include "latent/data/dataset.h"
+#include "latent/training/checkpoint.h"
 #include "latent/training/history.h"
 #include "latent/training/progress.h"
 #include "latent/training/schedule.h"
@@ -25,6 +27,19 @@ struct FitOptions {
   // Before each step, drop the gradients (true, as PyTorch 2's zero_grad(set_to_none=True))
   // or zero them in place (false). Same results; dropping skips two passes over them.
   bool grads_to_none = true;
+  // Training-state checkpoints (train_state.h) at `state_path`, written atomically after every
+  // `checkpoint_every` epochs, after the last epoch, and when SIGINT/SIGTERM interrupts the run
+  // under an InterruptGuard (then fit() throws Interrupted). A non-finite loss never
+  // overwrites the last good one. Empty: no checkpoints.
+  std::filesystem::path state_path;
+  int64_t checkpoint_every = 1;
+  CheckpointMeta state_meta;  // stored in the checkpoint
+  // Continue from state_path when it exists: the same epochs, batches and random draws as
+  // an uninterrupted run.
+  bool resume = false;
+  // When set, fit() stores here the 0-based index, counted across epochs, of the batch whose
+  // loss it is about to compute (e.g. for a KL warm-up), also after resuming.
+  int64_t* global_step = nullptr;
 };
 
 // Mean loss of one batch, with its autograd graph.
@@ -33,8 +48,8 @@ using BatchLossFn = std::function<torch::Tensor(const TensorDataset& batch)>;
 using ValidationFn = std::function<double()>;
 
 // Trains `model` in place and returns one record per epoch (fewer than options.epochs when
-// early stopping ends the run). Shuffling draws from LibTorch's
-// default CPU generator, so a seeded run repeats exactly.
+// early stopping ends the run). Shuffling draws from LibTorch's default CPU generator, so a
+// seeded run repeats exactly. A non-finite training loss stops the run with an Error.
 History fit(torch::nn::Module& model, torch::optim::Optimizer& optimizer, const TensorDataset& train,
             const BatchLossFn& batch_loss, const ValidationFn& validate, const FitOptions& options, Progress& progress);
 

@@ -25,6 +25,7 @@ struct TrainingSpec {
   double plateau_factor = 0.1;     // plateau: decay factor
   double min_lr = 0.0;             // plateau: floor on the learning rate
   int64_t early_stopping_patience = 0;  // stop after this many epochs without a better validation loss (0: off)
+  int64_t checkpoint_every = 1;    // epochs between training-state checkpoints (train_state.pt)
 };
 
 }  // namespace latent
