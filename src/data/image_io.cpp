@@ -13,6 +13,11 @@ torch::Tensor read_image(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw Error(path.string() + ": no such image file");
   int w = 0, h = 0, c = 0;
+  // The header's size is checked before anything is allocated for the pixels.
+  if (!stbi_info(path.string().c_str(), &w, &h, &c)) throw Error(path.string() + ": not a readable image (" + stbi_failure_reason() + ")");
+  if (static_cast<int64_t>(w) * h > kMaxImagePixels)
+    throw Error(path.string() + ": a " + std::to_string(w) + " x " + std::to_string(h) + " image, larger than the limit of " +
+                std::to_string(kMaxImagePixels) + " pixels");
   unsigned char* pixels = stbi_load(path.string().c_str(), &w, &h, &c, 0);
   if (!pixels) throw Error(path.string() + ": not a readable image (" + stbi_failure_reason() + ")");
   auto hwc = torch::from_blob(pixels, {h, w, c}, torch::kUInt8).clone();

@@ -11,6 +11,8 @@ namespace latent {
 
 // Decodes an image file as (C, H, W) float in [0, 1] with C = 1 (gray) or 3 (RGB); an alpha
 // channel is dropped. Throws Error naming the file when it is missing or not a readable image.
+// Images over kMaxImagePixels (width x height) are rejected before their pixels are decoded.
+constexpr int64_t kMaxImagePixels = int64_t{1} << 26;
 torch::Tensor read_image(const std::filesystem::path& path);
 
 // Fits an image to `shape` = (C, H, W): bilinear resize to H x W; gray replicated to RGB when
