@@ -12,6 +12,7 @@
 #include "latent/data/csv.h"
 #include "latent/data/fraud_synth.h"
 #include "latent/metrics/classification.h"
+#include "latent/models/vae.h"
 #include "latent/studies/anomaly.h"
 #include "test_util.h"
 
@@ -201,7 +202,8 @@ TEST(AnomalyStudy, TrainSaveScoreRoundTrip) {
                     "training.batch_size=64", "--out", (tmp / "run").string(), "--quiet", "--threads", "1"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto m = nlohmann::json::parse(testing::read_file(tmp / "run" / "metrics.json"));
-  ASSERT_EQ(m["variants"].size(), 5u);
+  ASSERT_EQ(m["variants"].size(), 6u);
+  EXPECT_EQ(m["variants"][5]["score"], "neg_elbo");
   for (const auto& v : m["variants"]) {
     EXPECT_GT(v["test"]["roc_auc"].get<double>(), 0.8) << v["name"];
     EXPECT_GT(v["test"]["pr_auc"].get<double>(), 0.1) << v["name"];  // chance: 0.02
@@ -210,6 +212,22 @@ TEST(AnomalyStudy, TrainSaveScoreRoundTrip) {
     EXPECT_EQ(v["threshold"]["method"], "f1");
     for (const char* f : {"model.pt", "history.csv", "figures/error_histogram.png", "figures/roc.png", "figures/pr.png"})
       EXPECT_TRUE(std::filesystem::exists(tmp / "run" / v["name"].get<std::string>() / f)) << f;
+  }
+
+  // The VAE scored by negative ELBO: reconstruction NLL (squared error, as trained with
+  // training.loss = mse) at the posterior mean plus the KL term, computed here by hand.
+  {
+    AnomalyDetector vae = load_anomaly_detector(tmp / "run" / "vae-elbo" / "model.pt");
+    CsvOptions co;
+    co.label = "Class";
+    const auto x = read_csv(tmp / "cc.csv", co).x.slice(0, 0, 5);
+    const auto xs = (x - vae.mean) / vae.std;
+    auto* v = dynamic_cast<VaeBase*>(vae.model.get());
+    ASSERT_NE(v, nullptr);
+    torch::NoGradGuard no_grad;
+    const auto q = v->posterior(xs);
+    const auto expected = (v->decode(q.mu) - xs).pow(2).sum(1) - 0.5 * (1 + q.logvar - q.mu.pow(2) - q.logvar.exp()).sum(1);
+    EXPECT_TRUE(torch::allclose(vae.score(x), expected, 1e-5, 1e-5)) << vae.score(x) << expected;
   }
 
   // The saved detector carries its standardisation and threshold.
@@ -267,6 +285,12 @@ TEST(AnomalyStudy, SyntheticDataAndCliGenerator) {
   auto unlabelled = run_cli({"run", "fraud-ae", "--set", "data.label=", "--out", (tmp / "run2").string(), "--quiet"});
   EXPECT_EQ(unlabelled.code, 2);
   EXPECT_NE(unlabelled.err.find("data.label"), std::string::npos) << unlabelled.err;
+}
+
+TEST(AnomalyStudy, NegativeElboScoreNeedsAVae) {
+  auto r = run_cli({"show", "fraud-ae", "--set", "evaluation.score=neg_elbo"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("evaluation.score: neg_elbo needs a VAE (model.type dense_vae or conv_vae), not 'dense_ae'"), std::string::npos) << r.err;
 }
 
 }  // namespace

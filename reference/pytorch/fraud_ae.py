@@ -85,6 +85,7 @@ VARIANTS = {
     "sparse": dict(make=lambda: Ae([], 32, nn.Tanh, nn.ReLU), l1=1e-3),
     "denoising": dict(make=lambda: Ae([], 14, nn.Tanh, None), noise=0.2),
     "vae": dict(make=lambda: Vae([24], 8)),
+    "vae-elbo": dict(make=lambda: Vae([24], 8), score="neg_elbo"),
 }
 
 
@@ -140,6 +141,17 @@ def errors(model, x):
         return ((model(x)[0] - x) ** 2).mean(1).double().numpy()
 
 
+def neg_elbo(model, x):
+    """Negative ELBO with z at the posterior mean: squared-error sum + KL."""
+    model.eval()
+    with torch.no_grad():
+        h = model.encoder(x)
+        mu, logvar = model.mu_head(h), model.logvar_head(h)
+        recon = (model.decoder(mu) - x).pow(2).sum(1)
+        kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)
+        return (recon + kl).double().numpy()
+
+
 def run(name, splits, args):
     cfg = VARIANTS[name]
     torch.manual_seed(args.seed)
@@ -163,8 +175,9 @@ def run(name, splits, args):
             loss.backward()
             opt.step()
     seconds = time.perf_counter() - start
-    threshold = f1_threshold(errors(model, xv), yv.numpy())
-    m = metrics(errors(model, xt), yt.numpy(), threshold)
+    score = neg_elbo if cfg.get("score") == "neg_elbo" else errors
+    threshold = f1_threshold(score(model, xv), yv.numpy())
+    m = metrics(score(model, xt), yt.numpy(), threshold)
     return {"name": name, "threshold": threshold, "test": m, "train_seconds": seconds}
 
 

@@ -122,7 +122,8 @@ class AnomalyStudy : public StudyRunner {
     const double seconds = train_seconds(history);
 
     // Threshold on the validation split.
-    const auto val_scores = to_doubles(reconstruction_error(*model, val_.x));
+    const auto score_of = [&](const torch::Tensor& x) { return to_doubles(anomaly_score(*model, x, spec.evaluation.score, spec.training.loss)); };
+    const auto val_scores = score_of(val_.x);
     const auto val_labels = to_ints(val_.y);
     std::vector<double> val_normal_scores;
     for (size_t i = 0; i < val_scores.size(); ++i)
@@ -132,7 +133,7 @@ class AnomalyStudy : public StudyRunner {
     const double threshold = method == "f1" ? f1_optimal_threshold(val_scores, val_labels)
                                             : percentile(val_normal_scores, spec.evaluation.percentile);
 
-    const auto scores = to_doubles(reconstruction_error(*model, test_.x));
+    const auto scores = score_of(test_.x);
     const auto labels = to_ints(test_.y);
     const ConfusionMatrix cm = confusion_at(scores, labels, threshold);
     const double auc = roc_auc(scores, labels), ap = average_precision(scores, labels);
@@ -159,6 +160,7 @@ class AnomalyStudy : public StudyRunner {
     m["name"] = variant.name;
     m["model"] = {{"type", spec.model.type}, {"hidden", spec.model.hidden}, {"latent", spec.model.latent}, {"parameters", parameters}};
     m["threshold"] = {{"method", method}, {"value", threshold}};
+    m["score"] = spec.evaluation.score;
     m["test"] = {{"precision", cm.precision()}, {"recall", cm.recall()}, {"f1", cm.f1()}, {"roc_auc", auc}, {"pr_auc", ap},
                  {"confusion", {{"tp", cm.tp}, {"fp", cm.fp}, {"tn", cm.tn}, {"fn", cm.fn}}}};
     m["epochs"] = spec.training.epochs;
@@ -182,15 +184,16 @@ class AnomalyStudy : public StudyRunner {
     md << "# " << base.study << "\n\n";
     if (!base.description.empty()) md << base.description << "\n\n";
     md << "Data: " << data_name_ << "; " << train_.size(0) << " training normals, " << val_.size() << " validation rows, "
-       << test_.size() << " test rows. Score = mean squared reconstruction error of the standardised row; flagged when score > threshold.\n\n";
-    md << "| variant | model | parameters | threshold | precision | recall | F1 | ROC-AUC | PR-AUC | TP | FP | TN | FN | train s |\n";
-    md << "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+       << test_.size() << " test rows. Score recon_error = mean squared reconstruction error of the standardised row; neg_elbo (VAE) = "
+          "reconstruction NLL at the posterior mean + KL, i.e. the negative ELBO with z = mu. Flagged when score > threshold.\n\n";
+    md << "| variant | model | score | parameters | threshold | precision | recall | F1 | ROC-AUC | PR-AUC | TP | FP | TN | FN | train s |\n";
+    md << "|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     for (const auto& r : results) {
       const auto& m = r.metrics;
       const auto& t = m["test"];
       auto num = [](const nlohmann::json& v, int d) { return v.is_number() ? format_fixed(v.get<double>(), d) : std::string("n/a"); };
-      md << "| " << m["name"].get<std::string>() << " | " << m["model"]["type"].get<std::string>() << " | "
-         << m["model"]["parameters"].get<int64_t>() << " | " << m["threshold"]["method"].get<std::string>() << " "
+      md << "| " << m["name"].get<std::string>() << " | " << m["model"]["type"].get<std::string>() << " | " << m.value("score", "recon_error")
+         << " | " << m["model"]["parameters"].get<int64_t>() << " | " << m["threshold"]["method"].get<std::string>() << " "
          << num(m["threshold"]["value"], 4) << " | " << num(t["precision"], 3) << " | " << num(t["recall"], 3) << " | "
          << num(t["f1"], 3) << " | " << num(t["roc_auc"], 4) << " | " << num(t["pr_auc"], 4) << " | " << t["confusion"]["tp"] << " | "
          << t["confusion"]["fp"] << " | " << t["confusion"]["tn"] << " | " << t["confusion"]["fn"] << " | "
@@ -272,7 +275,26 @@ torch::Tensor reconstruction_error(AutoencoderBase& model, const torch::Tensor& 
   return torch::cat(parts);
 }
 
-torch::Tensor AnomalyDetector::score(const torch::Tensor& x) { return reconstruction_error(*model, (x - mean) / std); }
+torch::Tensor anomaly_score(AutoencoderBase& model, const torch::Tensor& x, const std::string& score, const std::string& loss,
+                            int64_t batch_size) {
+  if (score == "recon_error") return reconstruction_error(model, x, batch_size);
+  auto* vae = dynamic_cast<VaeBase*>(&model);
+  if (score != "neg_elbo" || vae == nullptr) throw Error("evaluation.score: '" + score + "' needs a VAE model");
+  EvalMode guard(model);
+  std::vector<torch::Tensor> parts;
+  for (int64_t b = 0; b < x.size(0); b += batch_size) {
+    auto xb = x.slice(0, b, std::min(x.size(0), b + batch_size));
+    const VaePosterior q = vae->posterior(xb);
+    auto logits = vae->decode_logits(q.mu);
+    parts.push_back(reconstruction_nll(loss, logits, vae->decode(q.mu), xb) + kl_divergence(q.mu, q.logvar));
+  }
+  if (parts.empty()) return torch::zeros({0}, x.options());
+  return torch::cat(parts);
+}
+
+torch::Tensor AnomalyDetector::score(const torch::Tensor& x) {
+  return anomaly_score(*model, (x - mean) / std, spec.evaluation.score, spec.training.loss);
+}
 
 AnomalyDetector load_anomaly_detector(const std::filesystem::path& path) {
   AnomalyDetector d;

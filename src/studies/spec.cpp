@@ -234,6 +234,10 @@ const std::vector<Field>& fields() {
       field<std::string>("evaluation.threshold", LATENT_REF(std::string, s.evaluation.threshold),
                          "anomaly: f1 (F1-optimal on labelled validation rows) or percentile (of validation normals' scores)",
                          one_of({"f1", "percentile"})),
+      field<std::string>("evaluation.score", LATENT_REF(std::string, s.evaluation.score),
+                         "anomaly score: recon_error (mean squared error of the standardised row) or neg_elbo (VAE models: "
+                         "reconstruction NLL at the posterior mean + KL)",
+                         one_of({"recon_error", "neg_elbo"})),
       field<double>("evaluation.percentile", LATENT_REF(double, s.evaluation.percentile),
                     "anomaly: percentile of normal validation scores used as threshold", range<double>(0.0, 100.0)),
       field<double>("evaluation.noise_std", LATENT_REF(double, s.evaluation.noise_std),
@@ -358,6 +362,8 @@ void validate(const Spec& s, const std::string& where) {
   if (s.data.dataset == "csv" && s.kind != "anomaly") throw UsageError(where + ": data.dataset: csv data needs kind = \"anomaly\"");
   if (s.training.loss == "bce" && s.model.output != "sigmoid")
     throw UsageError(where + ": training.loss: bce needs model.output = \"sigmoid\" (outputs in [0, 1])");
+  if (s.evaluation.score == "neg_elbo" && s.model.type != "dense_vae" && s.model.type != "conv_vae")
+    throw UsageError(where + ": evaluation.score: neg_elbo needs a VAE (model.type dense_vae or conv_vae), not '" + s.model.type + "'");
   if (s.training.early_stopping_patience > 0 && s.data.val_split <= 0.0)
     throw UsageError(where + ": training.early_stopping_patience: needs a validation set (set data.val_split > 0)");
 }

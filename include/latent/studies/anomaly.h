@@ -23,7 +23,7 @@ struct AnomalyDetector {
   torch::Tensor mean, std;                 // (F,) standardisation fitted on the training normals
   double threshold = 0;                    // rows with score > threshold are flagged
 
-  // Standardised reconstruction error per row: x (N, F) raw features -> (N,) mean squared error.
+  // The anomaly score (spec.evaluation.score) of each row: x (N, F) raw features -> (N,).
   torch::Tensor score(const torch::Tensor& x);
 };
 
@@ -32,6 +32,12 @@ AnomalyDetector load_anomaly_detector(const std::filesystem::path& path);
 
 // Reconstruction error per row (mean over features of the squared error), in evaluation mode.
 torch::Tensor reconstruction_error(AutoencoderBase& model, const torch::Tensor& x_standardised, int64_t batch_size = 4096);
+
+// The anomaly score named by `score` per row of standardised data, in evaluation mode:
+// "recon_error" (above), or "neg_elbo" for a VAE: the negative ELBO with z at the posterior
+// mean, i.e. reconstruction NLL (`loss`: bce or mse, as in training) + KL(q(z|x) || N(0, I)).
+torch::Tensor anomaly_score(AutoencoderBase& model, const torch::Tensor& x_standardised, const std::string& score,
+                            const std::string& loss, int64_t batch_size = 4096);
 
 struct ScoreSummary {
   int64_t rows = 0;

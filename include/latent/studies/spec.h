@@ -31,6 +31,7 @@ struct EvaluationSpec {
   int64_t grid_scale = 2;     // each pixel drawn as scale x scale in figures
   std::string threshold = "f1";  // anomaly: f1 | percentile
   double percentile = 99.0;      // anomaly: percentile of normal validation scores
+  std::string score = "recon_error";  // anomaly: recon_error | neg_elbo (VAE models)
   double noise_std = 0.0;     // std of the noise on test inputs (0: training.noise_std)
 };
 
