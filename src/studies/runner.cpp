@@ -10,7 +10,9 @@
 #include "latent/core/fs.h"
 #include "latent/core/system.h"
 #include "latent/studies/builtin.h"
+#include "latent/studies/parallel_variants.h"
 #include "latent/studies/study.h"
+#include "latent/studies/sweep_table.h"
 
 namespace latent {
 
@@ -64,6 +66,7 @@ void check_writable(const fs::path& dir) {
 }  // namespace
 
 RunSummary run_study(const RunOptions& options) {
+  if (!options.worker_variant.empty()) return run_variant_worker(options);
   set_threads(options.threads);
   StudySpec study = resolve_study(options);
   RunContext ctx;
@@ -86,7 +89,12 @@ RunSummary run_study(const RunOptions& options) {
                     " thread(s); run folder " + run_dir.string());
   runner->prepare(study.base, ctx);
   std::vector<VariantResult> results;
-  for (const auto& variant : study.variants) {
+  if (options.jobs > 1 && study.variants.size() > 1) {
+    results = run_variants_in_processes(options, study, run_dir, *progress);
+    for (size_t i = 0; i < results.size(); ++i) results[i].metrics["dir"] = study.variants[i].name;
+  }
+  // Sequentially, in this process, unless the workers above ran them.
+  for (const auto& variant : results.empty() ? study.variants : std::vector<Variant>{}) {
     ctx.variant_dir = study.variants.size() == 1 ? run_dir : run_dir / variant.name;
     make_dirs(ctx.variant_dir);
     seed_everything(static_cast<uint64_t>(variant.spec.seed));
@@ -94,6 +102,9 @@ RunSummary run_study(const RunOptions& options) {
     if (study.variants.size() > 1) r.metrics["dir"] = variant.name;
     results.push_back(std::move(r));
   }
+  const auto swept = sweep_parameters(study);
+  if (results.size() > 1)
+    for (size_t i = 0; i < results.size(); ++i) results[i].metrics["sweep"] = swept[i];
   runner->finish(results, run_dir, study.base);
 
   nlohmann::json metrics;

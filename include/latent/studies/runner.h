@@ -22,6 +22,8 @@ struct RunOptions {
   int64_t seed = -1;                   // -1: the spec's seed
   std::string data_dir;                // --data-dir
   ProgressStyle progress = ProgressStyle::kAuto;
+  int jobs = 1;                        // --jobs: variants run at a time, each in a child process (parallel_variants.h)
+  std::string worker_variant;          // --worker-variant (internal): run only this variant, as a --jobs child
 };
 
 struct RunSummary {
