@@ -112,7 +112,7 @@ TEST(Cli, EndToEndRunWritesTheWholeRunFolder) {
     for (const char* f : {"history.csv", "model.pt", "figures/reconstructions.png"})
       EXPECT_TRUE(std::filesystem::exists(tmp / "run" / v / f)) << v << "/" << f;
   EXPECT_EQ(m["study"], "ae-fmnist");
-  ASSERT_EQ(m["variants"].size(), 2u);
+  ASSERT_EQ(m["variants"].size(), 3u);
   for (const auto& v : m["variants"]) {
     for (const char* key : {"psnr_db", "bce", "mse"}) EXPECT_TRUE(v["test"][key].is_number()) << key;
     EXPECT_GT(v["train_seconds"].get<double>(), 0.0);
@@ -120,7 +120,7 @@ TEST(Cli, EndToEndRunWritesTheWholeRunFolder) {
     EXPECT_EQ(v["train_examples"], 256);
   }
   const std::string history = testing::read_file(tmp / "run" / "dense-32" / "history.csv");
-  EXPECT_EQ(history.substr(0, history.find('\n')), "epoch,train_loss,val_loss,lr,seconds");
+  EXPECT_EQ(history.substr(0, history.find('\n')), "epoch,train_loss,val_loss,lr,seconds,train_pixel_accuracy,val_pixel_accuracy");
   EXPECT_EQ(std::count(history.begin(), history.end(), '\n'), 3);
   // The saved spec reproduces the run's settings.
   const std::string spec = testing::read_file(tmp / "run" / "spec.toml");

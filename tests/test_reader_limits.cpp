@@ -36,5 +36,27 @@ TEST(ReaderLimits, ImageLargerThanTheLimitIsRejectedFromItsHeader) {
   EXPECT_NE(truncated.find(small.string() + ": not a readable image"), std::string::npos) << truncated;
 }
 
+// Found by `make fuzz` (fuzz_image, 2026-11-22): a JPEG whose Huffman table declares more than 256
+// codes made stb_image write past its table (UBSan: index 257 out of bounds for stbi_uc[257]).
+TEST(ReaderLimits, JpegWithAnOversizedHuffmanTableIsRejectedBeforeDecoding) {
+  const std::string hex =
+      "ffd8ffe000104a46494600010100000100010000ffdb0084000302020302020303030304030304050805050404050a07"
+      "0706080c0a0c0c0b0a0b0b0d0e12100d0e110e0b0b1016101113141515150c0f17181614181214151401030404050405"
+      "09050509140d0b0d14141414141414141414141414141414141414141414141414141414141414141414141414141414"
+      "14141414141414141414ffc00011080008000803012200021101031101ffc401a20000010501a1b1c109233352f01562"
+      "72d10a162434e125f11718191a262728292a35363738393a434445464748494a535455565758595a636465666768696a"
+      "737475767778797a82838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5"
+      "c6c7c8c9cad2d3d4d5d6d7d8d9dae2e3e4e5e6e7e8e9eaf2f3f4f5f6f7f8f9faffda000c03010002110311003f008bc3"
+      "7ff04dbfb9ff0012bffc875d2ffc3b6ffea17ff90ebf417c37fc15d35007ffd9";
+  std::string bytes;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  testing::TempDir tmp;
+  const auto jpeg = tmp / "huffman.jpg";
+  testing::write_bytes(jpeg, bytes);
+  const std::string err = testing::error_of([&] { read_image(jpeg); });
+  EXPECT_NE(err.find(jpeg.string() + ": not a readable image (a JPEG Huffman table with "), std::string::npos) << err;
+  EXPECT_NE(err.find("at most 256 are allowed"), std::string::npos) << err;
+}
+
 }  // namespace
 }  // namespace latent

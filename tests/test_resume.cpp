@@ -12,7 +12,7 @@
 
 #include "cli_util.h"
 #include "latent/core/interrupt.h"
-#include "latent/studies/runner.h"
+#include "latent/studies/variant_result.h"
 #include "latent/training/train_state.h"
 #include "test_util.h"
 
@@ -30,13 +30,14 @@ struct FaultEnv {
 };
 
 // A 2-variant sweep on synthetic data: 96 training images in batches of 16 (6 batches an
-// epoch minus the validation split: 5 batches), 3 epochs, Adam, a plateau schedule.
+// epoch minus the validation split: 5 batches), 3 epochs, Adam, a plateau schedule, denoising
+// noise and augmentation (flips, rotations) from the study's own generator.
 void write_spec(const fs::path& path, const fs::path& data) {
   std::ofstream(path) << "study = \"resume-test\"\nkind = \"reconstruction\"\nseed = 7\n"
                       << "[data]\npath = \"" << data.string() << "\"\nval_split = 0.2\n"
                       << "[model]\ntype = \"dense_ae\"\nhidden = [24]\nlatent = 6\n"
                       << "[training]\nepochs = 3\nbatch_size = 16\nlr = 0.01\nnoise_std = 0.1\nschedule = \"plateau\"\n"
-                      << "plateau_patience = 0\n"
+                      << "plateau_patience = 0\naugment_flip = true\naugment_rotate = 10.0\n"
                       << "[sweep]\n\"model.latent\" = [4, 6]\n";
 }
 
@@ -55,11 +56,21 @@ void expect_same_results(const nlohmann::json& a, const nlohmann::json& b) {
   }
 }
 
-// history.csv without the seconds column.
+// history.csv without its seconds column (wall time differs between runs).
 std::string losses_of(const fs::path& csv) {
   std::istringstream in(testing::read_file(csv));
   std::string line, out;
-  while (std::getline(in, line)) out += line.substr(0, line.rfind(',')) + "\n";
+  int seconds_column = -1;
+  while (std::getline(in, line)) {
+    std::istringstream cells(line);
+    std::string cell;
+    for (int i = 0; std::getline(cells, cell, ','); ++i) {
+      if (seconds_column < 0 && cell == "seconds") seconds_column = i;
+      if (i != seconds_column) out += cell + ",";
+    }
+    out += "\n";
+  }
+  EXPECT_GE(seconds_column, 0) << csv;
   return out;
 }
 
@@ -153,6 +164,29 @@ TEST(Resume, SigkillMidEpochLosesNothing) {
   expect_same_results(metrics_of(f.tmp / "straight"), metrics_of(f.tmp / "killed"));
   for (const auto& entry : fs::recursive_directory_iterator(f.tmp / "killed"))
     EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << "half-written file left: " << entry.path();
+}
+
+TEST(Resume, JobsWorkersKilledThenResumedGiveTheSequentialMetrics) {
+  Fixture f;
+  setenv("LATENT_WORKER_EXE", (bin_dir() / "latent").c_str(), 1);
+  ASSERT_EQ(f.run("straight").code, 0);
+  auto jobs = [&](const std::string& out) {
+    return cli({"run", f.spec.string(), "--out", (f.tmp / out).string(), "--quiet", "--threads", "1", "--jobs", "2"});
+  };
+  {
+    // Each worker is killed in its variant's epoch 2 (batch 7 of its own count).
+    FaultEnv env("kill@7");
+    auto r = jobs("killed");
+    ASSERT_EQ(r.code, 1) << r.err;
+    EXPECT_NE(r.err.find("killed by signal 9"), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(fs::exists(f.tmp / "killed" / "metrics.json"));
+  auto r = cli({"run", "--resume", (f.tmp / "killed").string(), "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  expect_same_results(metrics_of(f.tmp / "straight"), metrics_of(f.tmp / "killed"));
+  for (const char* v : {"latent4", "latent6"})
+    EXPECT_EQ(losses_of(f.tmp / "straight" / v / "history.csv"), losses_of(f.tmp / "killed" / v / "history.csv")) << v;
+  unsetenv("LATENT_WORKER_EXE");
 }
 
 TEST(Resume, NonFiniteLossStopsAndKeepsTheLastGoodCheckpoint) {

@@ -133,9 +133,13 @@ TEST(Spec, ResolvedTomlRoundTrips) {
 
 TEST(Spec, DefaultStudyIsTheIssueModel) {
   StudySpec s = parse_study_spec(find_builtin(kDefaultStudy), "ae-fmnist");
-  ASSERT_EQ(s.variants.size(), 2u);
+  ASSERT_EQ(s.variants.size(), 3u);
   EXPECT_TRUE(s.variants[0].spec.model.hidden.empty());
   EXPECT_EQ(s.variants[1].spec.model.hidden, (std::vector<int64_t>{512}));
+  // The denoising variant: 784-32-784 with noise_factor 0.5 (noise std 0.5).
+  EXPECT_TRUE(s.variants[2].spec.model.hidden.empty());
+  EXPECT_EQ(s.variants[2].spec.training.noise_std, 0.5);
+  EXPECT_EQ(s.variants[0].spec.training.noise_std, 0.0);
   for (const auto& v : s.variants) {
     EXPECT_EQ(v.spec.model.latent, 32);
     EXPECT_EQ(v.spec.training.epochs, 5);

@@ -22,7 +22,7 @@ const auto& cli = testing::run_cli;
 TEST(Studies, EveryAutoencoderStudyIsBuiltInAndListed) {
   auto list = cli({"list"});
   ASSERT_EQ(list.code, 0) << list.err;
-  for (const char* name : {"ae-fmnist", "ae-mnist", "dae-mnist", "conv-dae", "deep-ae"}) {
+  for (const char* name : {"ae-fmnist", "ae-mnist", "dae-mnist", "conv-dae", "deep-ae", "deep-ae-fmnist", "deep-dae-noise"}) {
     const char* text = find_builtin(name);
     ASSERT_NE(text, nullptr) << name;
     EXPECT_NE(list.out.find(std::string(name) + " "), std::string::npos) << name;
@@ -36,10 +36,16 @@ TEST(Studies, EveryAutoencoderStudyIsBuiltInAndListed) {
   EXPECT_EQ(names("ae-mnist"), (std::vector<std::string>{"latent16", "latent32", "latent64"}));
   EXPECT_EQ(names("dae-mnist"), (std::vector<std::string>{"denoising", "plain"}));
   EXPECT_EQ(names("conv-dae"), (std::vector<std::string>{"mse", "l1"}));
-  const auto deep = names("deep-ae");
-  ASSERT_EQ(deep.size(), 8u);
-  EXPECT_EQ(deep.front(), "hidden256x128_latent15");
-  EXPECT_EQ(deep.back(), "hidden512x256x128x64_latent100");
+  EXPECT_EQ(names("ae-fmnist"), (std::vector<std::string>{"dense-32", "dense-512-32", "dense-32-denoising"}));
+  for (const char* study : {"deep-ae", "deep-ae-fmnist"}) {
+    const auto deep = names(study);
+    ASSERT_EQ(deep.size(), 24u) << study;
+    EXPECT_EQ(deep.front(), "plain_hidden256x128_latent15");
+    EXPECT_EQ(deep[8], "l2_hidden256x128_latent15");
+    EXPECT_EQ(deep.back(), "l1code_hidden512x256x128x64_latent100");
+  }
+  EXPECT_EQ(names("deep-dae-noise"), (std::vector<std::string>{"noise_variance0.01", "noise_variance0.05", "noise_variance0.1",
+                                                               "noise_variance0.25", "noise_variance0.5"}));
 }
 
 TEST(Studies, EarlyStoppingNeedsAValidationSplit) {

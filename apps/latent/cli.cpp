@@ -109,6 +109,10 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
   bool quiet = false, plain = false;
   run_cmd->add_flag("--quiet", quiet, "no progress output");
   run_cmd->add_flag("--plain", plain, "progress as plain log lines even on a terminal");
+  run_cmd->add_option("--jobs", run.jobs, "variants run at a time, each in its own process with threads/N threads (default 1)")
+      ->check(CLI::Range(1, 256));
+  run_cmd->add_option("--worker-variant", run.worker_variant, "internal: run one variant as a --jobs worker")->group("");
+  run_cmd->add_flag("--worker-resume", run.worker_resume, "internal: the --jobs worker continues its variant's train_state.pt")->group("");
 
   auto* list_cmd = app.add_subcommand("list", "List the built-in studies");
   auto* info_cmd = app.add_subcommand("info", "Show the LibTorch version, BLAS, threads and devices");

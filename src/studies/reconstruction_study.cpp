@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <mutex>
 #include <sstream>
 
 #include "latent/core/error.h"
@@ -16,10 +17,12 @@
 #include "latent/report/image_grid.h"
 #include "latent/studies/study.h"
 #include "latent/studies/study_util.h"
+#include "latent/studies/sweep_table.h"
 #include "latent/training/checkpoint.h"
 #include "latent/training/objective.h"
 #include "latent/training/optimizer.h"
 #include "latent/training/schedule.h"
+#include "latent/training/augment.h"
 #include "latent/training/trainer.h"
 
 namespace latent {
@@ -28,12 +31,15 @@ namespace {
 
 // Test-time noise is drawn from its own generator so every variant sees the same noisy inputs.
 constexpr uint64_t kTestNoiseSeedOffset = 1000003;
+// Augmentation draws from its own generator, seeded from the variant's seed.
+constexpr uint64_t kAugmentSeedOffset = 2000003;
 
 struct EvalResult {
   ReconstructionMetrics clean;     // reconstructions of clean inputs
   ReconstructionMetrics denoised;  // reconstructions of noisy inputs vs clean targets (denoising only)
   double noisy_psnr_db = 0;        // PSNR of the noisy inputs themselves
   double loss = 0;                 // the training objective on this set
+  double pixel_accuracy = 0;       // outputs (of the inputs the objective sees) agreeing with the targets at 0.5
 };
 
 torch::Tensor test_noise_like(const torch::Tensor& x, double std, uint64_t seed) {
@@ -56,17 +62,57 @@ class ReconstructionStudy : public StudyRunner {
     const std::string& out_act = model->output_activation();
 
     const TensorDataset& val = data_.val.size() > 0 ? data_.val : data_.test;
+    // Augmentation changes the clean image; noise (denoising) is added after it, and the
+    // augmented clean image is the target.
+    const AugmentOptions augment = AugmentOptions::from_spec(spec.training);
+    at::Generator augment_gen = at::detail::createCPUGenerator(static_cast<uint64_t>(spec.seed) + kAugmentSeedOffset);
+    // Per-epoch pixel accuracy: training as a running count over the epoch's batches (in
+    // training mode, as Keras reports it), validation in evaluation mode.
+    torch::Tensor train_agree = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(ctx.device));
+    double train_pixels = 0;
+    double train_accuracy = std::nan(""), val_accuracy = std::nan("");
     auto batch_loss = [&](const TensorDataset& batch) {
-      auto out = model->forward(objective.corrupt(batch.x));
-      return objective(out, batch.x, out_act);
+      auto clean = augment_images(batch.x, augment, augment_gen);
+      auto out = model->forward(objective.corrupt(clean));
+      {
+        torch::NoGradGuard no_grad;
+        train_agree.add_(((out.recon > 0.5) == (clean > 0.5)).sum());
+        train_pixels += static_cast<double>(clean.numel());
+      }
+      return objective(out, clean, out_act);
     };
-    auto validate = [&]() { return evaluate(*model, val, spec, objective, spec.training.noise_std, /*full=*/false).loss; };
+    auto validate = [&]() {
+      const EvalResult r = evaluate(*model, val, spec, objective, spec.training.noise_std, /*full=*/false);
+      train_accuracy = train_pixels > 0 ? train_agree.item<double>() / train_pixels : std::nan("");
+      val_accuracy = r.pixel_accuracy;
+      train_agree.zero_();
+      train_pixels = 0;
+      return r.loss;
+    };
     const double test_noise = spec.evaluation.noise_std > 0 ? spec.evaluation.noise_std : spec.training.noise_std;
     auto schedule = make_lr_schedule(spec.training);
 
     FitOptions fit_options = variant_fit_options(spec, variant, ctx, input_shape);
     fit_options.schedule = schedule.get();
     fit_options.schedule_on_val = data_.val.size() > 0;
+    fit_options.epoch_extras = [&]() -> std::vector<std::pair<std::string, double>> {
+      return {{"train_pixel_accuracy", train_accuracy}, {"val_pixel_accuracy", val_accuracy}};
+    };
+    // The augmentation generator and the epoch's running pixel count survive an interruption.
+    fit_options.save_extra_state = [&]() {
+      std::lock_guard<std::mutex> lock(augment_gen.mutex());
+      return TensorMap{{"train_agree", train_agree.to(torch::kCPU)},
+                       {"train_pixels", torch::tensor(train_pixels, torch::kFloat64)},
+                       {"augment_rng", augment_gen.get_state()}};
+    };
+    fit_options.load_extra_state = [&](const TensorMap& m) {
+      for (const char* key : {"train_agree", "train_pixels", "augment_rng"})
+        check(m.count(key) > 0, fit_options.state_path.string() + ": training state without the study's '" + key + "'");
+      train_agree.copy_(m.at("train_agree"));
+      train_pixels = m.at("train_pixels").item<double>();
+      std::lock_guard<std::mutex> lock(augment_gen.mutex());
+      augment_gen.set_state(m.at("augment_rng"));
+    };
     History history = fit(*model, *optimizer, data_.train, batch_loss, validate, fit_options, *ctx.progress);
 
     double train_seconds = 0;
@@ -121,6 +167,7 @@ class ReconstructionStudy : public StudyRunner {
       m["test"]["denoised_bce"] = test.denoised.bce;
       m["test"]["denoised_mse"] = test.denoised.mse;
       m["test"]["denoised_ssim"] = test.denoised.ssim;
+      m["test"]["denoising_gain_db"] = test.denoised.psnr_db - test.noisy_psnr_db;
     }
     if (spec.model.type == "dense_ae") m["pca"] = pca_baseline(spec.model.latent, spec.evaluation.batch_size);
     m["epochs"] = spec.training.epochs;
@@ -195,6 +242,13 @@ class ReconstructionStudy : public StudyRunner {
            << fixed(t["denoised_ssim"].get<double>(), 4) << " |\n";
       }
     }
+    if (results.size() > 1) {
+      const SweepTable sweep = reconstruction_sweep_table(results);
+      write_sweep_table(run_dir, sweep);
+      md << "\n## Sweep\n\nOne row per variant: the spec keys that differ between variants, then the test metrics "
+            "(also in sweep.csv and sweep.md).\n\n"
+         << sweep.markdown;
+    }
     md << "\nFigure: figures/reconstructions.png (top row: test originals; below: one row of reconstructions per variant).\n";
     write_file_atomic(run_dir / "results.md", md.str());
   }
@@ -206,6 +260,37 @@ class ReconstructionStudy : public StudyRunner {
     ss.precision(digits);
     ss << v;
     return ss.str();
+  }
+
+  // The combined table: clean-input metrics, the denoising ones when any variant has them, the
+  // PCA baseline when any variant has one; best by denoised PSNR when every variant was scored
+  // on noisy inputs, else by PSNR.
+  static SweepTable reconstruction_sweep_table(const std::vector<VariantResult>& results) {
+    bool all_noise = true, any_noise = false, any_pca = false;
+    for (const auto& r : results) {
+      const bool noise = r.metrics["test"].contains("denoised_psnr_db");
+      all_noise = all_noise && noise;
+      any_noise = any_noise || noise;
+      any_pca = any_pca || (r.metrics.contains("pca") && r.metrics["pca"].contains("psnr_db"));
+    }
+    std::vector<SweepColumn> columns = {{"psnr_db", {"test", "psnr_db"}, 2}, {"ssim", {"test", "ssim"}, 4},
+                                        {"bce", {"test", "bce"}, 4},         {"mse", {"test", "mse"}, 5},
+                                        {"pixel_accuracy", {"test", "pixel_accuracy"}, 4}};
+    if (any_noise) {
+      columns.push_back({"test_noise_std", {"test", "noise_std"}, 3});
+      columns.push_back({"noisy_input_psnr_db", {"test", "noisy_input_psnr_db"}, 2});
+      columns.push_back({"denoised_psnr_db", {"test", "denoised_psnr_db"}, 2});
+      columns.push_back({"denoised_ssim", {"test", "denoised_ssim"}, 4});
+    }
+    if (any_pca) {
+      columns.push_back({"pca_psnr_db", {"pca", "psnr_db"}, 2});
+      columns.push_back({"pca_ssim", {"pca", "ssim"}, 4});
+    }
+    columns.push_back({"parameters", {"model", "parameters"}, 0});
+    columns.push_back({"train_seconds", {"train_seconds"}, 1});
+    const SweepColumn rank = all_noise ? SweepColumn{"denoised_psnr_db", {"test", "denoised_psnr_db"}, 2}
+                                       : SweepColumn{"psnr_db", {"test", "psnr_db"}, 2};
+    return make_sweep_table(results, columns, rank);
   }
 
   static uint64_t seed_of(const Spec& spec) { return static_cast<uint64_t>(spec.seed) + kTestNoiseSeedOffset; }
@@ -221,6 +306,7 @@ class ReconstructionStudy : public StudyRunner {
     EvalResult r;
     ReconstructionSums clean, denoised, noisy;
     double loss_sum = 0;
+    torch::Tensor agree = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(set.x.device()));
     const int64_t n = set.size(), bs = spec.evaluation.batch_size;
     const bool denoising = noise_std > 0;
     torch::Tensor noise = denoising ? test_noise_like(set.x, noise_std, seed_of(spec)) : torch::Tensor();
@@ -230,6 +316,7 @@ class ReconstructionStudy : public StudyRunner {
       auto input = denoising ? (x + noise.slice(0, begin, end)).clamp(0.0, 1.0) : x;
       auto out = model.forward(input);
       loss_sum += objective(out, x, model.output_activation()).item<double>() * static_cast<double>(end - begin);
+      agree.add_(((out.recon > 0.5) == (x > 0.5)).sum());
       if (!full) continue;
       if (denoising) {
         denoised.add(out.recon, x, model.output_activation() == "sigmoid" ? out.logits : torch::Tensor());
@@ -239,6 +326,7 @@ class ReconstructionStudy : public StudyRunner {
       clean.add(out.recon, x, model.output_activation() == "sigmoid" ? out.logits : torch::Tensor());
     }
     r.loss = loss_sum / static_cast<double>(n);
+    r.pixel_accuracy = agree.item<double>() / static_cast<double>(set.x.numel());
     r.clean = clean.metrics();
     r.denoised = denoised.metrics();
     r.noisy_psnr_db = noisy.metrics().psnr_db;

@@ -11,7 +11,10 @@
 #include "latent/core/fs.h"
 #include "latent/core/system.h"
 #include "latent/studies/builtin.h"
+#include "latent/studies/parallel_variants.h"
 #include "latent/studies/study.h"
+#include "latent/studies/sweep_table.h"
+#include "latent/studies/variant_result.h"
 #include "latent/training/train_state.h"
 
 namespace latent {
@@ -35,7 +38,6 @@ StudySpec resolve_study(const RunOptions& options) {
 
 namespace {
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
 std::string timestamp() {
   auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -65,47 +67,9 @@ void check_writable(const fs::path& dir) {
   fs::remove(probe, ec);
 }
 
-// A finished variant's result, kept in its folder so that a resumed run does not redo it.
-void save_variant_result(const fs::path& path, const VariantResult& r) {
-  torch::serialize::OutputArchive archive;
-  archive.write("metrics", c10::IValue(r.metrics.dump()));
-  archive.write("grid_labels", c10::IValue(nlohmann::json(r.grid_labels).dump()));
-  torch::serialize::OutputArchive rows;
-  for (size_t i = 0; i < r.grid_rows.size(); ++i) rows.write(std::to_string(i), r.grid_rows[i].to(torch::kCPU));
-  archive.write("grid_rows", rows);
-  std::ostringstream bytes;  // in memory first: see save_checkpoint
-  archive.save_to(bytes);
-  write_file_atomic(path, bytes.str());
-}
-
-VariantResult load_variant_result(const fs::path& path, const torch::Device& device) {
-  VariantResult r;
-  try {
-    torch::serialize::InputArchive archive;
-    archive.load_from(path.string(), torch::kCPU);
-    c10::IValue metrics, labels;
-    archive.read("metrics", metrics);
-    archive.read("grid_labels", labels);
-    r.metrics = nlohmann::json::parse(metrics.toStringRef());
-    r.grid_labels = nlohmann::json::parse(labels.toStringRef()).get<std::vector<std::string>>();
-    torch::serialize::InputArchive rows;
-    archive.read("grid_rows", rows);
-    for (size_t i = 0; i < rows.keys().size(); ++i) {
-      torch::Tensor t;
-      rows.read(std::to_string(i), t);
-      r.grid_rows.push_back(t.to(device));
-    }
-  } catch (const c10::Error& e) {
-    throw Error(path.string() + ": damaged variant result (" + first_line(e.what_without_backtrace()) + "); delete it to rerun the variant");
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(path.string() + ": damaged variant result (" + std::string(e.what()) + "); delete it to rerun the variant");
-  }
-  return r;
-}
-
 // The options that decide a run's numbers besides its spec, for --resume.
 void save_run_options(const fs::path& dir, const RunOptions& options, const torch::Device& device) {
-  nlohmann::json j = {{"device", device.str()}, {"threads", current_threads()}, {"data_dir", options.data_dir}};
+  nlohmann::json j = {{"device", device.str()}, {"threads", current_threads()}, {"data_dir", options.data_dir}, {"jobs", options.jobs}};
   write_file_atomic(dir / "run.json", j.dump(2) + "\n");
 }
 
@@ -118,6 +82,7 @@ void restore_run_options(const fs::path& dir, RunOptions& options) {
     if (options.device == "cpu") options.device = j.value("device", "cpu");
     if (options.threads == 0) options.threads = j.value("threads", 0);
     if (options.data_dir.empty()) options.data_dir = j.value("data_dir", "");
+    if (options.jobs == 1) options.jobs = j.value("jobs", 1);
   } catch (const nlohmann::json::exception& e) {
     throw Error(path.string() + ": damaged (" + std::string(e.what()) + ")");
   }
@@ -137,6 +102,7 @@ StudySpec resume_study(RunOptions& options, fs::path& run_dir) {
 }  // namespace
 
 RunSummary run_study(const RunOptions& given) {
+  if (!given.worker_variant.empty()) return run_variant_worker(given);
   RunOptions options = given;
   const bool resuming = !options.resume_dir.empty();
   fs::path run_dir;
@@ -169,7 +135,16 @@ RunSummary run_study(const RunOptions& given) {
                     ctx.device.str() + ", " + std::to_string(current_threads()) + " thread(s); run folder " + run_dir.string());
   runner->prepare(study.base, ctx);
   std::vector<VariantResult> results;
-  for (const auto& variant : study.variants) {
+  if (options.jobs > 1 && study.variants.size() > 1) {
+    try {
+      results = run_variants_in_processes(options, study, run_dir, resuming, *progress);
+    } catch (const Interrupted& e) {
+      throw Interrupted(e.signal(), std::string(e.what()) + "; continue with: latent run --resume " + run_dir.string());
+    }
+    for (size_t i = 0; i < results.size(); ++i) results[i].metrics["dir"] = study.variants[i].name;
+  }
+  // Sequentially, in this process, unless the workers above ran them.
+  for (const auto& variant : results.empty() ? study.variants : std::vector<Variant>{}) {
     ctx.variant_dir = study.variants.size() == 1 ? run_dir : run_dir / variant.name;
     const fs::path result_path = ctx.variant_dir / kVariantResultFile;
     if (resuming && fs::exists(result_path)) {
@@ -186,14 +161,15 @@ RunSummary run_study(const RunOptions& given) {
       throw Interrupted(e.signal(), std::string(e.what()) + "; continue with: latent run --resume " + run_dir.string());
     }
     if (study.variants.size() > 1) r.metrics["dir"] = variant.name;
-    save_variant_result(result_path, r);
-    std::error_code ec;
-    fs::remove(ctx.variant_dir / kTrainStateFile, ec);
+    finish_variant(ctx.variant_dir, r);
     results.push_back(std::move(r));
     if (const int sig = interrupt_signal())
       throw Interrupted(sig, study.base.study + "/" + variant.name + ": interrupted by " + signal_name(sig) +
                                  " after the variant finished; continue with: latent run --resume " + run_dir.string());
   }
+  const auto swept = sweep_parameters(study);
+  if (results.size() > 1)
+    for (size_t i = 0; i < results.size(); ++i) results[i].metrics["sweep"] = swept[i];
   runner->finish(results, run_dir, study.base);
 
   nlohmann::json metrics;

@@ -7,6 +7,7 @@
 #include <limits>
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <sstream>
 
 #include "latent/core/error.h"
@@ -68,6 +69,12 @@ std::string read_value<std::string>(const toml::node& n, const std::string& wher
 }
 
 template <>
+bool read_value<bool>(const toml::node& n, const std::string& where, const std::string& key) {
+  if (auto v = n.as_boolean()) return v->get();
+  fail(where, key, "expected true or false, got " + type_name(n));
+}
+
+template <>
 IntList read_value<IntList>(const toml::node& n, const std::string& where, const std::string& key) {
   auto arr = n.as_array();
   if (!arr) fail(where, key, "expected an array of integers, got " + type_name(n));
@@ -82,6 +89,7 @@ IntList read_value<IntList>(const toml::node& n, const std::string& where, const
 
 NodePtr to_node(int64_t v) { return std::make_unique<toml::value<int64_t>>(v); }
 NodePtr to_node(double v) { return std::make_unique<toml::value<double>>(v); }
+NodePtr to_node(bool v) { return std::make_unique<toml::value<bool>>(v); }
 NodePtr to_node(const std::string& v) { return std::make_unique<toml::value<std::string>>(v); }
 NodePtr to_node(const IntList& v) {
   auto arr = std::make_unique<toml::array>();
@@ -93,6 +101,7 @@ template <class V> std::string type_label();
 template <> std::string type_label<int64_t>() { return "integer"; }
 template <> std::string type_label<double>() { return "float"; }
 template <> std::string type_label<std::string>() { return "string"; }
+template <> std::string type_label<bool>() { return "boolean"; }
 template <> std::string type_label<IntList>() { return "array of integers"; }
 
 // A check returns an empty string when the value is fine, else what is wrong with it.
@@ -168,18 +177,23 @@ const std::vector<Field>& fields() {
       field<int64_t>("seed", LATENT_REF(int64_t, s.seed), "random seed (weights, shuffling, noise); --seed overrides", range<int64_t>(0, 9.2e18)),
 
       field<std::string>("data.dataset", LATENT_REF(std::string, s.data.dataset),
-                         "fashion-mnist, mnist, idx (any folder of IDX files named by data.path) or csv (a numeric table)",
-                         one_of({"fashion-mnist", "mnist", "idx", "csv"})),
+                         "fashion-mnist, mnist, idx (any folder of IDX files named by data.path), images (a folder of PNG/JPEG files named by data.path) or csv (a numeric table)",
+                         one_of({"fashion-mnist", "mnist", "idx", "images", "csv"})),
       field<std::string>("data.path", LATENT_REF(std::string, s.data.path),
-                         "folder with train-/t10k- IDX files (plain or .gz); empty: search the data folders"),
+                         "folder with train-/t10k- IDX files (plain or .gz) or with PNG/JPEG images (read as data.dataset = images); empty: search the data folders"),
       field<int64_t>("data.train_limit", LATENT_REF(int64_t, s.data.train_limit), "use the first N training examples (0: all)", range<int64_t>(0, kBig)),
       field<int64_t>("data.test_limit", LATENT_REF(int64_t, s.data.test_limit), "use the first N test examples (0: all)", range<int64_t>(0, kBig)),
       field<double>("data.val_split", LATENT_REF(double, s.data.val_split),
                     "fraction of the training set held out for validation (0: val_loss is measured on the test set)",
                     range<double>(0.0, 0.9)),
       field<std::string>("data.label", LATENT_REF(std::string, s.data.label), "csv: name of the label column (1 = anomaly); empty: unlabelled"),
-      field<double>("data.test_split", LATENT_REF(double, s.data.test_split), "csv: fraction of all rows held out as the test set",
+      field<double>("data.test_split", LATENT_REF(double, s.data.test_split), "csv and image folders: fraction of all rows / images held out as the test set (a seeded split)",
                     range<double>(0.01, 0.9)),
+      field<int64_t>("data.image_size", LATENT_REF(int64_t, s.data.image_size),
+                     "image folders: every image is resized to image_size x image_size", range<int64_t>(1, 4096)),
+      field<int64_t>("data.channels", LATENT_REF(int64_t, s.data.channels),
+                     "image folders: 1 (grayscale), 3 (RGB) or 0 (3 when any image is in colour, else 1)",
+                     [](const int64_t& v) -> std::string { return v == 0 || v == 1 || v == 3 ? "" : std::to_string(v) + " is not 0, 1 or 3"; }),
       field<int64_t>("data.synthetic_rows", LATENT_REF(int64_t, s.data.synthetic_rows),
                      "csv with an empty data.path: rows of the built-in synthetic credit-card table", range<int64_t>(100, kBig)),
 
@@ -207,6 +221,13 @@ const std::vector<Field>& fields() {
       field<std::string>("training.loss", LATENT_REF(std::string, s.training.loss), "reconstruction loss: bce, mse or l1", one_of({"bce", "mse", "l1"})),
       field<double>("training.noise_std", LATENT_REF(double, s.training.noise_std),
                     "denoising: std of the Gaussian noise added to training inputs (0: off)", range<double>(0.0, 10.0)),
+      field<double>("training.noise_variance", LATENT_REF(double, s.training.noise_variance),
+                    "denoising: the noise given as a variance (sets training.noise_std = sqrt of it; 0: off)", range<double>(0.0, 100.0)),
+      field<bool>("training.augment_flip", LATENT_REF(bool, s.training.augment_flip),
+                  "augmentation: flip each training image left-right with probability 1/2, every batch"),
+      field<double>("training.augment_rotate", LATENT_REF(double, s.training.augment_rotate),
+                    "augmentation: rotate each training image by a uniform random angle in [-x, x] degrees, every batch (0: off)",
+                    range<double>(0.0, 180.0)),
       field<double>("training.l1_code", LATENT_REF(double, s.training.l1_code), "sparse: weight of the L1 penalty on the code (0: off)",
                     range<double>(0.0, 100.0)),
       field<double>("training.beta", LATENT_REF(double, s.training.beta), "VAE: weight of the KL term (beta-VAE when not 1)", range<double>(0.0, 1000.0)),
@@ -344,6 +365,7 @@ bool valid_variant_name(const std::string& name) {
 std::string value_label(const toml::node& n) {
   std::ostringstream ss;
   if (auto s = n.as_string()) ss << s->get();
+  else if (auto d = n.as_floating_point()) ss << num(d->get());  // "0.05", not "0.050000000000000003"
   else if (auto a = n.as_array()) {
     for (size_t i = 0; i < a->size(); ++i) {
       if (i) ss << "x";
@@ -356,9 +378,20 @@ std::string value_label(const toml::node& n) {
   return ss.str();
 }
 
+// Fills keys derived from others: training.noise_variance sets training.noise_std.
+void resolve_derived(Spec& s, const std::string& where) {
+  if (s.training.noise_variance <= 0.0) return;
+  const double std_dev = std::sqrt(s.training.noise_variance);
+  if (s.training.noise_std > 0.0 && std::abs(s.training.noise_std - std_dev) > 1e-9 * std_dev)
+    throw UsageError(where + ": training.noise_variance: " + num(s.training.noise_variance) + " contradicts training.noise_std = " +
+                     num(s.training.noise_std) + " (set only one)");
+  s.training.noise_std = std_dev;
+}
+
 // Checks the cross-field rules that single keys cannot.
 void validate(const Spec& s, const std::string& where) {
   if (s.data.dataset == "idx" && s.data.path.empty()) throw UsageError(where + ": data.path: required when data.dataset = \"idx\"");
+  if (s.data.dataset == "images" && s.data.path.empty()) throw UsageError(where + ": data.path: required when data.dataset = \"images\"");
   if (s.data.dataset == "csv" && s.kind != "anomaly") throw UsageError(where + ": data.dataset: csv data needs kind = \"anomaly\"");
   if (s.training.loss == "bce" && s.model.output != "sigmoid")
     throw UsageError(where + ": training.loss: bce needs model.output = \"sigmoid\" (outputs in [0, 1])");
@@ -381,6 +414,15 @@ std::vector<SpecKeyInfo> spec_schema() {
     else
       node->visit([&](auto&& v) { ss << v; });
     out.push_back({f.key, f.type, ss.str(), f.doc});
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> spec_values(const Spec& spec) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& f : fields()) {
+    const auto node = f.get(spec);
+    out.emplace_back(f.key, node->is_floating_point() ? num(node->as_floating_point()->get()) : value_label(*node));
   }
   return out;
 }
@@ -455,8 +497,10 @@ StudySpec parse_study_spec(const std::string& toml_text, const std::string& wher
     for (const auto& o : sets) apply_override(v.spec, o);
     v.spec.study = study.base.study;
     v.spec.kind = study.base.kind;
+    resolve_derived(v.spec, where + " (variant " + v.name + ")");
     validate(v.spec, where + " (variant " + v.name + ")");
   }
+  resolve_derived(study.base, where);
   validate(study.base, where);
   study.variants = std::move(variants);
   return study;
@@ -466,6 +510,7 @@ Spec parse_spec(const std::string& toml_text, const std::string& where) {
   toml::table root = parse_toml(toml_text, where);
   Spec spec;
   apply_table(spec, root, "", where);
+  resolve_derived(spec, where);
   validate(spec, where);
   return spec;
 }
@@ -518,6 +563,9 @@ ImageDataOptions image_data_options(const Spec& spec, const std::string& data_di
   o.test_limit = spec.data.test_limit;
   o.val_split = spec.data.val_split;
   o.split_seed = static_cast<uint64_t>(spec.seed);
+  o.image_size = spec.data.image_size;
+  o.channels = spec.data.channels;
+  o.test_split = spec.data.test_split;
   return o;
 }
 

@@ -57,9 +57,10 @@ bool load_image_data(const Spec& spec, const RunContext& ctx, DataSplits& data, 
   ImageDataOptions options = image_data_options(spec, ctx.data_dir);
   const std::string key = options.dataset + "|" + options.path + "|" + std::to_string(options.train_limit) + "|" +
                           std::to_string(options.test_limit) + "|" + std::to_string(options.val_split) + "|" +
-                          std::to_string(options.split_seed) + "|" + ctx.device.str();
+                          std::to_string(options.split_seed) + "|" + std::to_string(options.image_size) + "|" +
+                          std::to_string(options.channels) + "|" + std::to_string(options.test_split) + "|" + ctx.device.str();
   if (key == loaded_key) return false;
-  DataSplits d = load_idx_images(options);
+  DataSplits d = load_image_dataset(options);
   data.name = d.name;
   data.class_names = d.class_names;
   data.train = d.train.to(ctx.device);

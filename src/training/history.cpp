@@ -18,9 +18,15 @@ std::string num(double v) {
 }  // namespace
 
 std::string history_csv(const History& history) {
-  std::string out = "epoch,train_loss,val_loss,lr,seconds\n";
-  for (const auto& r : history)
-    out += std::to_string(r.epoch) + "," + num(r.train_loss) + "," + num(r.val_loss) + "," + num(r.lr) + "," + num(r.seconds) + "\n";
+  std::string out = "epoch,train_loss,val_loss,lr,seconds";
+  if (!history.empty())
+    for (const auto& [name, value] : history.front().extra) out += "," + name;
+  out += "\n";
+  for (const auto& r : history) {
+    out += std::to_string(r.epoch) + "," + num(r.train_loss) + "," + num(r.val_loss) + "," + num(r.lr) + "," + num(r.seconds);
+    for (const auto& [name, value] : r.extra) out += "," + num(value);
+    out += "\n";
+  }
   return out;
 }
 

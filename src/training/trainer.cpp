@@ -46,6 +46,7 @@ History fit(torch::nn::Module& model, torch::optim::Optimizer& optimizer, const 
   int64_t saved_epoch = 0;  // the epoch after which the current state file was written
   if (options.resume && checkpoints && std::filesystem::exists(options.state_path)) {
     state = load_train_state(options.state_path, model, optimizer);
+    if (options.load_extra_state) options.load_extra_state(state.study_state);
     saved_epoch = static_cast<int64_t>(state.history.size());
     // The schedule and early stopping are functions of the finished epochs: replay them.
     for (const auto& r : state.history) {
@@ -100,6 +101,7 @@ History fit(torch::nn::Module& model, torch::optim::Optimizer& optimizer, const 
           now.loss_sum = sum;
           now.seen = seen;
           now.seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          if (options.save_extra_state) now.study_state = options.save_extra_state();
           save_train_state(options.state_path, model, optimizer, options.state_meta, now);
           where += "; training state saved in " + options.state_path.string();
         }
@@ -115,6 +117,7 @@ History fit(torch::nn::Module& model, torch::optim::Optimizer& optimizer, const 
       throw Error(options.label + ": training loss became " + std::to_string(record.train_loss) + " in epoch " + std::to_string(epoch) +
                   " (try a lower training.lr)" + last_good(options, saved_epoch));
     record.val_loss = validate ? validate() : std::nan("");
+    if (options.epoch_extras) record.extra = options.epoch_extras();
     progress.end_epoch(record, seen);
     history.push_back(record);
     if (options.schedule) {
@@ -126,6 +129,7 @@ History fit(torch::nn::Module& model, torch::optim::Optimizer& optimizer, const 
       TrainState next;
       next.history = history;
       next.epoch = epoch + 1;
+      if (options.save_extra_state) next.study_state = options.save_extra_state();
       save_train_state(options.state_path, model, optimizer, options.state_meta, next);
       saved_epoch = epoch;
     }

@@ -38,6 +38,9 @@ struct ImageDataOptions {
   int64_t test_limit = 0;
   double val_split = 0.0;                 // fraction of train held out for validation
   uint64_t split_seed = 0;
+  int64_t image_size = 32;                // image folders: resized to image_size x image_size
+  int64_t channels = 0;                   // image folders: 1, 3 or 0 (3 when any image is in colour)
+  double test_split = 0.3;                // image folders: fraction of the images held out for testing
 };
 
 // Folders searched for a named data set, in order: the --data-dir flag, $LATENT_DATA_DIR,
@@ -47,6 +50,15 @@ std::filesystem::path find_dataset_dir(const std::string& name, const std::strin
 
 // Loads the images as floats in [0, 1], shape (N, 1, H, W), labels as int64.
 DataSplits load_idx_images(const ImageDataOptions& options);
+
+// Loads a folder of images (PNG, JPEG, BMP, GIF, TGA, PNM; by extension, case-insensitive;
+// sorted by name) as (N, C, S, S) floats in [0, 1], unlabelled, split by a permutation seeded
+// with split_seed into test (test_split of the images) and train (then val_split of train).
+DataSplits load_image_folder(const ImageDataOptions& options);
+
+// load_image_folder for data.dataset = "images" or a data.path folder without IDX files,
+// else load_idx_images.
+DataSplits load_image_dataset(const ImageDataOptions& options);
 
 // Loads one IDX split ("train" or "t10k") from a folder, plain or .gz.
 TensorDataset load_idx_split(const std::filesystem::path& dir, const std::string& prefix);

@@ -13,9 +13,6 @@
 
 namespace latent {
 
-// A finished variant's metrics and figure rows, in its folder (kept by --resume).
-constexpr const char* kVariantResultFile = "variant_result.pt";
-
 struct RunOptions {
   std::string spec;                    // built-in study name or a TOML file path; empty: the default study
   std::vector<std::string> overrides;  // --set key=value
@@ -30,6 +27,9 @@ struct RunOptions {
   // defaults here take those). Finished variants are kept, the interrupted one continues
   // from its train_state.pt.
   std::string resume_dir;
+  int jobs = 1;                        // --jobs: variants run at a time, each in a child process (parallel_variants.h)
+  std::string worker_variant;          // --worker-variant (internal): run only this variant, as a --jobs child
+  bool worker_resume = false;          // --worker-resume (internal): the child continues the variant's train_state.pt
 };
 
 struct RunSummary {

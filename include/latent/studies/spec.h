@@ -15,13 +15,15 @@
 namespace latent {
 
 struct DataSpec {
-  std::string dataset = "fashion-mnist";  // fashion-mnist | mnist | idx (a folder in data.path)
+  std::string dataset = "fashion-mnist";  // fashion-mnist | mnist | idx | images (a folder in data.path) | csv
   std::string path;                       // folder holding the data; empty: search the data folders
   int64_t train_limit = 0;                // use only the first N training examples (0: all)
   int64_t test_limit = 0;                 // use only the first N test examples (0: all)
   double val_split = 0.0;                 // fraction of the training set held out for validation
   std::string label;                      // csv: label column name (1 = anomaly); empty: none
   double test_split = 0.3;                // csv: fraction of all rows held out for testing
+  int64_t image_size = 32;                // image folders: resized to image_size x image_size
+  int64_t channels = 0;                   // image folders: 1, 3 or 0 (3 when any image is in colour)
   int64_t synthetic_rows = 50000;         // csv without data.path: rows of the synthetic credit-card table
 };
 
@@ -65,6 +67,10 @@ struct SpecKeyInfo {
   std::string doc;
 };
 std::vector<SpecKeyInfo> spec_schema();
+
+// Every key of the schema with its value in `spec` as short text (arrays as "256x128", empty
+// arrays as "none"), in schema order.
+std::vector<std::pair<std::string, std::string>> spec_values(const Spec& spec);
 
 // Parses TOML text. `where` names the source in messages (a file path or built-in name).
 // Applies `overrides` ("key=value", from --set) last, to the base and to every variant.

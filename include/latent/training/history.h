@@ -1,9 +1,11 @@
-// Per-epoch training history and its CSV form (epoch, train_loss, val_loss, lr, seconds).
+// Per-epoch training history and its CSV form (epoch, train_loss, val_loss, lr, seconds, then
+// any extra columns of the study).
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace latent {
@@ -14,6 +16,9 @@ struct EpochRecord {
   double val_loss = 0;     // NaN when there is no validation data
   double lr = 0;           // learning rate used during the epoch
   double seconds = 0;      // wall time of the epoch's training steps
+  // Further columns a study adds (name, value), after the standard ones; the first record's
+  // names are the CSV header, so every record carries the same names in the same order.
+  std::vector<std::pair<std::string, double>> extra;
 };
 
 using History = std::vector<EpochRecord>;

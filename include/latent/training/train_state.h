@@ -23,6 +23,7 @@ struct TrainState {
   double loss_sum = 0;      // sum over the epoch's finished batches of loss x batch size
   int64_t seen = 0;         // examples in those batches
   double seconds = 0;       // training time of those batches
+  TensorMap study_state;    // FitOptions::save_extra_state's tensors
 };
 
 // Saves weights, optimizer state, the default CPU generator's state and `state`. The file

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "latent/data/dataset.h"
 #include "latent/training/checkpoint.h"
@@ -40,6 +42,13 @@ struct FitOptions {
   // When set, fit() stores here the 0-based index, counted across epochs, of the batch whose
   // loss it is about to compute (e.g. for a KL warm-up), also after resuming.
   int64_t* global_step = nullptr;
+  // Extra history columns of an epoch, (name, value), read after its validation.
+  std::function<std::vector<std::pair<std::string, double>>()> epoch_extras;
+  // State of the study's own that must survive an interruption with the model's (its own
+  // random generators, running sums inside an epoch): saved in every training-state checkpoint
+  // and handed back when resuming.
+  std::function<TensorMap()> save_extra_state;
+  std::function<void(const TensorMap&)> load_extra_state;
 };
 
 // Mean loss of one batch, with its autograd graph.

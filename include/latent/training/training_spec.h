@@ -15,6 +15,9 @@ struct TrainingSpec {
   double weight_decay = 0.0;       // L2 penalty (added to the gradient, as torch.optim does)
   std::string loss = "bce";        // reconstruction loss: bce | mse | l1
   double noise_std = 0.0;          // denoising: std of zero-mean Gaussian noise added to inputs
+  double noise_variance = 0.0;     // denoising: the noise as a variance (resolved into noise_std)
+  bool augment_flip = false;       // augmentation: random left-right flips of training inputs
+  double augment_rotate = 0.0;     // augmentation: random rotations in [-x, x] degrees (0: off)
   double l1_code = 0.0;            // sparse: weight of the L1 penalty on the code
   double beta = 1.0;               // VAE: weight of the KL term (beta-VAE when != 1)
   int64_t kl_warmup_epochs = 0;    // VAE: epochs over which the KL weight rises linearly to beta

@@ -1,0 +1,76 @@
+// Image augmentation: flips checked by hand, rotations against exact rotations, seeded
+// repeatability, and the spec keys that switch it on.
+#include <gtest/gtest.h>
+
+#include "latent/core/error.h"
+#include "latent/studies/spec.h"
+#include "latent/training/augment.h"
+
+namespace latent {
+namespace {
+
+TEST(Augment, FlipMirrorsOnlyTheChosenImages) {
+  auto x = torch::arange(2 * 1 * 2 * 3, torch::kFloat32).view({2, 1, 2, 3});
+  auto out = flip_images(x, torch::tensor({true, false}));
+  auto expected0 = torch::tensor({2.f, 1.f, 0.f, 5.f, 4.f, 3.f}).view({1, 2, 3});
+  EXPECT_TRUE(torch::equal(out[0], expected0)) << out[0];
+  EXPECT_TRUE(torch::equal(out[1], x[1]));
+}
+
+TEST(Augment, ZeroDegreeRotationIsIdentity) {
+  auto x = torch::rand({3, 2, 5, 7});
+  auto out = rotate_images(x, torch::zeros({3}));
+  EXPECT_TRUE(torch::allclose(out, x, 0.0, 1e-6)) << (out - x).abs().max();
+}
+
+TEST(Augment, NinetyDegreesIsTransposeOfTheFlip) {
+  // Counter-clockwise by 90 degrees: rotate90(x) = transpose(flip_left_right(x)).
+  auto x = torch::rand({2, 3, 6, 6});
+  auto out = rotate_images(x, torch::full({2}, 90.0));
+  auto expected = x.flip({3}).transpose(2, 3);
+  EXPECT_TRUE(torch::allclose(out, expected, 0.0, 1e-5)) << (out - expected).abs().max();
+  // A quarter turn each way: -90 is the transpose then the flip.
+  auto back = rotate_images(x, torch::full({2}, -90.0));
+  EXPECT_TRUE(torch::allclose(back, x.transpose(2, 3).flip({3}), 0.0, 1e-5));
+  // Non-square: 180 degrees is both flips, whatever the aspect ratio.
+  auto r = torch::rand({1, 1, 4, 8});
+  EXPECT_TRUE(torch::allclose(rotate_images(r, torch::full({1}, 180.0)), r.flip({2, 3}), 0.0, 1e-5));
+}
+
+TEST(Augment, OffLeavesDataUnchangedOnIsSeeded) {
+  auto x = torch::rand({8, 1, 6, 6});
+  auto gen = at::detail::createCPUGenerator(5);
+  auto same = augment_images(x, AugmentOptions{}, gen);
+  EXPECT_EQ(same.data_ptr(), x.data_ptr());
+  AugmentOptions on{true, 10.0};
+  auto g1 = at::detail::createCPUGenerator(5), g2 = at::detail::createCPUGenerator(5), g3 = at::detail::createCPUGenerator(6);
+  auto a = augment_images(x, on, g1), b = augment_images(x, on, g2), c = augment_images(x, on, g3);
+  EXPECT_TRUE(torch::equal(a, b));
+  EXPECT_FALSE(torch::equal(a, c));
+  EXPECT_FALSE(torch::equal(a, x));
+  EXPECT_EQ(a.sizes(), x.sizes());
+  // Flips only: every image is itself or its mirror.
+  auto g4 = at::detail::createCPUGenerator(5);
+  auto f = augment_images(x, AugmentOptions{true, 0.0}, g4);
+  for (int64_t i = 0; i < 8; ++i) EXPECT_TRUE(torch::equal(f[i], x[i]) || torch::equal(f[i], x[i].flip({2}))) << i;
+}
+
+TEST(Augment, SpecKeys) {
+  auto s = parse_study_spec("study = \"a\"\n[training]\naugment_flip = true\naugment_rotate = 12.5\n", "a.toml");
+  auto o = AugmentOptions::from_spec(s.base.training);
+  EXPECT_TRUE(o.flip);
+  EXPECT_DOUBLE_EQ(o.rotate_degrees, 12.5);
+  EXPECT_FALSE(AugmentOptions::from_spec(TrainingSpec{}).enabled());
+  try {
+    parse_study_spec("study = \"a\"\n[training]\naugment_flip = 1\n", "a.toml");
+    ADD_FAILURE() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("training.augment_flip: expected true or false"), std::string::npos) << e.what();
+  }
+  auto t = parse_study_spec("study = \"a\"\n", "a.toml", {"training.augment_flip=true"});
+  EXPECT_TRUE(t.base.training.augment_flip);
+  EXPECT_NE(spec_to_toml(t.base).find("augment_flip = true"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace latent
