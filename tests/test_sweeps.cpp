@@ -218,6 +218,34 @@ TEST(Sweeps, JobsTwoGivesTheSameNumbersAsJobsOne) {
   EXPECT_TRUE(std::filesystem::exists(tmp / "two" / "figures" / "reconstructions.png"));
 }
 
+TEST(Sweeps, AFailingWorkerStopsTheRunWithItsError) {
+  use_latent_as_worker();
+  TempDir tmp;
+  testing::write_synthetic_idx(tmp / "data", 32, 8, 12);
+  // The second variant fails only when its model is built (12 is not divisible by 2^3).
+  testing::write_bytes(tmp / "bad.toml", R"(
+study = "bad-worker"
+[data]
+dataset = "idx"
+[training]
+epochs = 1
+[[variants]]
+name = "fine"
+model.hidden = [8]
+model.latent = 4
+[[variants]]
+name = "broken"
+model.type = "conv_ae"
+model.channels = [2, 2, 2]
+)");
+  auto r = cli({"run", (tmp / "bad.toml").string(), "--set", "data.path=" + (tmp / "data").string(), "--out", (tmp / "run").string(),
+                "--quiet", "--jobs", "2", "--threads", "2"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("variant broken failed: conv_ae: input size 12x12 is not divisible by 8"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(tmp / "run" / "metrics.json"));
+}
+
 TEST(Sweeps, JobsMisuse) {
   EXPECT_EQ(cli({"run", "ae-mnist", "--jobs", "0"}).code, 2);
   TempDir tmp;

@@ -1,11 +1,13 @@
 #!/usr/bin/python3
-"""The ae-mnist, dae-mnist, deep-ae and conv-dae studies in PyTorch, for docs/results.md.
+"""The ae-mnist, dae-mnist, deep-ae(-fmnist), deep-dae-noise and conv-dae studies in PyTorch, for docs/results.md.
 
 Same data (IDX files: MNIST from data/mnist, 8,000 train / 2,000 test; Fashion-MNIST from
 /usr/share/datasets), same models, losses, optimizer, batch size, epochs, noise and metrics
 (PSNR per image then averaged, SSIM with an 11x11 Gaussian window, sigma 1.5, valid
 positions; BCE and MSE per pixel) as `latent run NAME`. Test noise is drawn from PyTorch's
-generator, so the noisy inputs are the same distribution, not the same draws.
+generator, so the noisy inputs are the same distribution, not the same draws. The deep-ae studies
+cover latent's plain_* and l2_* variants (Adam weight_decay, the same coupled L2 as latent's
+training.weight_decay); the l1code_* variants (L1 on the code) are latent-only.
 
     /usr/bin/python3 reference/pytorch/ae_studies.py STUDY [--epochs N] [--train-limit N]
         [--test-limit N] [--variants a,b] [--threads N]
@@ -83,7 +85,7 @@ def run(v, train, test, args):
         train = train[torch.randperm(train.shape[0], generator=torch.Generator().manual_seed(args.seed))[: train.shape[0] - n_val]]
     torch.manual_seed(args.seed)
     model = v["model"]()
-    opt = torch.optim.Adam(model.parameters(), lr=v.get("lr", 1e-3))
+    opt = torch.optim.Adam(model.parameters(), lr=v.get("lr", 1e-3), weight_decay=v.get("weight_decay", 0.0))
     sched = torch.optim.lr_scheduler.StepLR(opt, v["step_size"], v["gamma"]) if "step_size" in v else None
     loss_fn = {"bce": nn.BCELoss(), "mse": nn.MSELoss(), "l1": nn.L1Loss()}[v["loss"]]
     noise, n, bs = v.get("noise", 0.0), train.shape[0], v["batch"]
@@ -120,14 +122,18 @@ def run(v, train, test, args):
 def studies(args):
     mnist, fmnist = args.mnist, "/usr/share/datasets/fashion-mnist"
     e = lambda d: args.epochs or d  # noqa: E731
+    deep = [dict(name=f"{r}_hidden{'x'.join(map(str, h))}_latent{k}", model=lambda h=h, k=k: dense(h, k, "identity"), loss="bce",
+                 batch=128, epochs=e(10), weight_decay=wd)
+            for r, wd in (("plain", 0.0), ("l2", 1e-4)) for h in ([256, 128], [512, 256, 128, 64]) for k in (15, 30, 50, 100)]
     s = {
         "ae-mnist": (mnist, [dict(name=f"latent{k}", model=lambda k=k: dense([], k, "relu"), loss="bce", batch=256, epochs=e(30))
                              for k in (16, 32, 64)]),
         "dae-mnist": (mnist, [dict(name=n, model=lambda: dense([256], 64, "relu"), loss="bce", batch=128, epochs=e(30), noise=z,
                                    test_noise=0.5) for n, z in (("denoising", 0.5), ("plain", 0.0))]),
-        "deep-ae": (mnist, [dict(name=f"hidden{'x'.join(map(str, h))}_latent{k}", model=lambda h=h, k=k: dense(h, k, "identity"),
-                                 loss="bce", batch=128, epochs=e(10))
-                            for h in ([256, 128], [512, 256, 128, 64]) for k in (15, 30, 50, 100)]),
+        "deep-ae": (mnist, deep),
+        "deep-ae-fmnist": (fmnist, deep),
+        "deep-dae-noise": (mnist, [dict(name=f"noise_variance{var}", model=lambda: dense([256, 128], 100, "identity"), loss="bce",
+                                        batch=128, epochs=e(10), noise=var ** 0.5) for var in (0.01, 0.05, 0.1, 0.25, 0.5)]),
         "conv-dae": (fmnist, [dict(name=l, model=lambda: conv([32, 64], 3, 0.1), loss=l, batch=128, epochs=e(10), noise=0.5,
                                    step_size=4, gamma=0.5, val_split=0.1) for l in ("mse", "l1")]),
     }
@@ -136,7 +142,7 @@ def studies(args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("study", choices=["ae-mnist", "dae-mnist", "deep-ae", "conv-dae"])
+    p.add_argument("study", choices=["ae-mnist", "dae-mnist", "deep-ae", "deep-ae-fmnist", "deep-dae-noise", "conv-dae"])
     p.add_argument("--mnist", default="data/mnist")
     p.add_argument("--epochs", type=int, default=0)
     p.add_argument("--train-limit", type=int, default=0)
