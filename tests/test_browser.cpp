@@ -87,8 +87,9 @@ TEST(Browser, ReportLoadsEveryImageWithoutConsoleErrors) {
   EXPECT_EQ(ok.broken, 0) << ok.detail;
   EXPECT_TRUE(ok.console.empty()) << ok.console.front();
 
-  // One corrupted data URI: the same check must report it.
+  // One corrupted data URI and one console message: the same checks must report both.
   std::string bad = html;
+  bad.replace(bad.find("</body>"), 7, "<script>console.error('injected error');</script></body>");
   const std::string png = "data:image/png;base64,iVBORw0KGgo";
   const size_t at = bad.find(png);
   ASSERT_NE(at, std::string::npos);
@@ -97,6 +98,8 @@ TEST(Browser, ReportLoadsEveryImageWithoutConsoleErrors) {
   const SelfTest broken = open_page(tmp, tmp / "broken.html");
   EXPECT_EQ(broken.images, static_cast<int>(images)) << broken.detail;
   EXPECT_EQ(broken.broken, 1) << broken.detail;
+  ASSERT_EQ(broken.console.size(), 1u);
+  EXPECT_NE(broken.console[0].find("injected error"), std::string::npos) << broken.console[0];
 
   // The screenshot, kept in the run folder.
   const fs::path shot = run / "report.png";

@@ -94,6 +94,11 @@ TEST(Chart, NonFiniteAndDegenerateDataAreSafe) {
   c.log_y = true;
   c.series.push_back({"d", {0, 1}, {-1, 0}});
   write_chart(tmp / "odd-log.svg", c);
+  // A constant small series gets a range around its value, not around 0: its ticks show it.
+  LineChart lr;
+  lr.series.push_back({"lr", {1, 2, 3}, {1e-3, 1e-3, 1e-3}});
+  write_chart(tmp / "lr.svg", lr);
+  EXPECT_NE(svg_text(testing::read_file(tmp / "lr.svg")).find("0.00100"), std::string::npos);
   HistogramChart h;
   h.groups = {{"empty", {}}, {"constant", {2, 2, 2}}};
   write_chart(tmp / "h.svg", h);

@@ -116,7 +116,7 @@ std::array<double, 2> padded(const std::vector<const std::vector<double>*>& colu
       if (finite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
   if (!(lo <= hi)) return {0.0, 1.0};
   if (hi - lo < 1e-12 * std::max(1.0, std::abs(hi))) {
-    const double w = std::max(0.5, std::abs(hi) * 0.1);
+    const double w = hi != 0 ? std::abs(hi) * 0.1 : 0.5;  // a constant 1e-3 learning rate stays readable
     return {lo - w, hi + w};
   }
   const double w = (hi - lo) * pad;
@@ -129,19 +129,23 @@ int decimals(double span) {
   return std::clamp(static_cast<int>(-std::floor(std::log10(span / 5.0))), 0, 8);
 }
 
-// Viewport, window, grid, axes and labels.
+// Viewport, window, grid, axes and labels; each axis with the decimals its range needs.
 void axes(const ChartRange& r, const std::string& title, const std::string& x_label, const std::string& y_label, bool log_y,
-          bool room_right = false) {
+          bool room_right = false, bool integer_x = false) {
   if (room_right) plvpor(0.1, 0.72, 0.12, 0.9);
   else plvpor(0.1, 0.95, 0.12, 0.9);
   plwind(r[0], r[1], r[2], r[3]);
-  plprec(1, std::max(decimals(r[1] - r[0]), log_y ? 0 : decimals(r[3] - r[2])));
+  const double x_tick = integer_x ? std::max(1.0, std::round((r[1] - r[0]) / 8.0)) : 0.0;
+  const PLINT x_sub = integer_x ? 1 : 0;
   plcol0(kGrid);
   pllsty(1);
   plwidth(1);
-  plbox("g", 0, 0, log_y ? "gl" : "g", 0, 0);
+  plbox("g", x_tick, x_sub, log_y ? "gl" : "g", 0, 0);
   plcol0(kInk);
-  plbox("bcnst", 0, 0, log_y ? "bcnstvl" : "bcnstv", 0, 0);
+  plprec(1, integer_x ? 0 : decimals(r[1] - r[0]));
+  plbox("bcfnst", x_tick, x_sub, "", 0, 0);
+  plprec(1, log_y ? 0 : decimals(r[3] - r[2]));
+  plbox("", 0, 0, log_y ? "bcnstvl" : "bcfnstv", 0, 0);
   pllab(text(x_label).c_str(), text(y_label).c_str(), text(title).c_str());
 }
 
@@ -197,7 +201,7 @@ void draw_line_chart(const LineChart& c) {
     const auto px = padded(cx, 0.0), py = padded(cy);
     r = {px[0], px[1], py[0], py[1]};
   }
-  axes(r, c.title, c.x_label, c.y_label, c.log_y);
+  axes(r, c.title, c.x_label, c.y_label, c.log_y, false, c.integer_x);
   std::vector<std::string> names;
   std::vector<PLINT> colours, styles;
   for (size_t i = 0; i < c.series.size(); ++i) {

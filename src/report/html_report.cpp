@@ -143,6 +143,7 @@ void write_training_curves(const VariantFolder& v) {
   loss.title = "Training curves: " + v.name;
   loss.x_label = "epoch";
   loss.y_label = "loss";
+  loss.integer_x = true;
   loss.series.push_back(history_series("train", v.history, &HistoryRow::train_loss));
   if (any_finite(v.history, &HistoryRow::val_loss)) loss.series.push_back(history_series("validation", v.history, &HistoryRow::val_loss));
   write_chart(v.dir / "figures" / kLossChart, loss);
@@ -151,6 +152,7 @@ void write_training_curves(const VariantFolder& v) {
     lr.title = "Learning rate: " + v.name;
     lr.x_label = "epoch";
     lr.y_label = "learning rate";
+    lr.integer_x = true;
     lr.series.push_back(history_series("learning rate", v.history, &HistoryRow::lr));
     write_chart(v.dir / "figures" / kLrChart, lr);
   }
@@ -385,6 +387,7 @@ void write_compare_report(const std::vector<fs::path>& run_dirs, const fs::path&
     chart.title = c.title;
     chart.x_label = "epoch";
     chart.y_label = c.y_label;
+    chart.integer_x = true;
     for (size_t i = 0; i < runs.size(); ++i)
       for (const auto& v : runs[i].variants)
         if (any_finite(v.history, c.field)) chart.series.push_back(history_series(label(i) + " / " + v.name, v.history, c.field));

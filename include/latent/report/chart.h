@@ -34,6 +34,7 @@ struct LineChart {
   std::optional<ChartRange> range;  // default: the data's range, padded
   bool log_y = false;               // logarithmic y axis (non-positive values skipped)
   std::string legend = "top-right";  // inside corner: top-right, top-left, bottom-right, bottom-left
+  bool integer_x = false;            // whole-number ticks on x (epochs)
 };
 
 struct ScatterChart {
