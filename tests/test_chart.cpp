@@ -83,6 +83,15 @@ TEST(Chart, EveryKindRendersAsPng) {
   EXPECT_EQ(png_size(testing::read_file(tmp / "scatter.png")), std::make_pair(720u, 560u));
 }
 
+TEST(Chart, ScatterLegendNamesEveryClassPresent) {
+  TempDir tmp;
+  ScatterChart s{"codes", "z1", "z2", {0, 1, 2, 3, 4}, {0, 1, 0, 1, 0}, {2, 0, -1, 2, 0}, {"T-shirt/top", "Trouser", "Pullover"}, std::nullopt};
+  write_chart(tmp / "s.svg", s);
+  const std::string text = svg_text(testing::read_file(tmp / "s.svg"));
+  for (const char* name : {"T-shirt/top", "Pullover", "class -1"}) EXPECT_NE(text.find(name), std::string::npos) << name;
+  EXPECT_EQ(text.find("Trouser"), std::string::npos);  // class 1 has no points
+}
+
 TEST(Chart, NonFiniteAndDegenerateDataAreSafe) {
   TempDir tmp;
   const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();

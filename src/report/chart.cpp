@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <map>
+#include <set>
 #include <mutex>
 
 #include "latent/core/error.h"
@@ -19,16 +19,11 @@ namespace latent {
 
 namespace {
 
-struct NamedColour {
-  std::array<uint8_t, 3> rgb;
-  const char* name;
-};
-
-const std::vector<NamedColour>& palette() {
-  static const std::vector<NamedColour> kPalette = {
-      {{31, 119, 180}, "blue"},    {{255, 127, 14}, "orange"}, {{44, 160, 44}, "green"},  {{214, 39, 40}, "red"},
-      {{148, 103, 189}, "purple"}, {{140, 86, 75}, "brown"},   {{227, 119, 194}, "pink"}, {{127, 127, 127}, "grey"},
-      {{188, 189, 34}, "olive"},   {{23, 190, 207}, "cyan"},
+// Ten distinct colours (blue, orange, green, red, purple, brown, pink, grey, olive, cyan).
+const std::vector<std::array<uint8_t, 3>>& palette() {
+  static const std::vector<std::array<uint8_t, 3>> kPalette = {
+      {31, 119, 180}, {255, 127, 14}, {44, 160, 44},   {214, 39, 40},  {148, 103, 189},
+      {140, 86, 75},  {227, 119, 194}, {127, 127, 127}, {188, 189, 34}, {23, 190, 207},
   };
   return kPalette;
 }
@@ -37,7 +32,13 @@ const std::vector<NamedColour>& palette() {
 constexpr PLINT kBackground = 0, kInk = 1, kGrid = 2, kFirstColour = 3;
 constexpr double kTranslucent = 0.45;
 
-PLINT colour_index(int64_t k) { return kFirstColour + static_cast<PLINT>(k % static_cast<int64_t>(palette().size())); }
+// Palette slot of any class index (negative ones included).
+size_t slot(int64_t k) {
+  const auto n = static_cast<int64_t>(palette().size());
+  return static_cast<size_t>(((k % n) + n) % n);
+}
+
+PLINT colour_index(int64_t k) { return kFirstColour + static_cast<PLINT>(slot(k)); }
 PLINT translucent_index(int64_t k) { return colour_index(k) + static_cast<PLINT>(palette().size()); }
 
 // PLplot text: '#' starts an escape sequence.
@@ -71,7 +72,7 @@ class Stream {
     plscol0(kInk, 0, 0, 0);
     plscol0(kGrid, 225, 225, 225);
     for (size_t k = 0; k < palette().size(); ++k) {
-      const auto& c = palette()[k].rgb;
+      const auto& c = palette()[k];
       plscol0(colour_index(static_cast<int64_t>(k)), c[0], c[1], c[2]);
       plscol0a(translucent_index(static_cast<int64_t>(k)), c[0], c[1], c[2], kTranslucent);
     }
@@ -225,13 +226,6 @@ void draw_line_chart(const LineChart& c) {
 }
 
 void draw_scatter(const ScatterChart& c) {
-  std::map<int64_t, std::pair<std::vector<double>, std::vector<double>>> by_class;
-  for (size_t i = 0; i < std::min(c.x.size(), c.y.size()); ++i) {
-    if (!finite(c.x[i]) || !finite(c.y[i])) continue;
-    const int64_t k = i < c.classes.size() ? c.classes[i] : 0;
-    by_class[k].first.push_back(c.x[i]);
-    by_class[k].second.push_back(c.y[i]);
-  }
   ChartRange r{};
   if (c.range) {
     r = *c.range;
@@ -239,19 +233,32 @@ void draw_scatter(const ScatterChart& c) {
     const auto px = padded({&c.x}), py = padded({&c.y});
     r = {px[0], px[1], py[0], py[1]};
   }
-  const bool keyed = by_class.size() > 1 || !c.class_names.empty();
+  std::set<int64_t> classes;
+  const size_t n = std::min(c.x.size(), c.y.size());
+  auto class_of = [&](size_t i) { return i < c.classes.size() ? c.classes[i] : int64_t{0}; };
+  for (size_t i = 0; i < n; ++i)
+    if (finite(c.x[i]) && finite(c.y[i])) classes.insert(class_of(i));
+  const bool keyed = classes.size() > 1 || !c.class_names.empty();
   axes(r, c.title, c.x_label, c.y_label, false, keyed);
   plssym(0, 0.8);
+  // Points in data order (runs of one class at a time), so that no class is always drawn over
+  // the others; points outside the window are left out (PLplot would draw them over the margins).
+  std::vector<double> x, y;
+  int64_t current = 0;
+  auto flush = [&] {
+    plcol0(colour_index(current));
+    if (!x.empty()) plpoin(static_cast<PLINT>(x.size()), x.data(), y.data(), 17);
+    x.clear(), y.clear();
+  };
+  for (size_t i = 0; i < n; ++i) {
+    if (!(c.x[i] >= r[0] && c.x[i] <= r[1] && c.y[i] >= r[2] && c.y[i] <= r[3])) continue;  // NaN fails too
+    if (class_of(i) != current) flush(), current = class_of(i);
+    x.push_back(c.x[i]), y.push_back(c.y[i]);
+  }
+  flush();
   std::vector<std::string> names;
   std::vector<PLINT> colours, styles;
-  for (auto& [k, pts] : by_class) {
-    // Points outside the window are left out (PLplot would draw them over the margins).
-    std::vector<double> x, y;
-    for (size_t i = 0; i < pts.first.size(); ++i)
-      if (pts.first[i] >= r[0] && pts.first[i] <= r[1] && pts.second[i] >= r[2] && pts.second[i] <= r[3])
-        x.push_back(pts.first[i]), y.push_back(pts.second[i]);
-    plcol0(colour_index(k));
-    if (!x.empty()) plpoin(static_cast<PLINT>(x.size()), x.data(), y.data(), 17);
+  for (int64_t k : classes) {
     names.push_back(k >= 0 && static_cast<size_t>(k) < c.class_names.size() ? c.class_names[static_cast<size_t>(k)]
                                                                             : "class " + std::to_string(k));
     colours.push_back(colour_index(k));
@@ -356,8 +363,6 @@ void draw_matrix(const MatrixChart& c) {
 
 }  // namespace
 
-std::array<uint8_t, 3> chart_colour(int64_t k) { return palette()[static_cast<size_t>(k % static_cast<int64_t>(palette().size()))].rgb; }
-std::string chart_colour_name(int64_t k) { return palette()[static_cast<size_t>(k % static_cast<int64_t>(palette().size()))].name; }
 
 void write_chart(const fs::path& path, const LineChart& chart) { render_file(path, 720, 450, [&] { draw_line_chart(chart); }); }
 void write_chart(const fs::path& path, const ScatterChart& chart) { render_file(path, 720, 560, [&] { draw_scatter(chart); }); }

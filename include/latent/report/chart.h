@@ -13,14 +13,11 @@
 
 namespace latent {
 
-// Colours of the built-in palette (10 distinct colours, then repeating), by index.
-std::array<uint8_t, 3> chart_colour(int64_t k);
-std::string chart_colour_name(int64_t k);
-
 struct ChartSeries {
   std::string name;
   std::vector<double> x, y;
-  int64_t colour = -1;  // palette index; -1: the series' position
+  int64_t colour = -1;  // index into the 10-colour palette (blue, orange, green, red, purple, brown, pink, grey,
+                        // olive, cyan); -1: the series' position
   bool dashed = false;
   bool markers = false;  // a symbol at every point besides the line
 };
