@@ -117,6 +117,7 @@ TEST(Report, BadRunFoldersGiveOneLineErrorsNamingTheFile) {
   auto r = cli({"report", (tmp / "nowhere").string()});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("nowhere: not a folder"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
   EXPECT_TRUE(one_line(r));
   fs::create_directories(tmp / "empty");
   r = cli({"report", (tmp / "empty").string()});

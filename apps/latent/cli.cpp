@@ -244,7 +244,8 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
       const int64_t rows = encode_dataset(encode_opts);
       out << "wrote " << rows << " codes to " << encode_out << "\n";
     } else if (*report_cmd) {
-      out << "wrote " << write_run_report(report_dir).string() << "\n";
+      const auto written = write_run_report(report_dir);
+      out << "wrote " << written.string() << "\n";
     } else if (*compare_cmd) {
       std::vector<std::filesystem::path> dirs(compare_dirs.begin(), compare_dirs.end());
       write_compare_report(dirs, compare_out);

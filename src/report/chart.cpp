@@ -202,7 +202,8 @@ void draw_line_chart(const LineChart& c) {
     const auto px = padded(cx, 0.0), py = padded(cy);
     r = {px[0], px[1], py[0], py[1]};
   }
-  axes(r, c.title, c.x_label, c.y_label, c.log_y, false, c.integer_x);
+  const bool outside = c.legend == "outside";
+  axes(r, c.title, c.x_label, c.y_label, c.log_y, outside, c.integer_x);
   std::vector<std::string> names;
   std::vector<PLINT> colours, styles;
   for (size_t i = 0; i < c.series.size(); ++i) {
@@ -222,7 +223,7 @@ void draw_line_chart(const LineChart& c) {
   }
   pllsty(1);
   plwidth(1);
-  if (names.size() > 1 || (names.size() == 1 && c.series.size() > 1)) legend(names, colours, styles, Key::kLine, legend_position(c.legend));
+  if (names.size() > 1 || (names.size() == 1 && c.series.size() > 1)) legend(names, colours, styles, Key::kLine, outside ? kOutsideRight : legend_position(c.legend));
 }
 
 void draw_scatter(const ScatterChart& c) {

@@ -334,15 +334,22 @@ void write_compare_report(const std::vector<fs::path>& run_dirs, const fs::path&
   std::vector<RunFolder> runs;
   for (const auto& d : run_dirs) runs.push_back(read_run_folder(d));
   auto label = [&](size_t i) { return run_dirs[i].lexically_normal().string(); };
+  // In chart legends: the run folder's own name (runs/<study>/<time>), or its position when names repeat.
+  auto short_label = [&](size_t i) {
+    const std::string name = fs::absolute(run_dirs[i]).lexically_normal().filename().string();
+    size_t same = 0;
+    for (const auto& d : run_dirs) same += fs::absolute(d).lexically_normal().filename().string() == name;
+    return same > 1 || name.empty() ? "run " + std::to_string(i + 1) : name;
+  };
 
   std::ostringstream body;
   body << "<h1>Comparison of " << runs.size() << " run" << (runs.size() == 1 ? "" : "s") << "</h1>\n";
-  body << "<h2>Runs</h2>\n<div class=\"scroll\"><table>\n<tr><th>run</th><th>study</th><th>kind</th><th>machine</th><th>LibTorch</th>"
+  body << "<h2>Runs</h2>\n<div class=\"scroll\"><table>\n<tr><th>#</th><th>run</th><th>study</th><th>kind</th><th>machine</th><th>LibTorch</th>"
           "<th>device</th><th>threads</th><th>seed</th><th>wall time</th><th>started</th></tr>\n";
   for (size_t i = 0; i < runs.size(); ++i) {
     const auto& m = runs[i].metrics;
     const nlohmann::json machine = m.contains("machine") ? m["machine"] : nlohmann::json::object();
-    body << "<tr><td>" << html_escape(label(i)) << "</td><td>" << html_escape(json_text(m, "study")) << "</td><td>"
+    body << "<tr><td>" << (i + 1) << "</td><td>" << html_escape(label(i)) << "</td><td>" << html_escape(json_text(m, "study")) << "</td><td>"
          << html_escape(json_text(m, "kind")) << "</td><td>"
          << html_escape(json_text(machine, "host") + (machine.contains("cpu") ? " (" + json_text(machine, "cpu") + ")" : "")) << "</td><td>"
          << html_escape(json_text(machine, "libtorch")) << "</td><td>" << html_escape(json_text(machine, "device")) << "</td><td>"
@@ -390,7 +397,8 @@ void write_compare_report(const std::vector<fs::path>& run_dirs, const fs::path&
     chart.integer_x = true;
     for (size_t i = 0; i < runs.size(); ++i)
       for (const auto& v : runs[i].variants)
-        if (any_finite(v.history, c.field)) chart.series.push_back(history_series(label(i) + " / " + v.name, v.history, c.field));
+        if (any_finite(v.history, c.field)) chart.series.push_back(history_series(short_label(i) + " / " + v.name, v.history, c.field));
+    if (chart.series.size() > 3) chart.legend = "outside";
     if (chart.series.empty()) continue;
     curves << "<figure>" << img_tag(c.title, data_uri("image/svg+xml", render_svg(chart)), false) << "<figcaption>" << html_escape(c.title)
            << " per epoch, one line per run / variant</figcaption></figure>\n";

@@ -30,7 +30,7 @@ struct LineChart {
   std::vector<ChartSeries> series;
   std::optional<ChartRange> range;  // default: the data's range, padded
   bool log_y = false;               // logarithmic y axis (non-positive values skipped)
-  std::string legend = "top-right";  // inside corner: top-right, top-left, bottom-right, bottom-left
+  std::string legend = "top-right";  // top-right, top-left, bottom-right, bottom-left (inside) or outside (right)
   bool integer_x = false;            // whole-number ticks on x (epochs)
 };
 
