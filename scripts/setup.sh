@@ -14,6 +14,7 @@ packages=(
   dataset-fashion-mnist
   python3-torch python3-numpy
   nodejs npm
+  libplplot-dev plplot-driver-cairo protobuf-compiler chromium
 )
 
 # `setup.sh --fuzz` adds clang and its sanitizer runtimes for `make fuzz`.

@@ -210,7 +210,7 @@ TEST(AnomalyStudy, TrainSaveScoreRoundTrip) {
     const auto& c = v["test"]["confusion"];
     EXPECT_EQ(c["tp"].get<int64_t>() + c["fp"].get<int64_t>() + c["tn"].get<int64_t>() + c["fn"].get<int64_t>(), 1200);
     EXPECT_EQ(v["threshold"]["method"], "f1");
-    for (const char* f : {"model.pt", "history.csv", "figures/error_histogram.png", "figures/roc.png", "figures/pr.png"})
+    for (const char* f : {"model.pt", "history.csv", "figures/error_histogram.svg", "figures/roc.svg", "figures/pr.svg", "figures/confusion.svg"})
       EXPECT_TRUE(std::filesystem::exists(tmp / "run" / v["name"].get<std::string>() / f)) << f;
   }
 

@@ -1,5 +1,5 @@
-// The latent command line: subcommands run, list, info, spec, show, reconstruct, denoise, encode, sample, score and
-// make-fraud-data. No tensor math here.
+// The latent command line: subcommands run, list, info, spec, show, reconstruct, denoise, encode, sample, score,
+// make-fraud-data, report and compare. No tensor math here.
 #include "cli.h"
 
 #include <CLI/CLI.hpp>
@@ -12,6 +12,7 @@
 #include "latent/core/interrupt.h"
 #include "latent/core/system.h"
 #include "latent/data/fraud_synth.h"
+#include "latent/report/html_report.h"
 #include "latent/studies/anomaly.h"
 #include "latent/studies/builtin.h"
 #include "latent/studies/inference.h"
@@ -79,7 +80,7 @@ void print_summary(std::ostream& out, const RunSummary& summary) {
     if (v["test"].contains("roc_auc")) out << "  ROC-AUC " << std::setprecision(4) << v["test"]["roc_auc"].get<double>();
     out << "  (" << std::setprecision(1) << v["train_seconds"].get<double>() << " s training)\n";
   }
-  out << "results: " << summary.run_dir.string() << " (metrics.json, results.md, figures/)\n";
+  out << "results: " << summary.run_dir.string() << " (report.html, metrics.json, results.md, figures/)\n";
 }
 
 }  // namespace
@@ -179,6 +180,15 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
   encode_cmd->add_option("--data-dir", encode_opts.data_dir, "folder searched first for data sets");
   encode_cmd->add_option("-o,--out", encode_out, "CSV file to write")->required();
 
+  std::string report_dir;
+  auto* report_cmd = app.add_subcommand("report", "Rebuild report.html (and the training-curve charts) from a run folder's files");
+  report_cmd->add_option("run_dir", report_dir, "run folder (holds metrics.json)")->required();
+  std::vector<std::string> compare_dirs;
+  std::string compare_out = "compare.html";
+  auto* compare_cmd = app.add_subcommand("compare", "Put several runs side by side: one metrics table and overlaid training curves");
+  compare_cmd->add_option("run_dirs", compare_dirs, "run folders")->required();
+  compare_cmd->add_option("-o,--out", compare_out, "output HTML file")->capture_default_str();
+
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;
     bool known = false;
@@ -243,6 +253,13 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
       encode_opts.out = encode_out;
       const int64_t rows = encode_dataset(encode_opts);
       out << "wrote " << rows << " codes to " << encode_out << "\n";
+    } else if (*report_cmd) {
+      const auto written = write_run_report(report_dir);
+      out << "wrote " << written.string() << "\n";
+    } else if (*compare_cmd) {
+      std::vector<std::filesystem::path> dirs(compare_dirs.begin(), compare_dirs.end());
+      write_compare_report(dirs, compare_out);
+      out << "wrote " << compare_out << "\n";
     } else if (*show_cmd) {
       SpecSource source = load_spec_source(show_name);
       out << study_spec_to_toml(parse_study_spec(source.text, source.where, show_sets));

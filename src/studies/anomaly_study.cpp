@@ -13,7 +13,7 @@
 #include "latent/data/fraud_synth.h"
 #include "latent/metrics/classification.h"
 #include "latent/models/vae.h"
-#include "latent/report/plot.h"
+#include "latent/report/chart.h"
 #include "latent/studies/anomaly.h"
 #include "latent/studies/study.h"
 #include "latent/studies/study_util.h"
@@ -28,7 +28,6 @@ namespace latent {
 namespace {
 
 constexpr int64_t kHistogramBins = 60;
-constexpr int64_t kFigureSize = 480;
 constexpr double kMinStd = 1e-12;
 
 std::vector<double> to_doubles(const torch::Tensor& t) {
@@ -59,36 +58,39 @@ std::vector<std::string> names_from(const torch::Tensor& t) {
 
 void histogram_figure(const fs::path& path, const std::vector<double>& scores, const std::vector<int64_t>& labels, double threshold) {
   // log10 of the score on the x axis; each class's histogram scaled to its own peak.
-  std::vector<double> logs;
-  for (double s : scores) logs.push_back(std::log10(std::max(s, 1e-12)));
-  double lo = *std::min_element(logs.begin(), logs.end()), hi = *std::max_element(logs.begin(), logs.end());
-  const double lt = std::log10(std::max(threshold, 1e-12));
-  lo = std::min(lo, lt) - 0.05, hi = std::max(hi, lt) + 0.05;
-  std::vector<double> normal(kHistogramBins, 0), anomal(kHistogramBins, 0);
-  for (size_t i = 0; i < logs.size(); ++i) {
-    auto bin = std::min<int64_t>(kHistogramBins - 1, static_cast<int64_t>((logs[i] - lo) / (hi - lo) * kHistogramBins));
-    (labels[i] ? anomal : normal)[static_cast<size_t>(bin)] += 1;
-  }
-  const double nmax = std::max(1.0, *std::max_element(normal.begin(), normal.end()));
-  const double amax = std::max(1.0, *std::max_element(anomal.begin(), anomal.end()));
-  Canvas c(kFigureSize * 3 / 2, kFigureSize, lo, hi, 0.0, 1.05);
-  const double w = (hi - lo) / kHistogramBins;
-  for (int64_t b = 0; b < kHistogramBins; ++b) {
-    const double x = lo + static_cast<double>(b) * w;
-    c.fill(x, 0.0, x + w, normal[static_cast<size_t>(b)] / nmax, class_colour(0), 0.5);
-    c.fill(x, 0.0, x + w, anomal[static_cast<size_t>(b)] / amax, class_colour(3), 0.5);
-  }
-  c.line(lt, 0.0, lt, 1.05, {0, 0, 0});
-  c.frame();
-  c.save_png(path);
+  HistogramChart h;
+  h.title = "Test reconstruction error by class";
+  h.x_label = "log10(score)";
+  h.y_label = "count / peak count";
+  h.bins = kHistogramBins;
+  h.scale_to_peak = true;
+  h.groups = {{"normal", {}}, {"anomaly", {}}};
+  for (size_t i = 0; i < scores.size(); ++i) h.groups[labels[i] ? 1 : 0].values.push_back(std::log10(std::max(scores[i], 1e-12)));
+  h.markers = {{"threshold", std::log10(std::max(threshold, 1e-12))}};
+  write_chart(path, h);
 }
 
-void curve_figure(const fs::path& path, const std::vector<double>& xs, const std::vector<double>& ys, bool diagonal) {
-  Canvas c(kFigureSize, kFigureSize, 0.0, 1.0, 0.0, 1.0);
-  if (diagonal) c.line(0, 0, 1, 1, {170, 170, 170});
-  c.polyline(xs, ys, class_colour(0));
-  c.frame();
-  c.save_png(path);
+void curve_figure(const fs::path& path, const std::string& title, const std::string& x_label, const std::string& y_label,
+                  const std::vector<double>& xs, const std::vector<double>& ys, bool diagonal) {
+  LineChart c;
+  c.title = title;
+  c.x_label = x_label;
+  c.y_label = y_label;
+  c.range = ChartRange{0.0, 1.0, 0.0, 1.02};
+  c.series.push_back({"test set", xs, ys});
+  if (diagonal) c.series.push_back({"chance", {0.0, 1.0}, {0.0, 1.0}, 7, true});
+  c.legend = diagonal ? "bottom-right" : "bottom-left";
+  write_chart(path, c);
+}
+
+void confusion_figure(const fs::path& path, const ConfusionMatrix& cm) {
+  MatrixChart m;
+  m.title = "Test confusion matrix at the threshold";
+  m.x_label = "predicted";
+  m.y_label = "true";
+  m.row_names = m.col_names = {"normal", "anomaly"};
+  m.values = {{static_cast<double>(cm.tn), static_cast<double>(cm.fp)}, {static_cast<double>(cm.fn), static_cast<double>(cm.tp)}};
+  write_chart(path, m);
 }
 
 class AnomalyStudy : public StudyRunner {
@@ -146,14 +148,16 @@ class AnomalyStudy : public StudyRunner {
                      {"feature_names", names_tensor(feature_names_)}});
 
     make_dirs(dir / "figures");
-    histogram_figure(dir / "figures" / "error_histogram.png", scores, labels, threshold);
+    histogram_figure(dir / "figures" / "error_histogram.svg", scores, labels, threshold);
+    confusion_figure(dir / "figures" / "confusion.svg", cm);
     const auto curve = detection_curve(scores, labels);
     std::vector<double> fpr = {0.0}, tpr = {0.0}, rec, prec;
     for (const auto& p : curve) {
       fpr.push_back(p.fpr), tpr.push_back(p.tpr), rec.push_back(p.recall), prec.push_back(p.precision);
     }
-    curve_figure(dir / "figures" / "roc.png", fpr, tpr, true);
-    curve_figure(dir / "figures" / "pr.png", rec, prec, false);
+    curve_figure(dir / "figures" / "roc.svg", "ROC curve (AUC " + format_fixed(auc, 4) + ")", "false-positive rate", "true-positive rate", fpr, tpr,
+                 true);
+    curve_figure(dir / "figures" / "pr.svg", "Precision-recall curve (AP " + format_fixed(ap, 4) + ")", "recall", "precision", rec, prec, false);
 
     const int64_t parameters = parameter_count(*model);
     nlohmann::json m;
@@ -200,10 +204,10 @@ class AnomalyStudy : public StudyRunner {
          << num(m["train_seconds"], 1) << " |\n";
     }
     md << "\n## Figures (in each variant's folder)\n\n"
-       << "- figures/error_histogram.png: test scores on a log10 axis, normals in blue and anomalies in red (each scaled to its own peak), "
-          "the threshold as a black line.\n"
-       << "- figures/roc.png: ROC curve, false-positive rate (right) vs true-positive rate (up), chance as the grey diagonal.\n"
-       << "- figures/pr.png: precision-recall curve, recall (right) vs precision (up).\n";
+       << "- figures/error_histogram.svg: test scores on a log10 axis by class (each scaled to its own peak), the threshold as a dashed line.\n"
+       << "- figures/roc.svg: ROC curve with chance as the dashed diagonal.\n"
+       << "- figures/pr.svg: precision-recall curve.\n"
+       << "- figures/confusion.svg: the test confusion matrix at the threshold.\n";
     write_file_atomic(run_dir / "results.md", md.str());
   }
 

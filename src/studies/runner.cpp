@@ -10,6 +10,8 @@
 #include "latent/core/interrupt.h"
 #include "latent/core/fs.h"
 #include "latent/core/system.h"
+#include "latent/report/html_report.h"
+#include "latent/report/tensorboard.h"
 #include "latent/studies/builtin.h"
 #include "latent/studies/parallel_variants.h"
 #include "latent/studies/study.h"
@@ -46,6 +48,14 @@ std::string timestamp() {
   std::ostringstream ss;
   ss << std::put_time(&tm, "%Y%m%d-%H%M%S");
   return ss.str();
+}
+
+// ISO 8601 UTC, e.g. 2026-11-21T23:15:00Z.
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  char buf[32];
+  return std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm)) ? buf : "";
 }
 
 fs::path choose_run_dir(const RunOptions& options, const std::string& study) {
@@ -130,6 +140,7 @@ RunSummary run_study(const RunOptions& given) {
   }
 
   const auto start = std::chrono::steady_clock::now();
+  const std::string started = utc_now();
   progress->message("latent: " + std::string(resuming ? "resuming" : "study") + " " + study.base.study + " (" +
                     std::to_string(study.variants.size()) + " variant" + (study.variants.size() == 1 ? "" : "s") + ") on " +
                     ctx.device.str() + ", " + std::to_string(current_threads()) + " thread(s); run folder " + run_dir.string());
@@ -176,13 +187,17 @@ RunSummary run_study(const RunOptions& given) {
   metrics["study"] = study.base.study;
   metrics["kind"] = study.base.kind;
   metrics["seed"] = study.base.seed;
+  metrics["started"] = started;
   metrics["wall_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (resuming) metrics["resumed"] = true;
   metrics["machine"] = {{"host", hostname()},          {"latent", latent_version()},     {"libtorch", torch_version()},
-                        {"blas", blas_info()},         {"threads", current_threads()},  {"device", ctx.device.str()}};
+                        {"blas", blas_info()},         {"threads", current_threads()},  {"device", ctx.device.str()},
+                        {"cpu", cpu_model()}};
   metrics["variants"] = nlohmann::json::array();
   for (const auto& r : results) metrics["variants"].push_back(r.metrics);
   write_file_atomic(run_dir / "metrics.json", metrics.dump(2) + "\n");
+  write_run_events(run_dir);
+  write_run_report(run_dir);
   return {run_dir, metrics};
 }
 

@@ -10,7 +10,7 @@
 #include "latent/data/dataset.h"
 #include "latent/models/vae.h"
 #include "latent/report/image_grid.h"
-#include "latent/report/plot.h"
+#include "latent/report/chart.h"
 #include "latent/studies/study.h"
 #include "latent/studies/study_util.h"
 #include "latent/studies/vae.h"
@@ -26,7 +26,6 @@ namespace {
 constexpr uint64_t kSampleSeedOffset = 7919;
 constexpr int64_t kManifoldSide = 15;
 constexpr double kManifoldExtent = 3.0;
-constexpr int64_t kScatterSize = 560;
 
 struct ElboSums {
   double recon = 0, kl = 0;
@@ -122,12 +121,8 @@ class VaeStudy : public StudyRunner {
        << "- figures/samples.png: images decoded from z ~ N(0, I).\n"
        << "- figures/manifold.png (latent 2 only): decoded z over a " << kManifoldSide << "x" << kManifoldSide << " grid of [-"
        << kManifoldExtent << ", " << kManifoldExtent << "]^2, z1 left to right, z2 bottom to top.\n"
-       << "- figures/latent_scatter.png (latent 2 only): posterior means of the test set, axes z1 (right) and z2 (up) over the range in "
-          "metrics.json (figures.scatter_range). Colours by class:";
-    for (int64_t k = 0; k < num_classes_; ++k)
-      md << (k ? "," : "") << " " << (k < static_cast<int64_t>(class_names_.size()) ? class_names_[static_cast<size_t>(k)] : "class " + std::to_string(k))
-         << " = " << class_colour_name(k);
-    md << ".\n";
+       << "- figures/latent_scatter.png (latent 2 only): posterior means of the test set coloured by class (legend in the figure), "
+          "axes z1 and z2 over the range in metrics.json (figures.scatter_range).\n";
     write_file_atomic(run_dir / "results.md", md.str());
   }
 
@@ -184,12 +179,22 @@ class VaeStudy : public StudyRunner {
     auto labels = data_.test.y.defined() ? data_.test.y.to(torch::kCPU).contiguous() : torch::zeros({mu.size(0)}, torch::kInt64);
     const double lo = std::min(-kManifoldExtent, torch::quantile(mu, 0.005).item<double>());
     const double hi = std::max(kManifoldExtent, torch::quantile(mu, 0.995).item<double>());
-    Canvas canvas(kScatterSize, kScatterSize, lo, hi, lo, hi);
+    ScatterChart scatter;
+    scatter.title = "Test-set posterior means";
+    scatter.x_label = "z1";
+    scatter.y_label = "z2";
+    scatter.range = ChartRange{lo, hi, lo, hi};
     auto m = mu.accessor<double, 2>();
     auto y = labels.accessor<int64_t, 1>();
-    for (int64_t i = 0; i < mu.size(0); ++i) canvas.dot(m[i][0], m[i][1], class_colour(y[i]), 1);
-    canvas.frame();
-    canvas.save_png(dir / "figures" / "latent_scatter.png");
+    for (int64_t i = 0; i < mu.size(0); ++i) {
+      scatter.x.push_back(m[i][0]);
+      scatter.y.push_back(m[i][1]);
+      scatter.classes.push_back(y[i]);
+    }
+    for (int64_t c = 0; c < num_classes_; ++c)
+      scatter.class_names.push_back(c < static_cast<int64_t>(class_names_.size()) ? class_names_[static_cast<size_t>(c)]
+                                                                                 : "class " + std::to_string(c));
+    write_chart(dir / "figures" / "latent_scatter.png", scatter);
     figures["latent_scatter"] = "figures/latent_scatter.png";
     figures["scatter_range"] = {lo, hi};
     return figures;

@@ -32,6 +32,8 @@ std::string latent_version();
 // Devices visible to LibTorch, e.g. "cpu" or "cpu, cuda:0 (1 device)".
 std::string devices_info();
 std::string hostname();
+// The CPU's model name from /proc/cpuinfo, or "unknown".
+std::string cpu_model();
 
 // Seeds LibTorch's CPU (and CUDA, when present) generators.
 void seed_everything(uint64_t seed);
