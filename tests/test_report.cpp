@@ -67,7 +67,8 @@ TEST(Report, RunFolderGetsSelfContainedReportEventsAndRebuildsIt) {
   EXPECT_EQ(count(html, "<h3>Training curves</h3>"), 2u);
   EXPECT_NE(html.find("<h2>Study figures</h2>"), std::string::npos);
   for (const char* v : {"denoising", "plain"})
-    for (const char* f : {"figures/training_loss.svg", "figures/learning_rate.svg"}) EXPECT_TRUE(fs::exists(run / v / f)) << v << f;
+    for (const char* f : {"figures/training_loss.svg", "figures/learning_rate.svg", "figures/pixel_accuracy.svg"})
+      EXPECT_TRUE(fs::exists(run / v / f)) << v << f;
 
   // The best variant is the one with the higher test PSNR of denoised inputs.
   const auto& vs = metrics["variants"];

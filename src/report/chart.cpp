@@ -3,7 +3,9 @@
 // one mutex. Inputs are checked before PLplot sees them: PLplot exits the process on errors.
 #include "latent/report/chart.h"
 
+#if LATENT_HAVE_PLPLOT
 #include <plplot.h>
+#endif
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +18,10 @@
 #include "latent/core/fs.h"
 
 namespace latent {
+
+#if LATENT_HAVE_PLPLOT
+
+bool charts_available() { return true; }
 
 namespace {
 
@@ -388,5 +394,16 @@ std::string render_svg(const LineChart& chart) {
   fs::remove(tmpl, ec);
   return out;
 }
+
+#else  // built without PLplot (-DLATENT_WITH_PLPLOT=OFF): no charts are drawn.
+
+bool charts_available() { return false; }
+void write_chart(const fs::path&, const LineChart&) {}
+void write_chart(const fs::path&, const ScatterChart&) {}
+void write_chart(const fs::path&, const HistogramChart&) {}
+void write_chart(const fs::path&, const MatrixChart&) {}
+std::string render_svg(const LineChart&) { return ""; }
+
+#endif
 
 }  // namespace latent

@@ -20,6 +20,7 @@ namespace {
 
 constexpr const char* kLossChart = "training_loss.svg";
 constexpr const char* kLrChart = "learning_rate.svg";
+constexpr const char* kAccuracyChart = "pixel_accuracy.svg";
 
 const char* kStyle = R"(
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1200px; padding: 0 1em; color: #222; }
@@ -112,7 +113,7 @@ std::string cell(const nlohmann::json& v) {
 // The figures section of a variant (or of the study), known figures first, training curves left out.
 std::string figures_html(const std::vector<fs::path>& figures) {
   std::ostringstream out;
-  std::set<std::string> done = {kLossChart, kLrChart};
+  std::set<std::string> done = {kLossChart, kLrChart, kAccuracyChart};
   for (const auto& k : known_figures())
     for (const auto& f : figures)
       if (f.filename() == k.file) out << figure_html(f, k.caption), done.insert(k.file);
@@ -135,35 +136,46 @@ ChartSeries history_series(const std::string& name, const std::vector<HistoryRow
   return s;
 }
 
-// figures/training_loss.svg and figures/learning_rate.svg of one variant.
+LineChart epoch_chart(const std::string& title, const std::string& y_label) {
+  LineChart c;
+  c.title = title;
+  c.x_label = "epoch";
+  c.y_label = y_label;
+  c.integer_x = true;
+  return c;
+}
+
+// A chart of the history columns that have numbers: (series name, column).
+void write_history_chart(const fs::path& path, LineChart chart, const std::vector<HistoryRow>& h,
+                         const std::vector<std::pair<std::string, double HistoryRow::*>>& columns) {
+  for (const auto& [name, field] : columns)
+    if (any_finite(h, field)) chart.series.push_back(history_series(name, h, field));
+  if (!chart.series.empty()) write_chart(path, chart);
+}
+
+// figures/training_loss.svg, learning_rate.svg and (reconstruction studies) pixel_accuracy.svg
+// of one variant.
 void write_training_curves(const VariantFolder& v) {
   if (v.history.empty()) return;
   make_dirs(v.dir / "figures");
-  LineChart loss;
-  loss.title = "Training curves: " + v.name;
-  loss.x_label = "epoch";
-  loss.y_label = "loss";
-  loss.integer_x = true;
-  loss.series.push_back(history_series("train", v.history, &HistoryRow::train_loss));
-  if (any_finite(v.history, &HistoryRow::val_loss)) loss.series.push_back(history_series("validation", v.history, &HistoryRow::val_loss));
-  write_chart(v.dir / "figures" / kLossChart, loss);
-  if (any_finite(v.history, &HistoryRow::lr)) {
-    LineChart lr;
-    lr.title = "Learning rate: " + v.name;
-    lr.x_label = "epoch";
-    lr.y_label = "learning rate";
-    lr.integer_x = true;
-    lr.series.push_back(history_series("learning rate", v.history, &HistoryRow::lr));
-    write_chart(v.dir / "figures" / kLrChart, lr);
-  }
+  const fs::path dir = v.dir / "figures";
+  write_history_chart(dir / kLossChart, epoch_chart("Training curves: " + v.name, "loss"), v.history,
+                      {{"train", &HistoryRow::train_loss}, {"validation", &HistoryRow::val_loss}});
+  write_history_chart(dir / kLrChart, epoch_chart("Learning rate: " + v.name, "learning rate"), v.history,
+                      {{"learning rate", &HistoryRow::lr}});
+  write_history_chart(dir / kAccuracyChart, epoch_chart("Pixel accuracy (agreement at 0.5): " + v.name, "pixel accuracy"), v.history,
+                      {{"train", &HistoryRow::train_pixel_accuracy}, {"validation", &HistoryRow::val_pixel_accuracy}});
 }
 
 std::string curves_html(const VariantFolder& v) {
   std::string out;
-  for (const char* f : {kLossChart, kLrChart}) {
-    const fs::path p = v.dir / "figures" / f;
+  const std::pair<const char*, const char*> curves[] = {{kLossChart, "Training and validation loss per epoch"},
+                                                         {kLrChart, "Learning rate per epoch"},
+                                                         {kAccuracyChart, "Pixel accuracy (outputs and targets on the same side of 0.5) per epoch"}};
+  for (const auto& [file, caption] : curves) {
+    const fs::path p = v.dir / "figures" / file;
     std::error_code ec;
-    if (fs::exists(p, ec)) out += figure_html(p, std::string(f) == kLossChart ? "Training and validation loss per epoch" : "Learning rate per epoch");
+    if (fs::exists(p, ec)) out += figure_html(p, caption);
   }
   return out;
 }

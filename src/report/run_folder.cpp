@@ -78,6 +78,8 @@ std::vector<HistoryRow> read_history(const fs::path& path) {
     r.val_loss = get("val_loss");
     r.lr = get("lr");
     r.seconds = get("seconds");
+    r.train_pixel_accuracy = get("train_pixel_accuracy");
+    r.val_pixel_accuracy = get("val_pixel_accuracy");
     rows.push_back(r);
   }
   return rows;

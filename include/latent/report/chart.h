@@ -63,6 +63,10 @@ struct MatrixChart {
   std::vector<std::vector<double>> values;  // [row][col]
 };
 
+// False in a build without PLplot (-DLATENT_WITH_PLPLOT=OFF): then write_chart writes nothing
+// and render_svg returns "".
+bool charts_available();
+
 // Writes the chart; the format follows the extension (.svg or .png). Atomic.
 void write_chart(const std::filesystem::path& path, const LineChart& chart);
 void write_chart(const std::filesystem::path& path, const ScatterChart& chart);

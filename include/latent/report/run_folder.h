@@ -13,6 +13,7 @@ namespace latent {
 struct HistoryRow {
   int64_t epoch = 0;
   double train_loss = 0, val_loss = 0, lr = 0, seconds = 0;  // NaN where the CSV cell is empty or the column absent
+  double train_pixel_accuracy = 0, val_pixel_accuracy = 0;    // reconstruction studies; NaN elsewhere
 };
 
 // history.csv: header with at least epoch and train_loss; val_loss, lr, seconds and any other
