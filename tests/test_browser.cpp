@@ -34,7 +34,7 @@ Output shell(const std::string& cmd, const fs::path& err_file) {
 }
 
 std::string chromium_command(const TempDir& tmp) {
-  return "timeout 60 chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-extensions --hide-scrollbars "
+  return "timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --disable-extensions --hide-scrollbars "
          "--user-data-dir='" + (tmp / "profile").string() + "' ";
 }
 
