@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <limits>
 #include <cstdlib>
 
 #include "latent/core/error.h"
@@ -115,6 +116,8 @@ bool CsvReader::next(CsvChunk& chunk) {
         if (v != 0.0 && v != 1.0) throw bad("label '" + cell + "' is not 0 or 1");
         ys.push_back(static_cast<int64_t>(v));
       } else {
+        if (std::fabs(v) > static_cast<double>(std::numeric_limits<float>::max()))
+          throw bad("'" + cell + "' is too large for a 32-bit float");
         xs.push_back(static_cast<float>(v));
       }
     }

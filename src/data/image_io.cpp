@@ -27,7 +27,10 @@ void check_jpeg_huffman_tables(const std::string& b, const std::filesystem::path
   auto byte = [&](size_t i) { return static_cast<unsigned char>(b[i]); };
   size_t i = 2;  // after SOI
   while (i + 1 < n) {
-    if (byte(i) != 0xFF) return;
+    if (byte(i) != 0xFF) {  // stb skips stray bytes between segments, looking for the next marker
+      ++i;
+      continue;
+    }
     unsigned char marker = byte(i + 1);
     if (marker == 0xFF) {  // fill byte
       ++i;
