@@ -227,9 +227,12 @@ TEST(Resume, MisuseIsAOneLineError) {
 }
 
 // Runs `script` as root of a private mount namespace (unshare -rm), or returns -1 when this
-// machine does not allow one.
-int in_mount_namespace(const std::string& script) {
-  if (shell("unshare -rm true 2>/dev/null") != 0) return -1;
+// machine does not allow one in which a tmpfs and a read-only bind mount can be made.
+int in_mount_namespace(const std::string& script, const fs::path& probe_dir) {
+  const std::string d = probe_dir.string();
+  if (shell("unshare -rm sh -c 'mount -t tmpfs -o size=64k tmpfs " + d + " && mount --bind " + d + " " + d +
+            " && mount -o remount,bind,ro " + d + "' >/dev/null 2>&1") != 0)
+    return -1;
   return shell("unshare -rm sh -c '" + script + "'");
 }
 
@@ -243,7 +246,8 @@ TEST(Resume, FullDiskAndReadOnlyFolderFailCleanlyAndKeepEarlierResults) {
   const std::string err = (f.tmp / "err.txt").string();
   int status = in_mount_namespace("mount -t tmpfs -o size=64k tmpfs " + mnt.string() + " && echo keep > " + mnt.string() +
                                   "/earlier.txt && " + run + " 2>" + err + "; code=$?; cat " + mnt.string() +
-                                  "/earlier.txt >> " + err + "; ls -a " + mnt.string() + "/run/latent4 >> " + err + "; exit $code");
+                                  "/earlier.txt >> " + err + "; ls -a " + mnt.string() + "/run/latent4 >> " + err + "; exit $code",
+                                  mnt);
   if (status == -1) GTEST_SKIP() << "no private mount namespaces here (unshare -rm)";
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 1);
@@ -258,7 +262,8 @@ TEST(Resume, FullDiskAndReadOnlyFolderFailCleanlyAndKeepEarlierResults) {
   const std::string before = testing::read_file(f.tmp / "finished" / "metrics.json");
   status = in_mount_namespace("mount --bind " + (f.tmp / "finished").string() + " " + mnt.string() + " && mount -o remount,bind,ro " +
                               mnt.string() + " && " + latent + " run " + f.spec.string() + " --out " + mnt.string() +
-                              "/new --quiet 2>" + err);
+                              "/new --quiet 2>" + err,
+                              mnt);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 1);
   const std::string ro = testing::read_file(err);
