@@ -82,6 +82,22 @@ TEST(ReaderLimits, JpegHuffmanTableAfterStrayBytesIsRejectedToo) {
   expect_huffman_rejection(hex);
 }
 
+// Found by the third `make fuzz` run: a BMP that stb decodes as 0 x 983040 pixels, which then
+// reached the resize as an empty tensor (a c10::Error instead of latent's one-line error).
+TEST(ReaderLimits, ImageWithAZeroSideIsRejected) {
+  const std::string hex =
+      "424d9a0000000000000036000000280000000000000000000f0001001800000000000000000000000000000000000000"
+      "00000000000006fff81b140d302922453e375a534c6f6861000088817a9d968fb2aba4c7c0b9dcd5cef1eae300000a03"
+      "fc1f1811342d2649423b5e5750736c6500008c85afa8cbc4bde0d9d2f5eee700000e0700231c1538312a4d463f625b54"
+      "7770690000";
+  std::string bytes;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  testing::TempDir tmp;
+  testing::write_bytes(tmp / "empty.bmp", bytes);
+  const std::string err = testing::error_of([&] { read_image(tmp / "empty.bmp"); });
+  EXPECT_NE(err.find((tmp / "empty.bmp").string() + ": not a readable image (it is 0 x 983040 pixels)"), std::string::npos) << err;
+}
+
 // Found by `make fuzz` (fuzz_csv): a number that is finite as a double but not as the float the
 // table is stored in.
 TEST(ReaderLimits, CsvNumberTooLargeForAFloatIsRejected) {

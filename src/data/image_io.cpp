@@ -81,11 +81,18 @@ torch::Tensor read_image(const std::filesystem::path& path) {
   int w = 0, h = 0, c = 0;
   // The header's size is checked before anything is allocated for the pixels.
   if (!stbi_info_from_memory(data, size, &w, &h, &c)) throw Error(path.string() + ": not a readable image (" + stbi_failure_reason() + ")");
+  if (w <= 0 || h <= 0)
+    throw Error(path.string() + ": not a readable image (it is " + std::to_string(w) + " x " + std::to_string(h) + " pixels)");
   if (static_cast<int64_t>(w) * h > kMaxImagePixels)
     throw Error(path.string() + ": a " + std::to_string(w) + " x " + std::to_string(h) + " image, larger than the limit of " +
                 std::to_string(kMaxImagePixels) + " pixels");
   unsigned char* pixels = stbi_load_from_memory(data, size, &w, &h, &c, 0);
   if (!pixels) throw Error(path.string() + ": not a readable image (" + stbi_failure_reason() + ")");
+  if (w <= 0 || h <= 0 || c < 1 || c > 4) {
+    stbi_image_free(pixels);
+    throw Error(path.string() + ": not a readable image (" + std::to_string(w) + " x " + std::to_string(h) + " pixels, " +
+                std::to_string(c) + " channels)");
+  }
   auto hwc = torch::from_blob(pixels, {h, w, c}, torch::kUInt8).clone();
   stbi_image_free(pixels);
   auto image = hwc.permute({2, 0, 1}).to(torch::kFloat32).div_(255.0);
