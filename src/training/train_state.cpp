@@ -20,12 +20,13 @@ torch::Tensor names_tensor(const std::vector<std::string>& names) {
   std::string joined;
   for (const auto& n : names) joined += n + "\n";
   auto t = torch::empty({static_cast<int64_t>(joined.size())}, torch::kUInt8);
-  std::memcpy(t.data_ptr<uint8_t>(), joined.data(), joined.size());
+  if (!joined.empty()) std::memcpy(t.data_ptr<uint8_t>(), joined.data(), joined.size());
   return t;
 }
 
 std::vector<std::string> names_from(const torch::Tensor& t) {
   const auto bytes = t.contiguous();
+  if (bytes.numel() == 0) return {};
   std::string joined(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), static_cast<size_t>(bytes.numel()));
   std::vector<std::string> names;
   for (size_t start = 0, end; (end = joined.find('\n', start)) != std::string::npos; start = end + 1) names.push_back(joined.substr(start, end - start));
