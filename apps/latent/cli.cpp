@@ -24,7 +24,6 @@ namespace latent {
 
 namespace {
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
 std::string version_text() {
   std::ostringstream ss;

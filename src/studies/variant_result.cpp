@@ -12,12 +12,6 @@ namespace latent {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
-
-}  // namespace
-
 // A finished variant's result, kept in its folder so that a resumed run does not redo it.
 void save_variant_result(const fs::path& path, const VariantResult& r) {
   torch::serialize::OutputArchive archive;

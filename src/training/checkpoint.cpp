@@ -16,8 +16,6 @@ constexpr const char* kModelKey = "model";
 constexpr const char* kExtrasKey = "extras";
 constexpr const char* kOptimizerKey = "optimizer";
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
-
 torch::serialize::InputArchive open_archive(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path)) throw Error(path.string() + ": no such checkpoint");
   torch::serialize::InputArchive archive;

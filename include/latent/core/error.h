@@ -18,6 +18,9 @@ class UsageError : public Error {
   using Error::Error;
 };
 
+// The first line of a message (LibTorch's errors carry a backtrace after it).
+inline std::string first_line(const std::string& message) { return message.substr(0, message.find('\n')); }
+
 // Throws Error(message) when the condition is false.
 inline void check(bool condition, const std::string& message) {
   if (!condition) throw Error(message);
