@@ -146,37 +146,32 @@ RunSummary run_study(const RunOptions& given) {
                     ctx.device.str() + ", " + std::to_string(current_threads()) + " thread(s); run folder " + run_dir.string());
   runner->prepare(study.base, ctx);
   std::vector<VariantResult> results;
-  if (options.jobs > 1 && study.variants.size() > 1) {
-    try {
+  // An interruption anywhere below leaves a resumable folder: say how to continue.
+  try {
+    if (options.jobs > 1 && study.variants.size() > 1) {
       results = run_variants_in_processes(options, study, run_dir, resuming, *progress);
-    } catch (const Interrupted& e) {
-      throw Interrupted(e.signal(), std::string(e.what()) + "; continue with: latent run --resume " + run_dir.string());
+      for (size_t i = 0; i < results.size(); ++i) results[i].metrics["dir"] = study.variants[i].name;
     }
-    for (size_t i = 0; i < results.size(); ++i) results[i].metrics["dir"] = study.variants[i].name;
-  }
-  // Sequentially, in this process, unless the workers above ran them.
-  for (const auto& variant : results.empty() ? study.variants : std::vector<Variant>{}) {
-    ctx.variant_dir = study.variants.size() == 1 ? run_dir : run_dir / variant.name;
-    const fs::path result_path = ctx.variant_dir / kVariantResultFile;
-    if (resuming && fs::exists(result_path)) {
-      results.push_back(load_variant_result(result_path, ctx.device));
-      progress->message(study.base.study + "/" + variant.name + ": finished before, kept");
-      continue;
+    // Sequentially, in this process, unless the workers above ran them.
+    for (const auto& variant : results.empty() ? study.variants : std::vector<Variant>{}) {
+      ctx.variant_dir = study.variants.size() == 1 ? run_dir : run_dir / variant.name;
+      const fs::path result_path = ctx.variant_dir / kVariantResultFile;
+      if (resuming && fs::exists(result_path)) {
+        results.push_back(load_variant_result(result_path, ctx.device));
+        progress->message(study.base.study + "/" + variant.name + ": finished before, kept");
+        continue;
+      }
+      make_dirs(ctx.variant_dir);
+      seed_everything(static_cast<uint64_t>(variant.spec.seed));
+      VariantResult r = runner->run_variant(variant, ctx);
+      if (study.variants.size() > 1) r.metrics["dir"] = variant.name;
+      finish_variant(ctx.variant_dir, r);
+      results.push_back(std::move(r));
+      if (const int sig = interrupt_signal())
+        throw Interrupted(sig, study.base.study + "/" + variant.name + ": interrupted by " + signal_name(sig) + " after the variant finished");
     }
-    make_dirs(ctx.variant_dir);
-    seed_everything(static_cast<uint64_t>(variant.spec.seed));
-    VariantResult r;
-    try {
-      r = runner->run_variant(variant, ctx);
-    } catch (const Interrupted& e) {
-      throw Interrupted(e.signal(), std::string(e.what()) + "; continue with: latent run --resume " + run_dir.string());
-    }
-    if (study.variants.size() > 1) r.metrics["dir"] = variant.name;
-    finish_variant(ctx.variant_dir, r);
-    results.push_back(std::move(r));
-    if (const int sig = interrupt_signal())
-      throw Interrupted(sig, study.base.study + "/" + variant.name + ": interrupted by " + signal_name(sig) +
-                                 " after the variant finished; continue with: latent run --resume " + run_dir.string());
+  } catch (const Interrupted& e) {
+    throw Interrupted(e.signal(), std::string(e.what()) + "; continue with: latent run --resume " + run_dir.string());
   }
   const auto swept = sweep_parameters(study);
   if (results.size() > 1)
