@@ -4,7 +4,7 @@
 //
 //   latent_workloads --workload w1|w2|w3|w4|gemm [--threads N] [--seed S] [--data DIR]
 //                    [--epochs E] [--batch B] [--singles N] [--gemm-reps R]
-//                    [--torch-adam] [--torch-bce] [--zero-grads] [--no-inference-mode] [--default-malloc]
+//                    [--torch-adam] [--torch-bce] [--torch-deconv] [--zero-grads] [--no-inference-mode] [--default-malloc]
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -21,6 +21,7 @@
 #include "latent/core/system.h"
 #include "latent/data/dataset.h"
 #include "latent/models/autoencoder.h"
+#include "latent/models/conv_transpose.h"
 #include "latent/training/objective.h"
 #include "latent/training/optimizer.h"
 #include "latent/training/trainer.h"
@@ -46,28 +47,34 @@ struct Args {
   // instead of dropped, no InferenceMode in W4, glibc's default malloc thresholds.
   bool torch_adam = false;
   bool torch_bce = false;
+  bool torch_deconv = false;  // W3: LibTorch's ConvTranspose2d instead of latent::AdjointConvTranspose2d
   bool zero_grads = false;
   bool no_inference_mode = false;
   bool default_malloc = false;  // skip latent::keep_freed_memory()
 };
 
 // W3's model: a small convolutional denoising autoencoder. bench/pytorch_workloads.py builds
-// the identical stack (same layers in the same order, so the same seeded initial weights).
+// the identical stack (same layers in the same order, so the same seeded initial weights). Its
+// transposed convolutions are latent::AdjointConvTranspose2d unless `torch_deconv` (the A/B switch).
+torch::nn::AnyModule deconv(bool torch_deconv, const torch::nn::ConvTranspose2dOptions& o) {
+  if (torch_deconv) return torch::nn::AnyModule(torch::nn::ConvTranspose2d(o));
+  return torch::nn::AnyModule(latent::AdjointConvTranspose2d(o));
+}
+
 struct ConvAeImpl : torch::nn::Module {
   torch::nn::Sequential encoder{nullptr};
   torch::nn::Sequential decoder{nullptr};
-  ConvAeImpl() {
+  explicit ConvAeImpl(bool torch_deconv) {
     encoder = register_module(
         "encoder", torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 16, 3).stride(2).padding(1)),
                                          torch::nn::ReLU(),
                                          torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 32, 3).stride(2).padding(1)),
                                          torch::nn::ReLU()));
-    decoder = register_module(
-        "decoder",
-        torch::nn::Sequential(
-            torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(32, 16, 3).stride(2).padding(1).output_padding(1)),
-            torch::nn::ReLU(),
-            torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(16, 1, 3).stride(2).padding(1).output_padding(1))));
+    torch::nn::Sequential dec;
+    dec->push_back(deconv(torch_deconv, torch::nn::ConvTranspose2dOptions(32, 16, 3).stride(2).padding(1).output_padding(1)));
+    dec->push_back(torch::nn::ReLU());
+    dec->push_back(deconv(torch_deconv, torch::nn::ConvTranspose2dOptions(16, 1, 3).stride(2).padding(1).output_padding(1)));
+    decoder = register_module("decoder", dec);
   }
   // x: (B, 1, 28, 28) -> {code (B, 32, 7, 7), logits and recon (B, 1, 28, 28)}
   latent::AeOutput forward(const torch::Tensor& x) {
@@ -143,7 +150,7 @@ json train_workload(const Args& a, const latent::DataSplits& data) {
   torch::nn::Module* module = nullptr;
   std::vector<torch::Tensor> params;
   if (conv) {
-    conv_model = ConvAe();
+    conv_model = ConvAe(a.torch_deconv);
     module = conv_model.get();
     params = conv_model->parameters();
   } else {
@@ -311,6 +318,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--gemm-reps") a.gemm_reps = std::stoll(value());
     else if (k == "--torch-adam") a.torch_adam = true;
     else if (k == "--torch-bce") a.torch_bce = true;
+    else if (k == "--torch-deconv") a.torch_deconv = true;
     else if (k == "--zero-grads") a.zero_grads = true;
     else if (k == "--no-inference-mode") a.no_inference_mode = true;
     else if (k == "--default-malloc") a.default_malloc = true;

@@ -2,6 +2,7 @@
 #include "latent/models/conv_autoencoder.h"
 
 #include "latent/core/error.h"
+#include "latent/models/conv_transpose.h"
 #include "latent/models/layers.h"
 
 namespace latent {
@@ -56,7 +57,7 @@ ConvAutoencoderImpl::ConvAutoencoderImpl(ConvAutoencoderOptions options) : optio
   const int64_t n = static_cast<int64_t>(options_.channels.size());
   for (int64_t i = n - 1; i >= 0; --i) {
     const int64_t out = i > 0 ? options_.channels[static_cast<size_t>(i - 1)] : options_.channels[0];
-    dec->push_back(torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(in, out, k).padding(pad)));
+    dec->push_back(AdjointConvTranspose2d(torch::nn::ConvTranspose2dOptions(in, out, k).padding(pad)));
     dec->push_back(torch::nn::ReLU());
     if (options_.dropout > 0) dec->push_back(torch::nn::Dropout(options_.dropout));
     dec->push_back(torch::nn::Upsample(

@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "latent/core/error.h"
+#include "latent/models/conv_transpose.h"
 #include "latent/models/layers.h"
 
 namespace latent {
@@ -128,7 +129,7 @@ ConvVaeImpl::ConvVaeImpl(VaeOptions options) : options_(std::move(options)) {
   torch::nn::Sequential dec;
   for (size_t i = options_.hidden.size(); i-- > 0;) {
     const int64_t out_ch = i == 0 ? c : options_.hidden[i - 1];
-    dec->push_back(torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(options_.hidden[i], out_ch, 4).stride(2).padding(1)));
+    dec->push_back(AdjointConvTranspose2d(torch::nn::ConvTranspose2dOptions(options_.hidden[i], out_ch, 4).stride(2).padding(1)));
     if (i != 0) append_activation(dec, options_.activation);
   }
   decoder = register_module("decoder", dec);

@@ -1,5 +1,5 @@
 // Convolutional autoencoder: Conv2d -> ReLU -> MaxPool blocks down to a feature-map code,
-// ConvTranspose2d -> ReLU -> Upsample blocks back up, a final Conv2d and the output activation.
+// transposed convolutions (AdjointConvTranspose2d) -> ReLU -> Upsample blocks back up, a final Conv2d and the output activation.
 #pragma once
 
 #include <torch/torch.h>

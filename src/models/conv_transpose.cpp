@@ -1,0 +1,132 @@
+// ConvTranspose2d through the convolution kernels it is the adjoint of (see conv_transpose.h).
+#include "latent/models/conv_transpose.h"
+
+#include <cmath>
+#include <string>
+
+#include "latent/core/error.h"
+
+namespace latent {
+
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+std::vector<int64_t> output_size(const torch::Tensor& x, const torch::Tensor& weight, torch::IntArrayRef stride,
+                                 torch::IntArrayRef padding, torch::IntArrayRef output_padding, int64_t groups,
+                                 torch::IntArrayRef dilation) {
+  std::vector<int64_t> size = {x.size(0), weight.size(1) * groups};
+  for (size_t d = 0; d < 2; ++d) {
+    const auto i = static_cast<int64_t>(d);
+    size.push_back((x.size(i + 2) - 1) * stride[d] - 2 * padding[d] + dilation[d] * (weight.size(i + 2) - 1) +
+                   output_padding[d] + 1);
+  }
+  return size;
+}
+
+struct AdjointConvTranspose2dFunction : public torch::autograd::Function<AdjointConvTranspose2dFunction> {
+  // x: (B, Cin, H, W), weight: (Cin, Cout / groups, kh, kw) -> (B, Cout, Ho, Wo)
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
+                               const torch::Tensor& bias, torch::IntArrayRef stride, torch::IntArrayRef padding,
+                               torch::IntArrayRef output_padding, int64_t groups, torch::IntArrayRef dilation) {
+    const bool has_bias = bias.numel() > 0;
+    const auto size = output_size(x, weight, stride, padding, output_padding, groups, dilation);
+    torch::Tensor y;
+    if (size[1] >= kAdjointForwardMinChannels) {
+      // y is the input-gradient of the convolution y -> x with the same weight; only its shape is read.
+      const auto image = torch::empty(size, x.options());
+      y = std::get<0>(at::convolution_backward(x, image, weight, c10::nullopt, stride, padding, dilation, false,
+                                               {0, 0}, groups, {true, false, false}));
+      if (has_bias) y.add_(bias.view({1, -1, 1, 1}));
+    } else {
+      y = torch::conv_transpose2d(x, weight, has_bias ? bias : torch::Tensor(), stride, padding, output_padding, groups,
+                                  dilation);
+    }
+    ctx->save_for_backward({x, weight});
+    ctx->saved_data["stride"] = stride.vec();
+    ctx->saved_data["padding"] = padding.vec();
+    ctx->saved_data["dilation"] = dilation.vec();
+    ctx->saved_data["groups"] = groups;
+    ctx->saved_data["has_bias"] = has_bias;
+    return y;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    // The gradients below are computed by kernels autograd cannot differentiate again.
+    check(!torch::GradMode::is_enabled(), "AdjointConvTranspose2d: double backward (create_graph) is not supported");
+    const auto saved = ctx->get_saved_variables();
+    const auto& x = saved[0];
+    const auto& weight = saved[1];
+    const auto stride = ctx->saved_data["stride"].toIntVector();
+    const auto padding = ctx->saved_data["padding"].toIntVector();
+    const auto dilation = ctx->saved_data["dilation"].toIntVector();
+    const int64_t groups = ctx->saved_data["groups"].toInt();
+    const auto& gy = grads[0];
+    torch::Tensor gx, gw, gb;
+    if (ctx->needs_input_grad(0)) gx = torch::conv2d(gy, weight, {}, stride, padding, dilation, groups);
+    if (ctx->needs_input_grad(1))
+      gw = std::get<1>(at::convolution_backward(x, gy, weight, c10::nullopt, stride, padding, dilation, false, {0, 0},
+                                                groups, {false, true, false}));
+    if (ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(2)) gb = gy.sum({0, 2, 3});
+    return {gx, gw, gb, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
+// LibTorch's ConvNd initialisation (kaiming_uniform_ with a = √5, bias from ±1/√fan_in), the same
+// draws in the same order, so a seeded model starts from the weights torch::nn::ConvTranspose2d would have.
+void init_like_torch(torch::Tensor& weight, torch::Tensor& bias) {
+  torch::NoGradGuard no_grad;
+  torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
+  if (bias.defined()) {
+    const auto fans = torch::nn::init::_calculate_fan_in_and_fan_out(weight);
+    const double bound = 1.0 / std::sqrt(static_cast<double>(std::get<0>(fans)));
+    torch::nn::init::uniform_(bias, -bound, bound);
+  }
+}
+
+}  // namespace
+
+torch::Tensor adjoint_conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                       torch::IntArrayRef stride, torch::IntArrayRef padding,
+                                       torch::IntArrayRef output_padding, int64_t groups, torch::IntArrayRef dilation) {
+  const bool cpu = x.device().is_cpu() && weight.device().is_cpu();
+  if (!cpu || x.dim() != 4 || x.scalar_type() != weight.scalar_type())
+    return torch::conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation);
+  // The autograd function records every input's device, so "no bias" travels as an empty tensor.
+  const auto b = bias.defined() ? bias : torch::empty({0}, weight.options());
+  return AdjointConvTranspose2dFunction::apply(x, weight, b, stride, padding, output_padding, groups, dilation);
+}
+
+AdjointConvTranspose2dImpl::AdjointConvTranspose2dImpl(torch::nn::ConvTranspose2dOptions options_)
+    : options(std::move(options_)) {
+  reset();
+}
+
+void AdjointConvTranspose2dImpl::reset() {
+  check(torch::enumtype::get_enum_name(options.padding_mode()) == "kZeros",
+        "AdjointConvTranspose2d: only zero padding is supported");
+  check(options.groups() > 0 && options.in_channels() % options.groups() == 0 &&
+            options.out_channels() % options.groups() == 0,
+        "AdjointConvTranspose2d: channels must be divisible by groups");
+  const auto k = *options.kernel_size();
+  weight = register_parameter(
+      "weight", torch::empty({options.in_channels(), options.out_channels() / options.groups(), k[0], k[1]}));
+  if (options.bias())
+    bias = register_parameter("bias", torch::empty({options.out_channels()}));
+  else
+    bias = register_parameter("bias", torch::Tensor(), false);
+  init_like_torch(weight, bias);
+}
+
+torch::Tensor AdjointConvTranspose2dImpl::forward(const torch::Tensor& x) {
+  return adjoint_conv_transpose2d(x, weight, bias, *options.stride(), *options.padding(), *options.output_padding(),
+                                  options.groups(), *options.dilation());
+}
+
+void AdjointConvTranspose2dImpl::pretty_print(std::ostream& stream) const {
+  stream << "latent::AdjointConvTranspose2d(" << options.in_channels() << ", " << options.out_channels()
+         << ", kernel_size=" << options.kernel_size() << ", stride=" << options.stride() << ")";
+}
+
+}  // namespace latent
