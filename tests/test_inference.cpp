@@ -142,5 +142,74 @@ TEST(Inference, EncodeWritesOneRowPerExampleWithLabels) {
                "--data: 'imagenet'");
 }
 
+// The codes of a folder of images: every image in name order, converted as the studies' image
+// loader does (colour to gray by luma, downscaled by area), unlabelled, with a file column.
+TEST(Inference, EncodeTakesAFolderOfImages) {
+  TempDir tmp;
+  auto model = save_model(tmp / "model.pt");
+  torch::manual_seed(5);
+  const auto a = torch::rand({1, 8, 8}), b = torch::rand({1, 16, 16}), c = torch::rand({3, 8, 8});
+  const std::filesystem::path dir = tmp / "pictures";
+  std::filesystem::create_directories(dir);
+  write_image_png(dir / "c.png", c);
+  write_image_png(dir / "a.png", a);
+  write_image_png(dir / "b.png", b);
+  write_image_png(dir / "d,1.png", a);
+  testing::write_bytes(dir / "notes.txt", "not an image");
+  auto r = cli({"encode", (tmp / "model.pt").string(), "--data", dir.string(), "-o", (tmp / "codes.csv").string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote 4 codes"), std::string::npos) << r.out;
+
+  // What the model should see, computed here from the 8-bit pixels.
+  auto gray_of = [](const torch::Tensor& rgb) {
+    return (0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]).unsqueeze(0);
+  };
+  const auto a8 = read_image(dir / "a.png");
+  const auto inputs = torch::stack({a8, torch::avg_pool2d(read_image(dir / "b.png").unsqueeze(0), 2)[0],
+                                    gray_of(read_image(dir / "c.png")), a8});
+  torch::Tensor expected;
+  {
+    EvalMode guard(*model);
+    expected = model->encode(inputs).reshape({4, -1});
+  }
+  std::istringstream csv(testing::read_file(tmp / "codes.csv"));
+  std::string line;
+  std::getline(csv, line);
+  EXPECT_EQ(line.substr(0, 23), "index,label,file,z0,z1,");
+  EXPECT_EQ(std::count(line.begin(), line.end(), ','), 2 + expected.size(1));
+  const std::vector<std::string> prefixes = {"0,,a.png,", "1,,b.png,", "2,,c.png,", "3,,\"d,1.png\","};
+  int rows = 0;
+  while (std::getline(csv, line)) {
+    ASSERT_LT(rows, 4) << line;
+    const auto& prefix = prefixes[static_cast<size_t>(rows)];
+    ASSERT_EQ(line.substr(0, prefix.size()), prefix) << line;
+    std::istringstream fields(line.substr(prefix.size()));
+    std::string field;
+    int64_t k = 0;
+    while (std::getline(fields, field, ',')) {
+      ASSERT_LT(k, expected.size(1));
+      EXPECT_NEAR(std::stod(field), expected[rows][k].item<double>(), 1e-5) << "row " << rows << " z" << k;
+      ++k;
+    }
+    EXPECT_EQ(k, expected.size(1));
+    ++rows;
+  }
+  EXPECT_EQ(rows, 4);
+
+  // A folder with neither IDX files nor images, and an empty one: one line, nothing written.
+  std::filesystem::create_directories(tmp / "text");
+  testing::write_bytes(tmp / "text" / "notes.txt", "hello");
+  std::filesystem::create_directories(tmp / "empty");
+  for (const char* bad : {"text", "empty"})
+    expect_error(cli({"encode", (tmp / "model.pt").string(), "--data", (tmp / bad).string(), "-o", (tmp / "bad.csv").string()}), 1,
+                 "' holds neither IDX files (train-images-idx3-ubyte) nor image files");
+  EXPECT_FALSE(std::filesystem::exists(tmp / "bad.csv"));
+  // A corrupt image names the file.
+  testing::write_bytes(dir / "e.png", "\x89PNG\r\n\x1a\n not really a png");
+  expect_error(cli({"encode", (tmp / "model.pt").string(), "--data", dir.string(), "-o", (tmp / "bad.csv").string()}), 1,
+               "e.png: not a readable image");
+  EXPECT_FALSE(std::filesystem::exists(tmp / "bad.csv"));
+}
+
 }  // namespace
 }  // namespace latent

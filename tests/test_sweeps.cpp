@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli_util.h"
+#include "latent/report/chart.h"
 #include "latent/studies/spec.h"
 #include "latent/studies/sweep_table.h"
 #include "test_util.h"
@@ -139,6 +140,32 @@ TEST(Sweeps, NoiseVarianceSweepWritesPsnrAgainstVarianceAndPixelAccuracyHistory)
     EXPECT_NEAR(std::stod(rows[i][var_col]), variances[i - 1], 1e-12);
     EXPECT_NEAR(std::stod(rows[i][psnr_col]), m["variants"][i - 1]["test"]["denoised_psnr_db"].get<double>(), 1e-6);
   }
+  // The chart of PSNR against variance: one point per variant, the numbers of metrics.json.
+  std::vector<VariantResult> results(5);
+  for (size_t i = 0; i < 5; ++i) results[i].metrics = m["variants"][i];
+  const auto chart = noise_sweep_chart(results);
+  ASSERT_TRUE(chart.has_value());
+  ASSERT_EQ(chart->series.size(), 2u);
+  EXPECT_EQ(chart->series[0].name, "denoised output");
+  EXPECT_EQ(chart->series[1].name, "noisy input");
+  for (const auto& series : chart->series) ASSERT_EQ(series.x.size(), 5u);
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_DOUBLE_EQ(chart->series[0].x[i], variances[i]);
+    EXPECT_DOUBLE_EQ(chart->series[1].x[i], variances[i]);
+    EXPECT_EQ(chart->series[0].y[i], m["variants"][i]["test"]["denoised_psnr_db"].get<double>());
+    EXPECT_EQ(chart->series[1].y[i], m["variants"][i]["test"]["noisy_input_psnr_db"].get<double>());
+  }
+  const auto figure = tmp / "run" / "figures" / kNoiseSweepChart;
+  const std::string report = testing::read_file(tmp / "run" / "report.html");
+  if (charts_available()) {
+    ASSERT_TRUE(std::filesystem::exists(figure));
+    EXPECT_NE(testing::read_file(figure).find("</svg>"), std::string::npos);
+    EXPECT_NE(report.find("(figures/psnr_vs_variance.svg)"), std::string::npos);
+    EXPECT_NE(testing::read_file(tmp / "run" / "results.md").find("figures/psnr_vs_variance.svg"), std::string::npos);
+  } else {
+    EXPECT_FALSE(std::filesystem::exists(figure));
+    EXPECT_EQ(report.find("psnr_vs_variance.svg"), std::string::npos);
+  }
   // history.csv: pixel agreement at 0.5 per epoch, training and validation, in [0, 1].
   const auto history = read_csv_rows(testing::read_file(tmp / "run" / "noise_variance0.1" / "history.csv"));
   ASSERT_EQ(history.size(), 3u);
@@ -151,6 +178,34 @@ TEST(Sweeps, NoiseVarianceSweepWritesPsnrAgainstVarianceAndPixelAccuracyHistory)
       EXPECT_GT(a, 0.0);
       EXPECT_LE(a, 1.0);
     }
+}
+
+// Which runs get the PSNR-against-variance chart: sweeps over the noise alone, given as a
+// variance or as a std (then squared), with denoising metrics in every variant.
+TEST(Sweeps, NoiseSweepChartOnlyForSweepsOverTheNoise) {
+  auto variant = [](nlohmann::json sweep, double std_dev, double denoised, double noisy) {
+    VariantResult r;
+    r.metrics = {{"sweep", std::move(sweep)},
+                 {"noise_std", std_dev},
+                 {"test", {{"psnr_db", 20.0}, {"denoised_psnr_db", denoised}, {"noisy_input_psnr_db", noisy}}}};
+    return r;
+  };
+  // By std, listed out of order: points sorted by variance = std^2.
+  std::vector<VariantResult> by_std = {variant({{"training.noise_std", "0.5"}}, 0.5, 14.0, 9.0),
+                                       variant({{"training.noise_std", "0.2"}}, 0.2, 16.0, 17.0)};
+  auto chart = noise_sweep_chart(by_std);
+  ASSERT_TRUE(chart.has_value());
+  EXPECT_EQ(chart->series[0].x, (std::vector<double>{0.2 * 0.2, 0.25}));
+  EXPECT_EQ(chart->series[0].y, (std::vector<double>{16.0, 14.0}));
+  EXPECT_EQ(chart->series[1].y, (std::vector<double>{17.0, 9.0}));
+  // A sweep over something else as well, a variant without denoising metrics, one variant: none.
+  std::vector<VariantResult> mixed = {variant({{"training.noise_std", "0.5"}, {"model.latent", "4"}}, 0.5, 14.0, 9.0),
+                                      variant({{"training.noise_std", "0.2"}, {"model.latent", "8"}}, 0.2, 16.0, 17.0)};
+  EXPECT_FALSE(noise_sweep_chart(mixed).has_value());
+  auto plain = by_std;
+  plain[1].metrics["test"].erase("denoised_psnr_db");
+  EXPECT_FALSE(noise_sweep_chart(plain).has_value());
+  EXPECT_FALSE(noise_sweep_chart({by_std[0]}).has_value());
 }
 
 TEST(Sweeps, NoiseVarianceAndStdMustAgree) {

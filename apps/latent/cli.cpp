@@ -173,9 +173,12 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
   std::string encode_model, encode_out;
   auto* encode_cmd = app.add_subcommand("encode", "Write the latent codes of a data set as CSV (index, label, z0, z1, ...)");
   encode_cmd->add_option("model", encode_model, "model.pt from a reconstruction study")->required();
-  encode_cmd->add_option("--data", encode_opts.data, "built-in study or TOML spec (its [data]), mnist, fashion-mnist, or an IDX folder")
+  encode_cmd
+      ->add_option("--data", encode_opts.data,
+                   "built-in study or TOML spec (its [data]), mnist, fashion-mnist, an IDX folder, or a folder of PNG/JPEG "
+                   "images (all of them, in name order, resized to the model's input; adds a file column)")
       ->required();
-  encode_cmd->add_option("--split", encode_opts.split, "train or test")->check(CLI::IsMember({"train", "test"}))->capture_default_str();
+  encode_cmd->add_option("--split", encode_opts.split, "train or test (not for a folder of images)")->check(CLI::IsMember({"train", "test"}))->capture_default_str();
   encode_cmd->add_option("--data-dir", encode_opts.data_dir, "folder searched first for data sets");
   encode_cmd->add_option("-o,--out", encode_out, "CSV file to write")->required();
 

@@ -5,9 +5,11 @@ Same data (IDX files: MNIST from data/mnist, 8,000 train / 2,000 test; Fashion-M
 /usr/share/datasets), same models, losses, optimizer, batch size, epochs, noise and metrics
 (PSNR per image then averaged, SSIM with an 11x11 Gaussian window, sigma 1.5, valid
 positions; BCE and MSE per pixel) as `latent run NAME`. Test noise is drawn from PyTorch's
-generator, so the noisy inputs are the same distribution, not the same draws. The deep-ae studies
-cover latent's plain_* and l2_* variants (Adam weight_decay, the same coupled L2 as latent's
-training.weight_decay); the l1code_* variants (L1 on the code) are latent-only.
+generator seeded as latent's (seed + 1000003, the whole test set at once), the same draws as
+latent's test noise. The deep-ae studies cover latent's plain_*, l2_* (Adam weight_decay, the same
+coupled L2 as latent's training.weight_decay) and l1code_* variants (training.l1_code: the loss plus
+l1_code times the L1 norm of each example's code, summed over the code units and averaged over the
+batch, exactly as latent's objective).
 
     /usr/bin/python3 reference/pytorch/ae_studies.py STUDY [--epochs N] [--train-limit N]
         [--test-limit N] [--variants a,b] [--threads N]
@@ -33,6 +35,7 @@ def load(folder, prefix, limit):
 
 
 def dense(hidden, latent, code_act):
+    """Encoder and decoder as model[0] and model[1], so the L1 penalty can see the code."""
     enc, dec, width = [nn.Flatten()], [], 784
     for h in hidden:
         enc += [nn.Linear(width, h), nn.ReLU()]
@@ -43,7 +46,7 @@ def dense(hidden, latent, code_act):
         dec += [nn.Linear(width, h), nn.ReLU()]
         width = h
     dec += [nn.Linear(width, 784), nn.Sigmoid(), nn.Unflatten(1, (1, 28, 28))]
-    return nn.Sequential(*enc, *dec)
+    return nn.Sequential(nn.Sequential(*enc), nn.Sequential(*dec))
 
 
 def conv(channels, kernel, dropout):
@@ -89,6 +92,7 @@ def run(v, train, test, args):
     sched = torch.optim.lr_scheduler.StepLR(opt, v["step_size"], v["gamma"]) if "step_size" in v else None
     loss_fn = {"bce": nn.BCELoss(), "mse": nn.MSELoss(), "l1": nn.L1Loss()}[v["loss"]]
     noise, n, bs = v.get("noise", 0.0), train.shape[0], v["batch"]
+    l1_code = v.get("l1_code", 0.0)
     start = time.perf_counter()
     for epoch in range(v["epochs"]):
         model.train()
@@ -97,7 +101,11 @@ def run(v, train, test, args):
             x = train[order[b: b + bs]]
             inp = (x + noise * torch.randn_like(x)).clamp(0, 1) if noise > 0 else x
             opt.zero_grad()
-            loss = loss_fn(model(inp), x)
+            if l1_code > 0:  # latent: loss + l1_code * mean over the batch of sum_k |code_k|
+                code = model[0](inp)
+                loss = loss_fn(model[1](code), x) + l1_code * code.abs().flatten(1).sum(1).mean()
+            else:
+                loss = loss_fn(model(inp), x)
             loss.backward()
             opt.step()
             total += loss.item() * x.shape[0]
@@ -123,8 +131,9 @@ def studies(args):
     mnist, fmnist = args.mnist, "/usr/share/datasets/fashion-mnist"
     e = lambda d: args.epochs or d  # noqa: E731
     deep = [dict(name=f"{r}_hidden{'x'.join(map(str, h))}_latent{k}", model=lambda h=h, k=k: dense(h, k, "identity"), loss="bce",
-                 batch=128, epochs=e(10), weight_decay=wd)
-            for r, wd in (("plain", 0.0), ("l2", 1e-4)) for h in ([256, 128], [512, 256, 128, 64]) for k in (15, 30, 50, 100)]
+                 batch=128, epochs=e(10), weight_decay=wd, l1_code=l1)
+            for r, wd, l1 in (("plain", 0.0, 0.0), ("l2", 1e-4, 0.0), ("l1code", 0.0, 1e-4))
+            for h in ([256, 128], [512, 256, 128, 64]) for k in (15, 30, 50, 100)]
     s = {
         "ae-mnist": (mnist, [dict(name=f"latent{k}", model=lambda k=k: dense([], k, "relu"), loss="bce", batch=256, epochs=e(30))
                              for k in (16, 32, 64)]),

@@ -4,10 +4,15 @@
 Same data (the real Fashion-MNIST IDX files, 60,000 train / 10,000 test), same models
 (784-32-784 and 784-512-32-512-784, ReLU, sigmoid output), same training (Adam lr 1e-3,
 BCE, batch 256, 5 epochs, reshuffled every epoch) and the same metrics (PSNR per image then
-averaged, BCE and MSE per pixel) as `latent run ae-fmnist`.
+averaged, BCE and MSE per pixel) as `latent run ae-fmnist`. The denoising variant
+(dense-32-denoising, noise_factor 0.5) trains on x + 0.5 * N(0, 1) clipped to [0, 1], fresh noise
+every batch, with the clean image as target, and is scored as latent scores it: on the clean test
+images, and on test images plus noise of std 0.5 drawn from a generator seeded with seed + 1000003
+(the same draws as latent's test noise): the PSNR of those noisy inputs and of their denoised
+outputs against the clean images.
 
 Run with Debian's python3-torch (the same LibTorch 1.13 build latent links):
-    /usr/bin/python3 reference/pytorch/autoencoder.py [--epochs 5] [--seed 42] [--threads N]
+    /usr/bin/python3 reference/pytorch/autoencoder.py [--epochs 5] [--seed 42] [--threads N] [--variants a,b]
 """
 import argparse
 import gzip
@@ -55,7 +60,12 @@ def make_model(hidden, latent=32):
     return nn.Sequential(*enc, *dec)
 
 
-def run(name, hidden, train, test, args):
+def psnr_db(recon, target):
+    mse_img = ((recon.double() - target.double()) ** 2).mean(1).clamp_min(1e-10)
+    return (10 * torch.log10(1.0 / mse_img)).mean().item()
+
+
+def run(name, hidden, train, test, args, noise=0.0):
     torch.manual_seed(args.seed)
     model = make_model(hidden)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -68,8 +78,9 @@ def run(name, hidden, train, test, args):
         total = 0.0
         for b in range(0, n, args.batch_size):
             x = train[order[b: b + args.batch_size]]
+            inp = (x + noise * torch.randn_like(x)).clamp(0, 1) if noise > 0 else x
             opt.zero_grad()
-            loss = loss_fn(model(x), x)
+            loss = loss_fn(model(inp), x)
             loss.backward()
             opt.step()
             total += loss.item() * x.shape[0]
@@ -78,12 +89,16 @@ def run(name, hidden, train, test, args):
     model.eval()
     with torch.no_grad():
         recon = model(test)
-        mse_img = ((recon.double() - test.double()) ** 2).mean(1).clamp_min(1e-10)
-        psnr = (10 * torch.log10(1.0 / mse_img)).mean().item()
-        bce = nn.functional.binary_cross_entropy(recon, test).item()
-        mse = ((recon - test) ** 2).mean().item()
-    return {"name": name, "test": {"psnr_db": psnr, "bce": bce, "mse": mse}, "train_seconds": seconds,
-            "samples_per_second": n * args.epochs / seconds}
+        scores = {"psnr_db": psnr_db(recon, test), "bce": nn.functional.binary_cross_entropy(recon, test).item(),
+                  "mse": ((recon - test) ** 2).mean().item()}
+        if noise > 0:
+            gen = torch.Generator().manual_seed(args.seed + 1000003)
+            noisy = (test + noise * torch.randn(test.shape, generator=gen)).clamp(0, 1)
+            scores["noise_std"] = noise
+            scores["noisy_input_psnr_db"] = psnr_db(noisy, test)
+            scores["denoised_psnr_db"] = psnr_db(model(noisy), test)
+            scores["denoising_gain_db"] = scores["denoised_psnr_db"] - scores["noisy_input_psnr_db"]
+    return {"name": name, "test": scores, "train_seconds": seconds, "samples_per_second": n * args.epochs / seconds}
 
 
 def main():
@@ -93,11 +108,15 @@ def main():
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--variants", default="", help="comma-separated subset of dense-32,dense-512-32,dense-32-denoising")
     args = p.parse_args()
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     train, test = load(args.data, "train"), load(args.data, "t10k")
-    results = [run("dense-32", [], train, test, args), run("dense-512-32", [512], train, test, args)]
+    variants = [("dense-32", [], 0.0), ("dense-512-32", [512], 0.0), ("dense-32-denoising", [], 0.5)]
+    if args.variants:
+        variants = [v for v in variants if v[0] in args.variants.split(",")]
+    results = [run(name, hidden, train, test, args, noise) for name, hidden, noise in variants]
     print(json.dumps({"study": "ae-fmnist", "framework": f"pytorch {torch.__version__}",
                       "threads": torch.get_num_threads(), "variants": results}, indent=2))
 

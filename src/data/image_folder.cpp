@@ -21,26 +21,19 @@ bool is_image_file(const fs::path& p) {
   return false;
 }
 
-bool has_idx_files(const fs::path& dir) {
-  std::error_code ec;
-  for (const char* f : {"train-images-idx3-ubyte", "train-images-idx3-ubyte.gz"})
-    if (fs::exists(dir / f, ec)) return true;
-  return false;
-}
-
-// image: (C, H, W) with C = 1 or 3 -> (channels, size, size). Colour to gray by ITU-R BT.601
+// image: (C, H, W) with C = 1 or 3 -> (channels, height, width). Colour to gray by ITU-R BT.601
 // luma; downscaling averages over source pixels (area), upscaling is bilinear.
-torch::Tensor convert_image(torch::Tensor image, int64_t channels, int64_t size) {
+torch::Tensor convert_image(torch::Tensor image, int64_t channels, int64_t height, int64_t width) {
   if (channels == 1 && image.size(0) == 3) {
     auto w = torch::tensor({0.299f, 0.587f, 0.114f}).view({3, 1, 1});
     image = (image * w).sum(0, true);
   } else if (channels == 3 && image.size(0) == 1) {
     image = image.expand({3, image.size(1), image.size(2)});
   }
-  if (image.size(1) != size || image.size(2) != size) {
+  if (image.size(1) != height || image.size(2) != width) {
     namespace F = torch::nn::functional;
-    const bool shrink = image.size(1) >= size && image.size(2) >= size;
-    auto options = F::InterpolateFuncOptions().size(std::vector<int64_t>{size, size});
+    const bool shrink = image.size(1) >= height && image.size(2) >= width;
+    auto options = F::InterpolateFuncOptions().size(std::vector<int64_t>{height, width});
     if (shrink)
       options.mode(torch::kArea);
     else
@@ -52,27 +45,29 @@ torch::Tensor convert_image(torch::Tensor image, int64_t channels, int64_t size)
 
 }  // namespace
 
-DataSplits load_image_folder(const ImageDataOptions& options) {
-  const fs::path dir = options.path;
+bool has_idx_files(const fs::path& dir) {
   std::error_code ec;
-  if (options.path.empty()) throw UsageError("data.path: required for a folder of images");
-  if (!fs::is_directory(dir, ec)) throw Error("data.path: '" + options.path + "' is not a folder");
+  for (const char* f : {"train-images-idx3-ubyte", "train-images-idx3-ubyte.gz"})
+    if (fs::exists(dir / f, ec)) return true;
+  return false;
+}
+
+std::vector<fs::path> image_files_in(const std::string& dir, const std::string& what) {
+  std::error_code ec;
+  if (dir.empty()) throw UsageError(what + ": required for a folder of images");
+  if (!fs::is_directory(dir, ec)) throw Error(what + ": '" + dir + "' is not a folder");
   std::vector<fs::path> files;
-  bool any_entry = false;
   fs::directory_iterator it(dir, ec), end;
-  if (ec) throw Error("data.path: '" + options.path + "' cannot be read (" + ec.message() + ")");
+  if (ec) throw Error(what + ": '" + dir + "' cannot be read (" + ec.message() + ")");
   for (; it != end; it.increment(ec)) {
-    if (ec) throw Error("data.path: '" + options.path + "' cannot be read (" + ec.message() + ")");
-    any_entry = true;
+    if (ec) throw Error(what + ": '" + dir + "' cannot be read (" + ec.message() + ")");
     if (it->is_regular_file(ec) && is_image_file(it->path())) files.push_back(it->path());
   }
-  if (!any_entry) throw Error("data.path: '" + options.path + "' is an empty folder");
-  if (files.empty())
-    throw Error("data.path: '" + options.path + "' holds no image files (.png, .jpg, .jpeg, .bmp, .gif, .tga, .pgm, .ppm, .pnm)");
-  if (files.size() < 2)
-    throw Error("data.path: '" + options.path + "' holds 1 image; at least 2 are needed to split into train and test");
   std::sort(files.begin(), files.end());
+  return files;
+}
 
+ImageFiles read_image_files(const std::vector<fs::path>& files, int64_t channels, int64_t height, int64_t width) {
   std::vector<torch::Tensor> images;
   images.reserve(files.size());
   bool colour = false;
@@ -81,9 +76,23 @@ DataSplits load_image_folder(const ImageDataOptions& options) {
     colour = colour || (image.size(0) == 3 && !(torch::equal(image[0], image[1]) && torch::equal(image[0], image[2])));
     images.push_back(std::move(image));
   }
-  const int64_t channels = options.channels > 0 ? options.channels : (colour ? 3 : 1);
-  for (auto& image : images) image = convert_image(image, channels, options.image_size);
-  auto x = torch::stack(images);  // (N, C, S, S)
+  if (channels <= 0) channels = colour ? 3 : 1;
+  for (auto& image : images) image = convert_image(image, channels, height, width);
+  ImageFiles out;
+  out.files = files;
+  out.x = images.empty() ? torch::empty({0, channels, height, width}) : torch::stack(images);
+  return out;
+}
+
+DataSplits load_image_folder(const ImageDataOptions& options) {
+  const std::vector<fs::path> files = image_files_in(options.path, "data.path");
+  std::error_code ec;
+  if (files.empty() && fs::is_empty(options.path, ec)) throw Error("data.path: '" + options.path + "' is an empty folder");
+  if (files.empty())
+    throw Error("data.path: '" + options.path + "' holds no image files (.png, .jpg, .jpeg, .bmp, .gif, .tga, .pgm, .ppm, .pnm)");
+  if (files.size() < 2)
+    throw Error("data.path: '" + options.path + "' holds 1 image; at least 2 are needed to split into train and test");
+  auto x = read_image_files(files, options.channels, options.image_size, options.image_size).x;  // (N, C, S, S)
 
   const int64_t n = x.size(0);
   int64_t n_test = static_cast<int64_t>(static_cast<double>(n) * options.test_split + 0.5);

@@ -70,6 +70,7 @@ const std::vector<KnownFigure>& known_figures() {
       {"roc.svg", "ROC curve"},
       {"pr.svg", "Precision-recall curve"},
       {"error_histogram.svg", "Score histogram by class"},
+      {"psnr_vs_variance.svg", "Test PSNR of the denoised outputs and of the noisy inputs against the training noise variance"},
   };
   return kKnown;
 }

@@ -90,12 +90,39 @@ std::vector<fs::path> reconstruct_images(const ImageInferenceOptions& options) {
 
 namespace {
 
-// --data: an IDX folder, a built-in study or TOML spec (its [data] section), or a data set name.
-DataSplits load_encode_data(const EncodeOptions& o) {
+// The examples to encode, and for an image folder the file of each row.
+struct EncodeData {
+  TensorDataset set;
+  std::vector<fs::path> files;
+};
+
+std::string shape_text(const std::vector<int64_t>& s) {
+  std::string t;
+  for (auto d : s) t += (t.empty() ? "" : "x") + std::to_string(d);
+  return t;
+}
+
+// --data as a folder of images: every image, in name order, converted to the model's input shape
+// as the studies' image-folder loader does.
+EncodeData load_encode_images(const EncodeOptions& o, const std::vector<int64_t>& shape) {
+  std::vector<fs::path> files = image_files_in(o.data, "--data");
+  if (files.empty())
+    throw Error("--data: '" + o.data +
+                "' holds neither IDX files (train-images-idx3-ubyte) nor image files (.png, .jpg, .jpeg, .bmp, .gif, .tga, .pgm, .ppm, .pnm)");
+  if (shape.size() != 3 || (shape[0] != 1 && shape[0] != 3))
+    throw Error("--data: '" + o.data + "' is a folder of images, but the model takes " + shape_text(shape) + " inputs, not images");
+  ImageFiles images = read_image_files(files, shape[0], shape[1], shape[2]);
+  return {TensorDataset{images.x, torch::Tensor()}, std::move(images.files)};
+}
+
+// --data: an IDX folder, a folder of images, a built-in study or TOML spec (its [data] section),
+// or a data set name.
+EncodeData load_encode_data(const EncodeOptions& o, const std::vector<int64_t>& shape) {
   std::error_code ec;
   ImageDataOptions d;
   d.data_dir = o.data_dir;
   if (fs::is_directory(o.data, ec)) {
+    if (!has_idx_files(o.data)) return load_encode_images(o, shape);
     d.dataset = "idx";
     d.path = o.data;
   } else if (find_builtin(o.data) || fs::is_regular_file(o.data, ec)) {
@@ -108,7 +135,8 @@ DataSplits load_encode_data(const EncodeOptions& o) {
   } else {
     throw UsageError("--data: '" + o.data + "' is neither a folder, a spec, nor a data set name (mnist, fashion-mnist)");
   }
-  return load_idx_images(d);
+  DataSplits data = load_idx_images(d);
+  return {o.split == "train" ? data.train : data.test, {}};
 }
 
 std::string num(double v) {
@@ -117,22 +145,25 @@ std::string num(double v) {
   return buf;
 }
 
+// A CSV field, quoted when it holds a comma, a quote or a line break.
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char ch : text) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return out + "\"";
+}
+
 }  // namespace
 
 int64_t encode_dataset(const EncodeOptions& o) {
   check(o.split == "train" || o.split == "test", "--split: '" + o.split + "' (train or test)");
   LoadedAutoencoder loaded = load_autoencoder(o.model);
-  DataSplits data = load_encode_data(o);
-  const TensorDataset& set = o.split == "train" ? data.train : data.test;
+  const EncodeData data = load_encode_data(o, loaded.meta.input_shape);
+  const TensorDataset& set = data.set;
+  const bool with_files = !data.files.empty();
   auto shape = set.example_shape();
-  if (shape != loaded.meta.input_shape) {
-    auto text = [](const std::vector<int64_t>& s) {
-      std::string t;
-      for (auto d : s) t += (t.empty() ? "" : "x") + std::to_string(d);
-      return t;
-    };
-    throw Error("--data: '" + o.data + "' holds " + text(shape) + " examples, the model takes " + text(loaded.meta.input_shape));
-  }
+  if (shape != loaded.meta.input_shape)
+    throw Error("--data: '" + o.data + "' holds " + shape_text(shape) + " examples, the model takes " + shape_text(loaded.meta.input_shape));
   std::ostringstream csv;
   const int64_t n = set.size();
   bool header = false;
@@ -141,7 +172,7 @@ int64_t encode_dataset(const EncodeOptions& o) {
     const int64_t end = std::min(n, begin + o.batch_size);
     auto codes = loaded.model->encode(set.x.slice(0, begin, end)).reshape({end - begin, -1}).to(torch::kFloat64).contiguous();
     if (!header) {
-      csv << "index,label";
+      csv << (with_files ? "index,label,file" : "index,label");
       for (int64_t k = 0; k < codes.size(1); ++k) csv << ",z" << k;
       csv << "\n";
       header = true;
@@ -150,6 +181,7 @@ int64_t encode_dataset(const EncodeOptions& o) {
     for (int64_t i = 0; i < codes.size(0); ++i) {
       csv << begin + i << ",";
       if (set.y.defined() && set.y.numel() > 0) csv << set.y[begin + i].item<int64_t>();
+      if (with_files) csv << "," << csv_field(data.files[static_cast<size_t>(begin + i)].filename().string());
       for (int64_t k = 0; k < codes.size(1); ++k) csv << "," << num(acc[i][k]);
       csv << "\n";
     }

@@ -14,6 +14,7 @@
 #include "latent/metrics/reconstruction.h"
 #include "latent/models/autoencoder.h"
 #include "latent/models/pca.h"
+#include "latent/report/chart.h"
 #include "latent/report/image_grid.h"
 #include "latent/studies/study.h"
 #include "latent/studies/study_util.h"
@@ -250,6 +251,13 @@ class ReconstructionStudy : public StudyRunner {
          << sweep.markdown;
     }
     md << "\nFigure: figures/reconstructions.png (top row: test originals; below: one row of reconstructions per variant).\n";
+    // A sweep over the noise alone: PSNR of the denoised outputs and of the noisy inputs against
+    // the noise variance (nothing in a build without charts).
+    if (auto chart = noise_sweep_chart(results); chart && charts_available()) {
+      write_chart(run_dir / "figures" / kNoiseSweepChart, *chart);
+      md << "\nFigure: figures/" << kNoiseSweepChart
+         << " (test PSNR of the denoised outputs and of the noisy inputs against the training noise variance).\n";
+    }
     write_file_atomic(run_dir / "results.md", md.str());
   }
 

@@ -1,8 +1,10 @@
 // Combined sweep tables (sweep.csv, sweep.md) of multi-variant runs.
 #include "latent/studies/sweep_table.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <set>
 
@@ -114,6 +116,53 @@ SweepTable make_sweep_table(const std::vector<VariantResult>& results, const std
 void write_sweep_table(const std::filesystem::path& run_dir, const SweepTable& table) {
   write_file_atomic(run_dir / "sweep.csv", table.csv);
   write_file_atomic(run_dir / "sweep.md", table.markdown);
+}
+
+std::optional<LineChart> noise_sweep_chart(const std::vector<VariantResult>& results) {
+  if (results.size() < 2) return std::nullopt;
+  struct Point {
+    double variance, denoised, noisy;
+  };
+  std::vector<Point> points;
+  for (const auto& r : results) {
+    const auto& m = r.metrics;
+    if (!m.contains("sweep") || !m["sweep"].is_object() || m["sweep"].empty()) return std::nullopt;
+    for (const auto& item : m["sweep"].items())
+      if (item.key() != "training.noise_variance" && item.key() != "training.noise_std") return std::nullopt;
+    const auto denoised = lookup(m, {"test", "denoised_psnr_db"}), noisy = lookup(m, {"test", "noisy_input_psnr_db"});
+    const auto std_dev = lookup(m, {"noise_std"});
+    if (!denoised || !noisy || !std_dev) return std::nullopt;
+    double variance = *std_dev * *std_dev;
+    const auto& given = m["sweep"].contains("training.noise_variance") ? m["sweep"]["training.noise_variance"] : nlohmann::json();
+    if (given.is_string()) {
+      char* end = nullptr;
+      const std::string text = given.get<std::string>();
+      const double v = std::strtod(text.c_str(), &end);
+      if (end != text.c_str() && *end == '\0' && v > 0) variance = v;
+    }
+    points.push_back({variance, *denoised, *noisy});
+  }
+  std::stable_sort(points.begin(), points.end(), [](const Point& a, const Point& b) { return a.variance < b.variance; });
+  LineChart chart;
+  chart.title = "Test PSNR against noise variance";
+  chart.x_label = "noise variance (std squared)";
+  chart.y_label = "PSNR (dB)";
+  ChartSeries denoised, noisy;
+  denoised.name = "denoised output";
+  noisy.name = "noisy input";
+  denoised.markers = noisy.markers = true;
+  noisy.dashed = true;
+  for (const auto& p : points) {
+    denoised.x.push_back(p.variance), denoised.y.push_back(p.denoised);
+    noisy.x.push_back(p.variance), noisy.y.push_back(p.noisy);
+  }
+  chart.series = {denoised, noisy};
+  // x from 0, so the smallest variance does not sit on the axis; y padded by 5 % of its span.
+  double y0 = points.front().denoised, y1 = y0;
+  for (const auto& p : points) y0 = std::min({y0, p.denoised, p.noisy}), y1 = std::max({y1, p.denoised, p.noisy});
+  const double pad = std::max(0.05 * (y1 - y0), 0.5);
+  if (std::isfinite(y0) && std::isfinite(y1)) chart.range = ChartRange{0.0, points.back().variance * 1.05, y0 - pad, y1 + pad};
+  return chart;
 }
 
 }  // namespace latent

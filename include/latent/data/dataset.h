@@ -56,6 +56,22 @@ DataSplits load_idx_images(const ImageDataOptions& options);
 // with split_seed into test (test_split of the images) and train (then val_split of train).
 DataSplits load_image_folder(const ImageDataOptions& options);
 
+// The image files of a folder (by extension, as load_image_folder), sorted by name; possibly
+// none. Throws Error, naming `what` ("data.path", "--data"), for a missing or unreadable folder.
+std::vector<std::filesystem::path> image_files_in(const std::string& dir, const std::string& what);
+
+// Whether a folder holds IDX files (train-images-idx3-ubyte, plain or .gz).
+bool has_idx_files(const std::filesystem::path& dir);
+
+// Image files decoded and converted as load_image_folder does (colour to gray by luma, gray
+// repeated to RGB, resized by area averaging down or bilinear up): x is (N, channels, height,
+// width), channels 0 meaning 3 when any image is in colour, else 1. Throws Error naming a bad file.
+struct ImageFiles {
+  std::vector<std::filesystem::path> files;
+  torch::Tensor x;
+};
+ImageFiles read_image_files(const std::vector<std::filesystem::path>& files, int64_t channels, int64_t height, int64_t width);
+
 // load_image_folder for data.dataset = "images" or a data.path folder without IDX files,
 // else load_idx_images.
 DataSplits load_image_dataset(const ImageDataOptions& options);

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "latent/report/chart.h"
 #include "latent/studies/spec.h"
 #include "latent/studies/study.h"
 
@@ -40,5 +42,15 @@ SweepTable make_sweep_table(const std::vector<VariantResult>& results, const std
 
 // Writes sweep.csv and sweep.md into run_dir.
 void write_sweep_table(const std::filesystem::path& run_dir, const SweepTable& table);
+
+// For a sweep over the denoising noise alone (every variant's "sweep" keys are
+// training.noise_variance and/or training.noise_std, and every variant has test.denoised_psnr_db
+// and test.noisy_input_psnr_db): the chart of test PSNR against the training noise variance
+// (training.noise_variance as given, else noise_std squared), one series for the denoised
+// outputs and one for the noisy inputs, points in order of variance. nullopt for any other run.
+std::optional<LineChart> noise_sweep_chart(const std::vector<VariantResult>& results);
+
+// File name of that chart under the run folder's figures/.
+constexpr const char* kNoiseSweepChart = "psnr_vs_variance.svg";
 
 }  // namespace latent
