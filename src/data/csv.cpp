@@ -21,6 +21,13 @@ std::string trim(const std::string& s) {
 
 }  // namespace
 
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char ch : text) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return out + "\"";
+}
+
 std::string split_csv_line(const std::string& line, std::vector<std::string>& fields) {
   fields.clear();
   std::string cur;

@@ -10,6 +10,7 @@
 #include "latent/core/error.h"
 #include "latent/core/eval_mode.h"
 #include "latent/core/fs.h"
+#include "latent/data/csv.h"
 #include "latent/data/dataset.h"
 #include "latent/data/image_io.h"
 #include "latent/report/image_grid.h"
@@ -143,14 +144,6 @@ std::string num(double v) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.7g", v);
   return buf;
-}
-
-// A CSV field, quoted when it holds a comma, a quote or a line break.
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char ch : text) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-  return out + "\"";
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "latent/core/fs.h"
+#include "latent/data/csv.h"
 #include "latent/studies/study_util.h"
 
 namespace latent {
@@ -29,14 +30,6 @@ std::string full_precision(double v) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%.10g", v);
   return buf;
-}
-
-// CSV cell: quoted when it holds a comma, a quote or a line break.
-std::string csv_cell(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 std::string md_cell(const std::string& s) {
@@ -82,19 +75,19 @@ SweepTable make_sweep_table(const std::vector<VariantResult>& results, const std
   std::string csv = "variant";
   std::string md = "| variant";
   std::string rule = "|---";
-  for (const auto& k : keys) csv += "," + csv_cell(k), md += " | `" + md_cell(k) + "`", rule += "|---";
-  for (const auto& c : columns) csv += "," + csv_cell(c.header), md += " | " + md_cell(c.header), rule += "|---:";
+  for (const auto& k : keys) csv += "," + csv_field(k), md += " | `" + md_cell(k) + "`", rule += "|---";
+  for (const auto& c : columns) csv += "," + csv_field(c.header), md += " | " + md_cell(c.header), rule += "|---:";
   csv += ",best\n";
   md += " |\n" + rule + "|\n";
   for (size_t i = 0; i < results.size(); ++i) {
     const auto& m = results[i].metrics;
     const std::string name = m.value("name", std::string("variant") + std::to_string(i));
     const bool best = static_cast<int64_t>(i) == t.best;
-    csv += csv_cell(name);
+    csv += csv_field(name);
     md += "| " + md_cell(name) + (best ? " **(best)**" : "");
     for (const auto& k : keys) {
       std::string value = m.contains("sweep") && m["sweep"].contains(k) ? m["sweep"][k].get<std::string>() : "";
-      csv += "," + csv_cell(value);
+      csv += "," + csv_field(value);
       md += " | " + md_cell(value);
     }
     for (const auto& c : columns) {

@@ -59,4 +59,7 @@ CsvChunk read_csv(const std::filesystem::path& path, const CsvOptions& options, 
 // empty string on success, else what is wrong.
 std::string split_csv_line(const std::string& line, std::vector<std::string>& fields);
 
+// One field for writing: quoted, with quotes doubled, when it holds a comma, a quote or a line break.
+std::string csv_field(const std::string& text);
+
 }  // namespace latent
