@@ -285,6 +285,8 @@ def main():
             raw = json.load(f)
         meta, records = raw["meta"], raw["records"]
         gemm = {int(k): v for k, v in raw["gemm"].items()}
+        # Only the thread counts asked for (--threads), of those the log has.
+        records = [r for r in records if r["threads"] in threads]
         threads = sorted({r["threads"] for r in records})
         if args.note:
             meta["note"] = args.note
@@ -295,13 +297,16 @@ def main():
         meta["note"] = args.note
     if args.from_log:
         records, gemm = records_from_log(args.from_log)
+        # Only the thread counts asked for (--threads), of those the log has.
+        records = [r for r in records if r["threads"] in threads]
         threads = sorted({r["threads"] for r in records})
         meta["runs"] = max(r["round"] for r in records) + 1
         meta["command"] += " (tables rebuilt from the log of a run stopped early; see the note below)"
         meta["load_before"] = "not recorded"
         meta["note"] = ("these tables were rebuilt from the per-run lines of a driver log, because the run had to be "
                         "stopped before its end; rounds, seconds, test losses and p99 come from the log, while the "
-                        "train losses and W4's p50 and mean output were not in it (shown as n/a / nan).")
+                        "train losses and W4's p50 and mean output were not in it (shown as n/a / nan)."
+                        + (" " + args.note if args.note else ""))
         for r in records:
             meta["flops"][r["workload"]] = r["result"]["flops"]
     for t in ([] if args.from_log else threads):
