@@ -86,6 +86,35 @@ TEST(FusedLoss, BceWithLogitsMatchesLibTorchInDouble) {
   EXPECT_LT((logits.grad() - reference_logits.grad()).abs().max().item<double>(), 1e-14);
 }
 
+TEST(FusedLoss, BceWithLogitsReusesTheModelsSigmoid) {
+  // Given the sigmoid the model computed, the loss and its gradient are those without it, bit for
+  // bit, and the gradient still reaches the logits through the graph that made the sigmoid.
+  torch::manual_seed(6);
+  const auto w = torch::randn({8, 12}).requires_grad_(true);
+  const auto x = torch::randn({5, 8});
+  const auto target = torch::rand({5, 12});
+  auto gradient = [&](bool reuse) {
+    const auto logits = x.mm(w);
+    const auto probs = torch::sigmoid(logits);
+    auto loss = reuse ? bce_with_logits_mean(logits, target, probs) : bce_with_logits_mean(logits, target);
+    auto g = torch::autograd::grad({loss}, {w})[0];
+    return std::make_pair(loss.item<float>(), g);
+  };
+  const auto [with_probs, grad_with] = gradient(true);
+  const auto [without, grad_without] = gradient(false);
+  EXPECT_EQ(with_probs, without);
+  EXPECT_TRUE(torch::equal(grad_with, grad_without));
+  // They are used, not recomputed: the backward pass trusts what it is given (here, wrongly, 0.5).
+  const auto half = torch::full({5, 12}, 0.5);
+  const auto trusted = torch::autograd::grad({bce_with_logits_mean(x.mm(w), target, half)}, {w})[0];
+  EXPECT_TRUE(torch::allclose(trusted, x.t().mm(half - target) / 60.0));
+  // Probabilities of another shape are not used (the sigmoid is recomputed).
+  const auto logits = x.mm(w);
+  const auto wrong = torch::full({5, 11}, 0.5);
+  const auto g = torch::autograd::grad({bce_with_logits_mean(logits, target, wrong)}, {w})[0];
+  EXPECT_TRUE(torch::equal(g, grad_without));
+}
+
 TEST(FusedLoss, BceWithLogitsHandComputed) {
   // x = 0: log 2 whatever the target; x = 2, t = 1: log(1 + e^-2); x = -1, t = 0.25:
   // softplus(-1) + 0.25 = log(1 + e^-1) + 0.25.

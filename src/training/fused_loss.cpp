@@ -10,8 +10,10 @@ using torch::autograd::variable_list;
 
 struct BceWithLogitsMean : public torch::autograd::Function<BceWithLogitsMean> {
   // logits, target: same shape -> scalar
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& logits, const torch::Tensor& target) {
-    ctx->save_for_backward({logits, target});
+  // probs: sigmoid(logits) when the caller has it, else an empty tensor.
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& logits, const torch::Tensor& target,
+                               const torch::Tensor& probs) {
+    ctx->save_for_backward({logits, target, probs});
     auto x = logits.reshape({-1});
     auto t = target.reshape({-1});
     // BCE(sigmoid(x), t) = softplus(x) - x t, summed; softplus is log1p(exp(x)) (x itself past 20).
@@ -23,18 +25,24 @@ struct BceWithLogitsMean : public torch::autograd::Function<BceWithLogitsMean> {
     const auto saved = ctx->get_saved_variables();
     const auto& x = saved[0];
     const auto& t = saved[1];
-    auto grad = torch::sigmoid(x).sub_(t).mul_(grad_output[0] / static_cast<double>(x.numel()));
-    return {grad, torch::Tensor()};
+    const auto& probs = saved[2];
+    auto grad = (probs.numel() > 0 ? probs - t : torch::sigmoid(x).sub_(t));
+    grad.mul_(grad_output[0] / static_cast<double>(x.numel()));
+    return {grad, torch::Tensor(), torch::Tensor()};
   }
 };
 
 }  // namespace
 
-torch::Tensor bce_with_logits_mean(const torch::Tensor& logits, const torch::Tensor& target) {
+torch::Tensor bce_with_logits_mean(const torch::Tensor& logits, const torch::Tensor& target,
+                                   const torch::Tensor& probs) {
   const bool same = logits.sizes() == target.sizes() && logits.scalar_type() == target.scalar_type() &&
                     logits.device() == target.device() && logits.numel() > 0;
   if (!same || target.requires_grad()) return torch::binary_cross_entropy_with_logits(logits, target);
-  return BceWithLogitsMean::apply(logits, target);
+  const bool reuse = probs.defined() && probs.sizes() == logits.sizes() && probs.scalar_type() == logits.scalar_type() &&
+                     probs.device() == logits.device();
+  // The autograd function records every input's device, so "no probabilities" travels as an empty tensor.
+  return BceWithLogitsMean::apply(logits, target, reuse ? probs : torch::empty({0}, logits.options()));
 }
 
 }  // namespace latent

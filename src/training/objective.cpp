@@ -22,7 +22,7 @@ torch::Tensor ReconstructionObjective::corrupt(const torch::Tensor& clean) const
 torch::Tensor reconstruction_loss(const std::string& loss, const AeOutput& out, const torch::Tensor& target,
                                   const std::string& output_activation) {
   if (loss == "bce") {
-    if (output_activation == "sigmoid") return bce_with_logits_mean(out.logits, target);
+    if (output_activation == "sigmoid") return bce_with_logits_mean(out.logits, target, out.recon);
     return torch::binary_cross_entropy(out.recon.clamp(1e-7, 1.0 - 1e-7), target);
   }
   if (loss == "mse") return torch::mse_loss(out.recon, target);

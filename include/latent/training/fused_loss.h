@@ -10,7 +10,10 @@ namespace latent {
 // torch::binary_cross_entropy_with_logits(logits, target) computes it (no weights, mean).
 // Forward: sum(softplus(x)) - dot(x, t) (three passes instead of about fourteen); backward:
 // (sigmoid(x) - t) * grad / N. Differentiable in `logits` only: when `target` needs a
-// gradient, LibTorch's own function is used.
-torch::Tensor bce_with_logits_mean(const torch::Tensor& logits, const torch::Tensor& target);
+// gradient, LibTorch's own function is used. `probs`, when given, must be torch::sigmoid(logits)
+// as the model already computed it (AeOutput::recon): the backward pass then reuses it instead of
+// computing the sigmoid again, which gives the same gradient bit for bit.
+torch::Tensor bce_with_logits_mean(const torch::Tensor& logits, const torch::Tensor& target,
+                                   const torch::Tensor& probs = {});
 
 }  // namespace latent
