@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "latent/core/error.h"
+#include "latent/core/fast_math.h"
 #include "latent/core/eval_mode.h"
 #include "latent/core/system.h"
 #include "latent/data/dataset.h"
@@ -81,7 +82,7 @@ struct ConvAeImpl : torch::nn::Module {
     latent::AeOutput out;
     out.code = encoder->forward(x);
     out.logits = decoder->forward(out.code);
-    out.recon = torch::sigmoid(out.logits);
+    out.recon = latent::fast_sigmoid(out.logits);
     return out;
   }
 };

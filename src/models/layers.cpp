@@ -2,6 +2,7 @@
 #include "latent/models/layers.h"
 
 #include "latent/core/error.h"
+#include "latent/core/fast_math.h"
 
 namespace latent {
 
@@ -28,7 +29,7 @@ torch::Tensor apply_activation(const torch::Tensor& x, const std::string& name) 
   if (name == "selu") return torch::selu(x);
   if (name == "gelu") return torch::gelu(x);
   if (name == "tanh") return torch::tanh(x);
-  if (name == "sigmoid") return torch::sigmoid(x);
+  if (name == "sigmoid") return fast_sigmoid(x);
   if (name == "identity") return x;
   throw Error("unknown activation '" + name + "'");
 }
