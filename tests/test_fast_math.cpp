@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
+#include "latent/core/error.h"
 #include "latent/core/fast_math.h"
 
 namespace {
@@ -33,21 +35,26 @@ TEST(FastMath, SigmoidIsAccurateEverywhere) {
   EXPECT_TRUE(std::isnan(special[3].item<float>()));
 }
 
-TEST(FastMath, SigmoidGradientIsLibTorchs) {
-  // The backward is LibTorch's sigmoid_backward on our y, grad · (1 − y) · y; against autograd
-  // through torch::sigmoid it differs only by the few ulp between the two y.
+TEST(FastMath, SigmoidUnderAutogradIsLibTorchs) {
+  // Building a graph (training): torch::sigmoid itself, values and gradient bit for bit.
   torch::manual_seed(1);
   const auto x = (torch::randn({64, 33}) * 5).requires_grad_(true);
   const auto g = torch::randn({64, 33});
   const auto y = latent::fast_sigmoid(x);
+  EXPECT_TRUE(torch::equal(y, torch::sigmoid(x)));
   const auto grad = torch::autograd::grad({y}, {x}, {g})[0];
-  const auto yd = y.detach().to(torch::kDouble);
-  const auto by_hand = (g.to(torch::kDouble) * (1 - yd) * yd);
-  EXPECT_LT((grad.to(torch::kDouble) - by_hand).abs().max().item<double>(),
-            1e-6 * by_hand.abs().max().item<double>());
-  const auto theirs = torch::autograd::grad({torch::sigmoid(x)}, {x}, {g})[0];
-  EXPECT_TRUE(torch::allclose(grad, theirs, 1e-5, 1e-7));
-  EXPECT_FALSE(torch::equal(grad, torch::zeros_like(grad)));
+  EXPECT_TRUE(torch::equal(grad, torch::autograd::grad({torch::sigmoid(x)}, {x}, {g})[0]));
+  // The same input without a graph (evaluation, inference) takes the fast kernel: no grad_fn.
+  {
+    torch::NoGradGuard no_grad;
+    EXPECT_FALSE(latent::fast_sigmoid(x).requires_grad());
+    EXPECT_TRUE(torch::allclose(latent::fast_sigmoid(x), torch::sigmoid(x), 1e-6, 0));
+  }
+  {
+    c10::InferenceMode inference;
+    const auto xi = x.detach().clone();
+    EXPECT_TRUE(torch::allclose(latent::fast_sigmoid(xi), torch::sigmoid(xi), 1e-6, 0));
+  }
 }
 
 TEST(FastMath, SigmoidFallsBackWhereItHasNoKernel) {
@@ -71,6 +78,57 @@ TEST(FastMath, SigmoidSplitAcrossThreadsIsTheSame) {
   const auto two = latent::fast_sigmoid(x);
   torch::set_num_threads(before);
   EXPECT_TRUE(torch::equal(one, two));
+}
+
+TEST(FastMath, SumBceWithLogitsIsAccurateElementByElement) {
+  // t = 0 leaves softplus(x): within 4 float ulp of the double value from x = −30 (2^−43) to 30.
+  for (int i = -3000; i <= 3000; ++i) {
+    const float x = static_cast<float>(i) / 100.0f;
+    const double ours = latent::sum_bce_with_logits(torch::tensor({x}), torch::tensor({0.0f}));
+    const double xd = x;
+    const double ref = std::max(xd, 0.0) + std::log1p(std::exp(-std::abs(xd)));
+    EXPECT_LE(std::abs(ours - ref), 4 * std::ldexp(1.0, -24) * ref) << "x = " << x;
+  }
+  // Hand-computed: x = 0 gives log 2 for any t; x = 2, t = 1 gives log(1 + e^−2).
+  EXPECT_NEAR(latent::sum_bce_with_logits(torch::tensor({0.0f, 2.0f}), torch::tensor({0.3f, 1.0f})),
+              std::log(2.0) + std::log1p(std::exp(-2.0)), 1e-6);
+}
+
+TEST(FastMath, SumBceWithLogitsMatchesLibTorchOverABatch) {
+  // A decoder's output batch: logits spread over ±40, targets in [0, 1] with exact 0s and 1s.
+  torch::manual_seed(3);
+  auto x = torch::randn({256, 784}) * 10;
+  auto t = torch::rand({256, 784});
+  t.index_put_({0}, 0.0f);
+  t.index_put_({1}, 1.0f);
+  const double ours = latent::sum_bce_with_logits(x, t);
+  const double ref = torch::binary_cross_entropy_with_logits(x.to(torch::kDouble), t.to(torch::kDouble), {}, {},
+                                                             at::Reduction::Sum)
+                         .item<double>();
+  EXPECT_LT(std::abs(ours - ref) / ref, 1e-6);
+  const double theirs =
+      torch::binary_cross_entropy_with_logits(x, t, {}, {}, at::Reduction::Sum).item<double>();
+  EXPECT_LE(std::abs(ours - ref), std::abs(theirs - ref) + 1e-6 * ref);
+}
+
+TEST(FastMath, SumBceWithLogitsIsTheSameForAnyThreadCount) {
+  // Blocks are summed in order, so the split between threads cannot change the rounding.
+  const auto x = torch::randn({300001}) * 5;
+  const auto t = torch::rand({300001});
+  const int before = torch::get_num_threads();
+  torch::set_num_threads(1);
+  const double one = latent::sum_bce_with_logits(x, t);
+  torch::set_num_threads(2);
+  const double two = latent::sum_bce_with_logits(x, t);
+  torch::set_num_threads(before);
+  EXPECT_EQ(one, two);
+}
+
+TEST(FastMath, SumBceWithLogitsRefusesWhatItCannotRead) {
+  EXPECT_THROW(latent::sum_bce_with_logits(torch::zeros({3}, torch::kDouble), torch::zeros({3}, torch::kDouble)),
+               latent::Error);
+  EXPECT_THROW(latent::sum_bce_with_logits(torch::zeros({3}), torch::zeros({4})), latent::Error);
+  EXPECT_THROW(latent::sum_bce_with_logits(torch::zeros({4, 3}).t(), torch::zeros({3, 4})), latent::Error);
 }
 
 }  // namespace

@@ -3,7 +3,11 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <vector>
+
+#include "latent/core/error.h"
 
 namespace latent {
 
@@ -54,27 +58,79 @@ torch::Tensor sigmoid_kernel(const torch::Tensor& x) {
   return y;
 }
 
-struct FastSigmoid : public torch::autograd::Function<FastSigmoid> {
-  // x: any shape -> same shape
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x) {
-    auto y = sigmoid_kernel(x);
-    ctx->save_for_backward({y});
-    return y;
+// log(1 + e) for e in [0, 1] in float: Cephes' logf polynomial on f = e (e ≤ √2 − 1) or on
+// f = (e − 1) / 2 with one ln 2 added (e > √2 − 1), so small e keep all their bits (no 1 + e).
+inline float log1p_unit(float e) {
+  const bool high = e > 0.41421356f;
+  const float f = high ? (e - 1.0f) * 0.5f : e;
+  const float k = high ? 1.0f : 0.0f;
+  const float z = f * f;
+  float y = 7.0376836292e-2f;
+  y = y * f - 1.1514610310e-1f;
+  y = y * f + 1.1676998740e-1f;
+  y = y * f - 1.2420140846e-1f;
+  y = y * f + 1.4249322787e-1f;
+  y = y * f - 1.6668057665e-1f;
+  y = y * f + 2.0000714765e-1f;
+  y = y * f - 2.4999993993e-1f;
+  y = y * f + 3.3333331174e-1f;
+  y = y * f * z;
+  y += -2.12194440e-4f * k;
+  y += -0.5f * z;
+  return f + y + 0.693359375f * k;
+}
+
+constexpr int64_t kBceBlock = 2048;  // elements summed in float before the sum moves to double
+
+// One block's sum of softplus(x) − x·t = max(x, 0) + log1p(exp(−|x|)) − x·t, in 16 float lanes.
+LATENT_VECTOR_CLONES double bce_block(const float* x, const float* t, int64_t n) {
+  float term[kBceBlock];
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    const float a = v < 0.0f ? -v : v;
+    term[i] = (v > 0.0f ? v : 0.0f) + log1p_unit(exp_cephes(-a)) - v * t[i];
   }
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
-                                                 torch::autograd::variable_list grads) {
-    const auto y = ctx->get_saved_variables()[0];
-    // LibTorch's own backward kernel (grad · (1 − y) · y in one pass; itself differentiable).
-    return {at::sigmoid_backward(grads[0], y)};
-  }
-};
+  float lane[16] = {};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int l = 0; l < 16; ++l) lane[l] += term[i + l];
+  double sum = 0.0;
+  for (; i < n; ++i) sum += term[i];
+  for (float v : lane) sum += v;
+  return sum;
+}
 
 }  // namespace
 
+double sum_bce_with_logits(const torch::Tensor& logits, const torch::Tensor& target) {
+  check(logits.device().is_cpu() && logits.scalar_type() == torch::kFloat && logits.is_contiguous() &&
+            target.device().is_cpu() && target.scalar_type() == torch::kFloat && target.is_contiguous() &&
+            logits.numel() == target.numel(),
+        "sum_bce_with_logits: needs contiguous float CPU tensors of one size");
+  const float* x = logits.data_ptr<float>();
+  const float* t = target.data_ptr<float>();
+  const int64_t n = logits.numel();
+  const int64_t blocks = (n + kBceBlock - 1) / kBceBlock;
+  // One partial sum per block, added in block order: the same result for any thread count.
+  std::vector<double> partial(static_cast<size_t>(blocks), 0.0);
+  at::parallel_for(0, blocks, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      const int64_t from = b * kBceBlock;
+      partial[static_cast<size_t>(b)] = bce_block(x + from, t + from, std::min(kBceBlock, n - from));
+    }
+  });
+  double sum = 0.0;
+  for (double v : partial) sum += v;
+  return sum;
+}
+
 torch::Tensor fast_sigmoid(const torch::Tensor& x) {
-  const bool fast = x.device().is_cpu() && x.scalar_type() == torch::kFloat && x.is_contiguous() && x.numel() > 0;
+  // Only where no graph is being built: training keeps LibTorch's sigmoid, so its trajectory (and
+  // its agreement with PyTorch) does not move by the kernels' ulp differences (bench/NOTES.md, change 9).
+  const bool graph = torch::GradMode::is_enabled() && x.requires_grad();
+  const bool fast = !graph && x.device().is_cpu() && x.scalar_type() == torch::kFloat && x.is_contiguous() && x.numel() > 0;
   if (!fast) return torch::sigmoid(x);
-  return FastSigmoid::apply(x);
+  return sigmoid_kernel(x);
 }
 
 }  // namespace latent

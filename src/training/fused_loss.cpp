@@ -1,6 +1,8 @@
 // Fused losses (see fused_loss.h).
 #include "latent/training/fused_loss.h"
 
+#include "latent/core/fast_math.h"
+
 namespace latent {
 
 namespace {
@@ -14,11 +16,17 @@ struct BceWithLogitsMean : public torch::autograd::Function<BceWithLogitsMean> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& logits, const torch::Tensor& target,
                                const torch::Tensor& probs) {
     ctx->save_for_backward({logits, target, probs});
+    const double n = static_cast<double>(logits.numel());
+    // BCE(sigmoid(x), t) = softplus(x) - x t, summed: one pass of latent's own kernel for
+    // contiguous float CPU tensors (LibTorch's softplus alone costs ~5 sigmoids), else LibTorch's.
+    if (logits.device().is_cpu() && logits.scalar_type() == torch::kFloat && target.scalar_type() == torch::kFloat &&
+        logits.is_contiguous() && target.is_contiguous())
+      return torch::scalar_tensor(sum_bce_with_logits(logits, target) / n, logits.options());
     auto x = logits.reshape({-1});
     auto t = target.reshape({-1});
-    // BCE(sigmoid(x), t) = softplus(x) - x t, summed; softplus is log1p(exp(x)) (x itself past 20).
+    // softplus is log1p(exp(x)) (x itself past 20).
     auto total = torch::softplus(x).sum().sub_(torch::dot(x, t));
-    return total.div_(static_cast<double>(x.numel()));
+    return total.div_(n);
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_output) {

@@ -1,4 +1,5 @@
-// Element-wise functions with a faster CPU kernel than LibTorch 1.13's, same accuracy.
+// Element-wise functions with a faster CPU kernel than LibTorch 1.13's, same accuracy: the sigmoid
+// and the summed binary cross-entropy on logits.
 //
 // LibTorch 1.13 (Debian's build) computes sigmoid with Sleef's 8-wide AVX2 expf. fast_sigmoid uses
 // a Cephes-style expf (range reduction by ln 2, degree-6 polynomial; ~1 ulp, as Sleef's u10) in a
@@ -11,8 +12,16 @@
 
 namespace latent {
 
-// 1 / (1 + exp(−x)), differentiable (backward: grad · y · (1 − y), as LibTorch's). Contiguous float
-// CPU tensors take the fast kernel; anything else goes to torch::sigmoid.
+// 1 / (1 + exp(−x)). Contiguous float CPU tensors outside autograd (no grad mode, or an input
+// that needs no gradient: inference, evaluation) take the fast kernel; anything else, training
+// included, is torch::sigmoid itself, bit for bit.
 torch::Tensor fast_sigmoid(const torch::Tensor& x);
+
+// Σ softplus(x) − x·t over all elements: the binary cross-entropy of sigmoid(x) against t, summed,
+// computed as max(x, 0) + log1p(exp(−|x|)) − x·t in one pass (Cephes expf and logf, blocks of 2048
+// summed in float, blocks added in double and in order, so any thread count gives the same sum).
+// Not differentiable (a plain number). `logits` and `target`: contiguous float CPU tensors with the
+// same number of elements; anything else is an Error.
+double sum_bce_with_logits(const torch::Tensor& logits, const torch::Tensor& target);
 
 }  // namespace latent
