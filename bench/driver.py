@@ -265,8 +265,8 @@ def main():
     p.add_argument("--from-json", default="", help="rewrite the tables from a finished run's results.json")
     p.add_argument("--note", default="", help="a line added to the header of results.md")
     p.add_argument("--from-log", default="", help="write the tables from a stopped run's log instead of running")
-    p.add_argument("--shared-note", default="The machine was shared with other jobs (builds) while this ran, so "
-                   "absolute times are noisy; the pairwise ratios are the figures to read.")
+    p.add_argument("--shared-note", default="Other jobs may have shared the machine (the load averages show how "
+                   "busy it was), so absolute times are noisy; the pairwise ratios are the figures to read.")
     args = p.parse_args()
     threads = [int(t) for t in args.threads.split(",")]
     workloads = args.workloads.split(",")

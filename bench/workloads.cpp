@@ -334,6 +334,7 @@ Args parse(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  latent::prefer_passive_openmp_wait(argv);  // as the CLI does (an explicit OMP_WAIT_POLICY is kept)
   try {
     const Args a = parse(argc, argv);
     if (!a.default_malloc) latent::keep_freed_memory();

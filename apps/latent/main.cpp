@@ -6,6 +6,7 @@
 #include "latent/core/system.h"
 
 int main(int argc, char** argv) {
+  latent::prefer_passive_openmp_wait(argv);
   latent::keep_freed_memory();
   // A file-size limit (ulimit -f) then makes the write fail with EFBIG, which latent reports
   // like a full disk, instead of killing the process halfway through a file.

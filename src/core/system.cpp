@@ -7,6 +7,7 @@
 #endif
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -55,6 +56,18 @@ void keep_freed_memory() {
 #if defined(__GLIBC__)
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
+}
+
+void prefer_passive_openmp_wait(char** argv) {
+#if defined(__linux__)
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) return;
+  if (setenv("OMP_WAIT_POLICY", "PASSIVE", 1) != 0) return;
+  execv("/proc/self/exe", argv);
+  // Still here: the exec failed; carry on with the runtime as it is (the variable stays set for
+  // child processes, which then start with it).
+#else
+  (void)argv;
 #endif
 }
 

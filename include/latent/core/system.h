@@ -22,6 +22,15 @@ int current_threads();
 // called once at start-up; a no-op off glibc.
 void keep_freed_memory();
 
+// libgomp's worker threads spin after every parallel region unless OMP_WAIT_POLICY=PASSIVE, on
+// the cores OpenBLAS's own threads then need: on a 2-core machine that made 2-thread training 2-5×
+// slower than 1 thread (bench/NOTES.md, change 11). libgomp reads the variable once, when it loads
+// (before main), so when neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT is set this sets
+// OMP_WAIT_POLICY=PASSIVE and re-executes the program (/proc/self/exe, the same arguments and
+// environment otherwise): same process id, once. A value the user set is kept. For programs (the CLI,
+// benchmarks), first thing in main; returns (doing nothing) off Linux or if the exec fails.
+void prefer_passive_openmp_wait(char** argv);
+
 // "OpenBLAS 0.3.21 DYNAMIC_ARCH ..." when OpenBLAS is the loaded BLAS, else the path of the
 // BLAS library found in the process, else "unknown".
 std::string blas_info();
