@@ -130,17 +130,18 @@ def run(v, train, test, args):
 def studies(args):
     mnist, fmnist = args.mnist, "/usr/share/datasets/fashion-mnist"
     e = lambda d: args.epochs or d  # noqa: E731
-    deep = [dict(name=f"{r}_hidden{'x'.join(map(str, h))}_latent{k}", model=lambda h=h, k=k: dense(h, k, "identity"), loss="bce",
-                 batch=128, epochs=e(10), weight_decay=wd, l1_code=l1)
-            for r, wd, l1 in (("plain", 0.0, 0.0), ("l2", 1e-4, 0.0), ("l1code", 0.0, 1e-4))
-            for h in ([256, 128], [512, 256, 128, 64]) for k in (15, 30, 50, 100)]
+    def deep(epochs):  # configs/deep-ae.toml trains 100 epochs, deep-ae-fmnist.toml 10
+        return [dict(name=f"{r}_hidden{'x'.join(map(str, h))}_latent{k}", model=lambda h=h, k=k: dense(h, k, "identity"),
+                     loss="bce", batch=128, epochs=e(epochs), weight_decay=wd, l1_code=l1)
+                for r, wd, l1 in (("plain", 0.0, 0.0), ("l2", 1e-4, 0.0), ("l1code", 0.0, 1e-4))
+                for h in ([256, 128], [512, 256, 128, 64]) for k in (15, 30, 50, 100)]
     s = {
         "ae-mnist": (mnist, [dict(name=f"latent{k}", model=lambda k=k: dense([], k, "relu"), loss="bce", batch=256, epochs=e(30))
                              for k in (16, 32, 64)]),
         "dae-mnist": (mnist, [dict(name=n, model=lambda: dense([256], 64, "relu"), loss="bce", batch=128, epochs=e(30), noise=z,
                                    test_noise=0.5) for n, z in (("denoising", 0.5), ("plain", 0.0))]),
-        "deep-ae": (mnist, deep),
-        "deep-ae-fmnist": (fmnist, deep),
+        "deep-ae": (mnist, deep(100)),
+        "deep-ae-fmnist": (fmnist, deep(10)),
         "deep-dae-noise": (mnist, [dict(name=f"noise_variance{var}", model=lambda: dense([256, 128], 100, "identity"), loss="bce",
                                         batch=128, epochs=e(10), noise=var ** 0.5) for var in (0.01, 0.05, 0.1, 0.25, 0.5)]),
         "conv-dae": (fmnist, [dict(name=l, model=lambda: conv([32, 64], 3, 0.1), loss=l, batch=128, epochs=e(10), noise=0.5,
