@@ -1,0 +1,74 @@
+// core/system: the OpenMP wait policy the programs start with (prefer_passive_openmp_wait).
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "latent/core/system.h"
+#include "test_util.h"
+
+namespace {
+
+constexpr const char* kOutVar = "LATENT_TEST_WAIT_POLICY_OUT";
+
+// Runs only as the re-executed child of the test below: writes the policy it was started with.
+TEST(System, WaitPolicyReportedByTheReexecutedProgram) {
+  const char* out = std::getenv(kOutVar);
+  if (out == nullptr) GTEST_SKIP() << "helper of System.UnsetWaitPolicyBecomesPassiveByReexecuting";
+  const char* policy = std::getenv("OMP_WAIT_POLICY");
+  std::ofstream(out) << (policy ? policy : "(unset)");
+}
+
+TEST(System, UnsetWaitPolicyBecomesPassiveByReexecuting) {
+  latent::testing::TempDir tmp;
+  const std::string out = (tmp / "policy.txt").string();
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    unsetenv("OMP_WAIT_POLICY");
+    unsetenv("GOMP_SPINCOUNT");
+    setenv(kOutVar, out.c_str(), 1);
+    std::string self = "latent_tests";
+    std::string filter = "--gtest_filter=System.WaitPolicyReportedByTheReexecutedProgram";
+    char* argv[] = {self.data(), filter.data(), nullptr};
+    latent::prefer_passive_openmp_wait(argv);
+    _exit(99);  // returned: no exec happened
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0) << "99: the program was not re-executed";
+  std::ifstream in(out);
+  std::string policy;
+  std::getline(in, policy);
+  EXPECT_EQ(policy, "PASSIVE");
+}
+
+TEST(System, WaitPolicyTheUserSetIsKept) {
+  // With either variable set, the function returns without touching the environment.
+  for (const char* var : {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT"}) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      unsetenv("OMP_WAIT_POLICY");
+      unsetenv("GOMP_SPINCOUNT");
+      setenv(var, "ACTIVE", 1);
+      char self[] = "latent_tests";
+      char* argv[] = {self, nullptr};
+      latent::prefer_passive_openmp_wait(argv);
+      const char* policy = std::getenv("OMP_WAIT_POLICY");
+      const bool untouched = std::string(var) == "OMP_WAIT_POLICY" ? std::string(policy) == "ACTIVE" : policy == nullptr;
+      _exit(untouched ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status)) << var;
+    EXPECT_EQ(WEXITSTATUS(status), 0) << var;
+  }
+}
+
+}  // namespace
