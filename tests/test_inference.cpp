@@ -204,6 +204,10 @@ TEST(Inference, EncodeTakesAFolderOfImages) {
     expect_error(cli({"encode", (tmp / "model.pt").string(), "--data", (tmp / bad).string(), "-o", (tmp / "bad.csv").string()}), 1,
                  "' holds neither IDX files (train-images-idx3-ubyte) nor image files");
   EXPECT_FALSE(std::filesystem::exists(tmp / "bad.csv"));
+  // --split means nothing for a folder of images: said, not ignored.
+  expect_error(cli({"encode", (tmp / "model.pt").string(), "--data", dir.string(), "--split", "train", "-o", (tmp / "bad.csv").string()}),
+               2, "--split: 'train' does not apply to a folder of images");
+  EXPECT_FALSE(std::filesystem::exists(tmp / "bad.csv"));
   // A corrupt image names the file.
   testing::write_bytes(dir / "e.png", "\x89PNG\r\n\x1a\n not really a png");
   expect_error(cli({"encode", (tmp / "model.pt").string(), "--data", dir.string(), "-o", (tmp / "bad.csv").string()}), 1,

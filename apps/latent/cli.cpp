@@ -178,7 +178,7 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
                    "built-in study or TOML spec (its [data]), mnist, fashion-mnist, an IDX folder, or a folder of PNG/JPEG "
                    "images (all of them, in name order, resized to the model's input; adds a file column)")
       ->required();
-  encode_cmd->add_option("--split", encode_opts.split, "train or test (not for a folder of images)")->check(CLI::IsMember({"train", "test"}))->capture_default_str();
+  encode_cmd->add_option("--split", encode_opts.split, "train or test (not for a folder of images, where every image is encoded)")->check(CLI::IsMember({"train", "test"}))->capture_default_str();
   encode_cmd->add_option("--data-dir", encode_opts.data_dir, "folder searched first for data sets");
   encode_cmd->add_option("-o,--out", encode_out, "CSV file to write")->required();
 
@@ -253,6 +253,7 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
     } else if (*encode_cmd) {
       encode_opts.model = encode_model;
       encode_opts.out = encode_out;
+      encode_opts.split_given = encode_cmd->count("--split") > 0;
       const int64_t rows = encode_dataset(encode_opts);
       out << "wrote " << rows << " codes to " << encode_out << "\n";
     } else if (*report_cmd) {

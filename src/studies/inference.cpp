@@ -112,6 +112,8 @@ EncodeData load_encode_images(const EncodeOptions& o, const std::vector<int64_t>
                 "' holds neither IDX files (train-images-idx3-ubyte) nor image files (.png, .jpg, .jpeg, .bmp, .gif, .tga, .pgm, .ppm, .pnm)");
   if (shape.size() != 3 || (shape[0] != 1 && shape[0] != 3))
     throw Error("--data: '" + o.data + "' is a folder of images, but the model takes " + shape_text(shape) + " inputs, not images");
+  if (o.split_given)
+    throw UsageError("--split: '" + o.split + "' does not apply to a folder of images ('" + o.data + "'): every image in it is encoded");
   ImageFiles images = read_image_files(files, shape[0], shape[1], shape[2]);
   return {TensorDataset{images.x, torch::Tensor()}, std::move(images.files)};
 }

@@ -32,6 +32,7 @@ struct EncodeOptions {
   std::string data;         // a built-in study or TOML spec (its [data] section), a data set name, or an IDX folder
   std::string data_dir;     // --data-dir
   std::string split = "test";  // train | test
+  bool split_given = false;    // --split was on the command line (an error for a folder of images)
   std::filesystem::path out;   // codes.csv
   int64_t batch_size = 1000;
 };
