@@ -28,7 +28,9 @@ void keep_freed_memory();
 // (before main), so when neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT is set this sets
 // OMP_WAIT_POLICY=PASSIVE and re-executes the program (/proc/self/exe, the same arguments and
 // environment otherwise): same process id, once. A value the user set is kept. For programs (the CLI,
-// benchmarks), first thing in main; returns (doing nothing) off Linux or if the exec fails.
+// benchmarks), first thing in main; returns (doing nothing) off Linux or if the exec fails. Tools
+// that follow a process (valgrind, heaptrack) lose it at the exec unless told to trace children:
+// set OMP_WAIT_POLICY yourself when running latent under them.
 void prefer_passive_openmp_wait(char** argv);
 
 // "OpenBLAS 0.3.21 DYNAMIC_ARCH ..." when OpenBLAS is the loaded BLAS, else the path of the
