@@ -140,6 +140,11 @@ def write_markdown(path, meta, rows, gemm, threads, workloads):
              f"1e-3, seed {meta['seed']} (same initial weights on both sides), BCE (latent and careful: with logits; "
              "tutorial: Sigmoid + BCELoss). W3 adds Gaussian noise std 0.3 clipped to [0, 1]. Loss diff: largest "
              "relative difference over the rounds of the test-set BCE after the epoch (W4: mean reconstruction).")
+    wait = meta.get("omp_wait_policy") or "unset"
+    L.append("- Threads: each side gets OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS equal to the thread "
+             "count. latent_workloads, like latent, sets OMP_WAIT_POLICY=PASSIVE for itself when the environment leaves "
+             "it (and GOMP_SPINCOUNT) unset (bench/NOTES.md, change 11); the PyTorch sides run with the environment as "
+             f"given: OMP_WAIT_POLICY {wait} in this run.")
     L.append("- GPU: none in this session; the GPU part of the issue was not measured.")
     if meta.get("note"):
         L.append("- Note: " + meta["note"])
@@ -277,7 +282,8 @@ def main():
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
             "command": " ".join(["/usr/bin/python3", "bench/driver.py"] + sys.argv[1:]) if sys.argv[1:] else "make bench",
             "machine": machine(), "load_before": loadavg(), "runs": args.runs, "seed": args.seed,
-            "batch": args.batch, "shared_note": args.shared_note, "flops": {}}
+            "batch": args.batch, "shared_note": args.shared_note, "flops": {},
+            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "")}
     records, gemm = [], {}
     start = time.time()
     if args.from_json:
