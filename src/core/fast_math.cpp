@@ -102,10 +102,13 @@ LATENT_VECTOR_CLONES double bce_block(const float* x, const float* t, int64_t n)
 
 }  // namespace
 
+bool is_dense_cpu_float(const torch::Tensor& t) {
+  return t.defined() && t.device().is_cpu() && t.layout() == torch::kStrided && t.scalar_type() == torch::kFloat &&
+         t.is_contiguous();
+}
+
 double sum_bce_with_logits(const torch::Tensor& logits, const torch::Tensor& target) {
-  check(logits.device().is_cpu() && logits.scalar_type() == torch::kFloat && logits.is_contiguous() &&
-            target.device().is_cpu() && target.scalar_type() == torch::kFloat && target.is_contiguous() &&
-            logits.numel() == target.numel(),
+  check(is_dense_cpu_float(logits) && is_dense_cpu_float(target) && logits.numel() == target.numel(),
         "sum_bce_with_logits: needs contiguous float CPU tensors of one size");
   const float* x = logits.data_ptr<float>();
   const float* t = target.data_ptr<float>();
@@ -128,7 +131,7 @@ torch::Tensor fast_sigmoid(const torch::Tensor& x) {
   // Only where no graph is being built: training keeps LibTorch's sigmoid, so its trajectory (and
   // its agreement with PyTorch) does not move by the kernels' ulp differences (bench/NOTES.md, change 9).
   const bool graph = torch::GradMode::is_enabled() && x.requires_grad();
-  const bool fast = !graph && x.device().is_cpu() && x.scalar_type() == torch::kFloat && x.is_contiguous() && x.numel() > 0;
+  const bool fast = !graph && is_dense_cpu_float(x) && x.numel() > 0;
   if (!fast) return torch::sigmoid(x);
   return sigmoid_kernel(x);
 }

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <type_traits>
 
+#include "latent/core/fast_math.h"
+
 namespace latent {
 
 namespace {
@@ -22,11 +24,6 @@ Key state_key(c10::TensorImpl* impl) {
   } else {
     return impl;
   }
-}
-
-bool dense_cpu_float(const torch::Tensor& t) {
-  return t.defined() && t.device().is_cpu() && t.layout() == torch::kStrided && t.scalar_type() == torch::kFloat &&
-         t.is_contiguous();
 }
 
 // Scalars as torch::optim::Adam passes them to its kernels: computed in double, used as float.
@@ -73,11 +70,11 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
     if (options.amsgrad()) return torch::optim::Adam::step(std::move(closure));
     for (const auto& p : group.params()) {
       if (!p.grad().defined()) continue;
-      bool ok = dense_cpu_float(p) && dense_cpu_float(p.grad());
+      bool ok = is_dense_cpu_float(p) && is_dense_cpu_float(p.grad());
       auto it = state_.find(state_key<Key>(p.unsafeGetTensorImpl()));
       if (ok && it != state_.end()) {
         const auto& st = static_cast<const torch::optim::AdamParamState&>(*it->second);
-        ok = dense_cpu_float(st.exp_avg()) && dense_cpu_float(st.exp_avg_sq());
+        ok = is_dense_cpu_float(st.exp_avg()) && is_dense_cpu_float(st.exp_avg_sq());
       }
       if (!ok) return torch::optim::Adam::step(std::move(closure));
     }

@@ -19,8 +19,7 @@ struct BceWithLogitsMean : public torch::autograd::Function<BceWithLogitsMean> {
     const double n = static_cast<double>(logits.numel());
     // BCE(sigmoid(x), t) = softplus(x) - x t, summed: one pass of latent's own kernel for
     // contiguous float CPU tensors (LibTorch's softplus alone costs ~5 sigmoids), else LibTorch's.
-    if (logits.device().is_cpu() && logits.scalar_type() == torch::kFloat && target.scalar_type() == torch::kFloat &&
-        logits.is_contiguous() && target.is_contiguous())
+    if (is_dense_cpu_float(logits) && is_dense_cpu_float(target))
       return torch::scalar_tensor(sum_bce_with_logits(logits, target) / n, logits.options());
     auto x = logits.reshape({-1});
     auto t = target.reshape({-1});

@@ -12,6 +12,10 @@
 
 namespace latent {
 
+// What latent's CPU kernels read directly (fast_math, fused Adam, fused loss): a defined, dense,
+// contiguous float tensor on the CPU.
+bool is_dense_cpu_float(const torch::Tensor& t);
+
 // 1 / (1 + exp(−x)). Contiguous float CPU tensors outside autograd (no grad mode, or an input
 // that needs no gradient: inference, evaluation) take the fast kernel; anything else, training
 // included, is torch::sigmoid itself, bit for bit.
