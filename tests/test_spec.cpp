@@ -67,6 +67,7 @@ TEST(Spec, OutOfRangeValuesAreErrors) {
   EXPECT_NE(usage_error("[model]\nhidden = [64, -1]\n").find("model.hidden: widths must be positive"), std::string::npos);
   EXPECT_NE(usage_error("[training]\noptimizer = \"adamw\"\n").find("training.optimizer: 'adamw' is not one of: adam, sgd"),
             std::string::npos);
+  EXPECT_NE(usage_error("", {"model.init=xavier"}).find("model.init: 'xavier' is not one of: default, kaiming"), std::string::npos);
 }
 
 TEST(Spec, CrossFieldRules) {

@@ -5,6 +5,7 @@
 #include "latent/models/autoencoder.h"
 #include "latent/models/conv_autoencoder.h"
 #include "latent/models/dense_autoencoder.h"
+#include "latent/models/init.h"
 #include "latent/models/vae.h"
 
 namespace latent {
@@ -42,7 +43,9 @@ std::shared_ptr<AutoencoderBase> make_autoencoder(const ModelSpec& spec, const s
     for (const auto& [name, _] : registry()) names += (names.empty() ? "" : ", ") + name;
     throw Error("model.type: unknown autoencoder '" + spec.type + "' (known: " + names + ")");
   }
-  return it->second(spec, input_shape);
+  auto model = it->second(spec, input_shape);
+  apply_init(*model, spec.init);
+  return model;
 }
 
 std::vector<std::string> autoencoder_types() {

@@ -12,6 +12,7 @@
 
 #include "latent/core/error.h"
 #include "latent/models/autoencoder.h"
+#include "latent/models/init.h"
 #include "latent/models/layers.h"
 
 namespace latent {
@@ -206,6 +207,9 @@ const std::vector<Field>& fields() {
       field<std::string>("model.code_activation", LATENT_REF(std::string, s.model.code_activation), "activation on the code", one_of(activation_names())),
       field<std::string>("model.output", LATENT_REF(std::string, s.model.output), "output activation: sigmoid ([0,1] data) or identity",
                          one_of({"sigmoid", "identity"})),
+      field<std::string>("model.init", LATENT_REF(std::string, s.model.init),
+                         "weight initialisation: default (each layer's own, as PyTorch's) or kaiming (He normal, fan_in, ReLU gain; zero biases)",
+                         one_of(init_names())),
       field<IntList>("model.channels", LATENT_REF(IntList, s.model.channels),
                      "conv_ae: encoder block widths (Conv2d-ReLU-MaxPool each; input sides must divide by 2^blocks)", positive_list()),
       field<int64_t>("model.kernel", LATENT_REF(int64_t, s.model.kernel), "conv_ae: kernel size (odd; same padding)", range<int64_t>(1, 31)),

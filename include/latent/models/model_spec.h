@@ -15,6 +15,7 @@ struct ModelSpec {
   std::string activation = "relu";            // hidden-layer activation
   std::string code_activation = "relu";       // activation on the code
   std::string output = "sigmoid";             // output activation: sigmoid for [0,1] data, identity otherwise
+  std::string init = "default";               // weight initialisation: default (each layer's own) or kaiming
   std::vector<int64_t> channels = {32, 64};   // conv_ae: encoder block widths, one 2x pooling each
   int64_t kernel = 3;                         // conv_ae: odd kernel size
   double dropout = 0.0;                       // conv_ae: dropout after hidden activations
