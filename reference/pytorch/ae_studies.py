@@ -9,13 +9,17 @@ generator seeded as latent's (seed + 1000003, the whole test set at once), the s
 latent's test noise. The deep-ae studies cover latent's plain_*, l2_* (Adam weight_decay, the same
 coupled L2 as latent's training.weight_decay) and l1code_* variants (training.l1_code: the loss plus
 l1_code times the L1 norm of each example's code, summed over the code units and averaged over the
-batch, exactly as latent's objective).
+batch, exactly as latent's objective). deep-ae's recipe (configs/deep-ae.toml, also deep-dae-noise's) adds He-normal initial
+weights (model.init = "kaiming"), a random rotation of every training image within +-10 degrees
+(training.augment_rotate; bilinear, zero padding, angles from a generator seeded seed + 2000003
+as latent's) and StepLR(100, 0.1).
 
     /usr/bin/python3 reference/pytorch/ae_studies.py STUDY [--epochs N] [--train-limit N]
         [--test-limit N] [--variants a,b] [--threads N]
 """
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -47,6 +51,25 @@ def dense(hidden, latent, code_act):
         width = h
     dec += [nn.Linear(width, 784), nn.Sigmoid(), nn.Unflatten(1, (1, 28, 28))]
     return nn.Sequential(nn.Sequential(*enc), nn.Sequential(*dec))
+
+
+def kaiming(model):
+    """model.init = "kaiming": He-normal weights (fan_in, ReLU gain), zero biases, in module order as latent."""
+    for m in model.modules():
+        if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+            nn.init.zeros_(m.bias)
+    return model
+
+
+def rotate(x, degrees):
+    """training.augment_rotate: each image turned by its angle (bilinear, zero padding), as latent's rotate_images."""
+    rad = degrees.double() * math.pi / 180.0
+    c, s, z = torch.cos(rad), torch.sin(rad), torch.zeros_like(rad)
+    h, w = x.shape[2], x.shape[3]
+    theta = torch.stack([torch.stack([c, -s * (h / w), z], 1), torch.stack([s * (w / h), c, z], 1)], 1).to(x.dtype)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
 def conv(channels, kernel, dropout):
@@ -93,12 +116,15 @@ def run(v, train, test, args):
     loss_fn = {"bce": nn.BCELoss(), "mse": nn.MSELoss(), "l1": nn.L1Loss()}[v["loss"]]
     noise, n, bs = v.get("noise", 0.0), train.shape[0], v["batch"]
     l1_code = v.get("l1_code", 0.0)
+    aug_gen = torch.Generator().manual_seed(args.seed + 2000003)  # latent: seed + kAugmentSeedOffset
     start = time.perf_counter()
     for epoch in range(v["epochs"]):
         model.train()
         order, total = torch.randperm(n), 0.0
         for b in range(0, n, bs):
             x = train[order[b: b + bs]]
+            if v.get("rotate", 0.0) > 0:  # the clean target is the rotated image; angles from latent's augmentation generator
+                x = rotate(x, (torch.rand(x.shape[0], generator=aug_gen, dtype=torch.float64) * 2.0 - 1.0) * v["rotate"])
             inp = (x + noise * torch.randn_like(x)).clamp(0, 1) if noise > 0 else x
             opt.zero_grad()
             if l1_code > 0:  # latent: loss + l1_code * mean over the batch of sum_k |code_k|
@@ -130,20 +156,26 @@ def run(v, train, test, args):
 def studies(args):
     mnist, fmnist = args.mnist, "/usr/share/datasets/fashion-mnist"
     e = lambda d: args.epochs or d  # noqa: E731
-    def deep(epochs):  # configs/deep-ae.toml trains 100 epochs, deep-ae-fmnist.toml 10
+    def deep(epochs):  # configs/deep-ae-fmnist.toml: the earlier recipe, 10 epochs
         return [dict(name=f"{r}_hidden{'x'.join(map(str, h))}_latent{k}", model=lambda h=h, k=k: dense(h, k, "identity"),
                      loss="bce", batch=128, epochs=e(epochs), weight_decay=wd, l1_code=l1)
                 for r, wd, l1 in (("plain", 0.0, 0.0), ("l2", 1e-4, 0.0), ("l1code", 0.0, 1e-4))
                 for h in ([256, 128], [512, 256, 128, 64]) for k in (15, 30, 50, 100)]
+    def deep_v2():  # configs/deep-ae.toml: He-normal init, +-10 degree rotations, 150 epochs, lr / 10 after 100
+        return [dict(name=f"{r}_hidden{'x'.join(map(str, h))}_latent{k}", model=lambda h=h, k=k: kaiming(dense(h, k, "identity")),
+                     loss="bce", batch=128, epochs=e(150), weight_decay=wd, l1_code=l1, step_size=100, gamma=0.1, rotate=10.0)
+                for r, wd, l1 in (("plain", 0.0, 0.0), ("l2", 1e-5, 0.0), ("l1code", 0.0, 1e-4))
+                for h in ([512, 256], [512, 384, 256, 128]) for k in (15, 30, 50, 100)]
     s = {
         "ae-mnist": (mnist, [dict(name=f"latent{k}", model=lambda k=k: dense([], k, "relu"), loss="bce", batch=256, epochs=e(30))
                              for k in (16, 32, 64)]),
         "dae-mnist": (mnist, [dict(name=n, model=lambda: dense([256], 64, "relu"), loss="bce", batch=128, epochs=e(30), noise=z,
                                    test_noise=0.5) for n, z in (("denoising", 0.5), ("plain", 0.0))]),
-        "deep-ae": (mnist, deep(100)),
+        "deep-ae": (mnist, deep_v2()),
         "deep-ae-fmnist": (fmnist, deep(10)),
-        "deep-dae-noise": (mnist, [dict(name=f"noise_variance{var}", model=lambda: dense([256, 128], 100, "identity"), loss="bce",
-                                        batch=128, epochs=e(10), noise=var ** 0.5) for var in (0.01, 0.05, 0.1, 0.25, 0.5)]),
+        "deep-dae-noise": (mnist, [dict(name=f"noise_variance{var}", model=lambda: kaiming(dense([512, 256], 100, "identity")), loss="bce",
+                                        batch=128, epochs=e(150), noise=var ** 0.5, step_size=100, gamma=0.1, rotate=10.0)
+                                   for var in (0.01, 0.05, 0.1, 0.25, 0.5)]),
         "conv-dae": (fmnist, [dict(name=l, model=lambda: conv([32, 64], 3, 0.1), loss=l, batch=128, epochs=e(10), noise=0.5,
                                    step_size=4, gamma=0.5, val_split=0.1) for l in ("mse", "l1")]),
     }
