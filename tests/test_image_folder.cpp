@@ -1,12 +1,17 @@
 // A user's own folder of images as a data set: PNGs written by the test, any size, gray or
-// colour, resized and converted, split deterministically; clear errors for bad folders; the
-// conv-dae study trains on such a folder.
+// colour (alpha dropped), resized and converted, split deterministically; clear errors for bad
+// folders; the conv-dae study trains on such a folder.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_STATIC
+#include <stb_image_write.h>
+
 #include "cli_util.h"
 #include "latent/data/dataset.h"
+#include "latent/data/image_io.h"
 #include "latent/report/image_grid.h"
 #include "test_util.h"
 
@@ -89,6 +94,25 @@ TEST(ImageFolder, ColourFolderIsRgbUnlessGrayIsAsked) {
   o.channels = 1;
   auto r = load_image_folder(o);
   EXPECT_NEAR(r.train.x.mean().item<float>(), 0.299f, 1e-5);
+}
+
+// PNGs with an alpha channel (RGBA, gray + alpha), as icons are stored: the alpha is dropped and
+// the stored colour under it is kept, transparent pixels included.
+TEST(ImageFolder, AlphaChannelIsDropped) {
+  TempDir tmp;
+  const unsigned char rgba[] = {255, 0, 0, 255, 0, 128, 0, 0, 10, 20, 30, 128, 0, 0, 255, 0};  // 2 x 2
+  const unsigned char gray_alpha[] = {200, 255, 50, 0};                                           // 2 x 1
+  ASSERT_NE(stbi_write_png((tmp / "rgba.png").string().c_str(), 2, 2, 4, rgba, 2 * 4), 0);
+  ASSERT_NE(stbi_write_png((tmp / "ga.png").string().c_str(), 2, 1, 2, gray_alpha, 2 * 2), 0);
+
+  auto colour = read_image(tmp / "rgba.png");
+  ASSERT_EQ(colour.sizes(), (std::vector<int64_t>{3, 2, 2}));
+  auto expected = torch::tensor({255, 0, 0, 0, 128, 0, 10, 20, 30, 0, 0, 255}, torch::kFloat32).view({2, 2, 3}).permute({2, 0, 1}) / 255.0;
+  EXPECT_TRUE(torch::allclose(colour, expected));
+
+  auto gray = read_image(tmp / "ga.png");
+  ASSERT_EQ(gray.sizes(), (std::vector<int64_t>{1, 1, 2}));
+  EXPECT_TRUE(torch::allclose(gray, torch::tensor({200.0f / 255, 50.0f / 255}).view({1, 1, 2})));
 }
 
 TEST(ImageFolder, BadFoldersGiveOneLineErrors) {
