@@ -5,10 +5,6 @@
 
 #include <nlohmann/json.hpp>
 
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#define STB_IMAGE_WRITE_STATIC
-#include <stb_image_write.h>
-
 #include "cli_util.h"
 #include "latent/data/dataset.h"
 #include "latent/data/image_io.h"
@@ -100,10 +96,12 @@ TEST(ImageFolder, ColourFolderIsRgbUnlessGrayIsAsked) {
 // the stored colour under it is kept, transparent pixels included.
 TEST(ImageFolder, AlphaChannelIsDropped) {
   TempDir tmp;
-  const unsigned char rgba[] = {255, 0, 0, 255, 0, 128, 0, 0, 10, 20, 30, 128, 0, 0, 255, 0};  // 2 x 2
-  const unsigned char gray_alpha[] = {200, 255, 50, 0};                                           // 2 x 1
-  ASSERT_NE(stbi_write_png((tmp / "rgba.png").string().c_str(), 2, 2, 4, rgba, 2 * 4), 0);
-  ASSERT_NE(stbi_write_png((tmp / "ga.png").string().c_str(), 2, 1, 2, gray_alpha, 2 * 2), 0);
+  // (H, W, C) bytes, written through write_image_png as (C, H, W) multiples of 1/255 (exact)
+  auto png = [](const std::vector<float>& bytes, int64_t h, int64_t w, int64_t c) {
+    return (torch::tensor(bytes).view({h, w, c}).permute({2, 0, 1}) / 255.0).contiguous();
+  };
+  write_image_png(tmp / "rgba.png", png({255, 0, 0, 255, 0, 128, 0, 0, 10, 20, 30, 128, 0, 0, 255, 0}, 2, 2, 4));
+  write_image_png(tmp / "ga.png", png({200, 255, 50, 0}, 1, 2, 2));
 
   auto colour = read_image(tmp / "rgba.png");
   ASSERT_EQ(colour.sizes(), (std::vector<int64_t>{3, 2, 2}));
