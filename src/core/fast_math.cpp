@@ -36,12 +36,6 @@ inline float exp_cephes(float x) {
   return u.f;
 }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define LATENT_VECTOR_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
-#else
-#define LATENT_VECTOR_CLONES
-#endif
-
 LATENT_VECTOR_CLONES void sigmoid_range(const float* x, float* y, int64_t begin, int64_t end) {
   for (int64_t i = begin; i < end; ++i) {
     const float v = x[i];

@@ -34,16 +34,10 @@ struct AdamScalars {
 // p, g, m, v: n floats. The same operations, in the same order, as torch::optim::Adam's
 // kernels: g += wd p; m = b1 m + (1 - b1) g (a fused multiply-add, as ATen's add_ with alpha);
 // v = b2 v + (1 - b2) g g; p -= step * m / (sqrt(v) / sqrt(bc2) + eps).
-// On x86-64 GCC/Clang also compile AVX-512 and FMA (with AVX2) clones, picked at load time by CPU
-// feature, so std::fma is one instruction and the loop vectorizes 16 or 8 wide (the file is compiled
-// with -fno-math-errno -fno-trapping-math, without which sqrt kept the loop scalar: CMakeLists.txt).
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define LATENT_FMA_CLONES __attribute__((target_clones("avx512f", "fma", "default")))
-#else
-#define LATENT_FMA_CLONES
-#endif
-
-LATENT_FMA_CLONES void adam_range(float* p, const float* g, float* m, float* v, int64_t begin, int64_t end,
+// LATENT_VECTOR_CLONES (core/fast_math.h): AVX-512 and Haswell (AVX2 + FMA) clones too, so std::fma
+// is one instruction and the loop vectorizes 16 or 8 wide (the file is compiled with
+// -fno-math-errno -fno-trapping-math, without which sqrt kept the loop scalar: CMakeLists.txt).
+LATENT_VECTOR_CLONES void adam_range(float* p, const float* g, float* m, float* v, int64_t begin, int64_t end,
                                   const AdamScalars& s) {
   for (int64_t i = begin; i < end; ++i) {
     const float gi = s.weight_decay != 0.0f ? std::fma(p[i], s.weight_decay, g[i]) : g[i];

@@ -10,6 +10,14 @@
 
 #include <torch/torch.h>
 
+// On x86-64 GCC/Clang, a loop kernel marked LATENT_VECTOR_CLONES is also compiled for AVX-512 and
+// for Haswell (AVX2 + FMA), and the loader picks the clone the CPU supports.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define LATENT_VECTOR_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
+#else
+#define LATENT_VECTOR_CLONES
+#endif
+
 namespace latent {
 
 // What latent's CPU kernels read directly (fast_math, fused Adam, fused loss): a defined, dense,
