@@ -156,23 +156,19 @@ def run(v, train, test, args):
 def studies(args):
     mnist, fmnist = args.mnist, "/usr/share/datasets/fashion-mnist"
     e = lambda d: args.epochs or d  # noqa: E731
-    def deep(epochs):  # configs/deep-ae-fmnist.toml: the earlier recipe, 10 epochs
-        return [dict(name=f"{r}_hidden{'x'.join(map(str, h))}_latent{k}", model=lambda h=h, k=k: dense(h, k, "identity"),
-                     loss="bce", batch=128, epochs=e(epochs), weight_decay=wd, l1_code=l1)
-                for r, wd, l1 in (("plain", 0.0, 0.0), ("l2", 1e-4, 0.0), ("l1code", 0.0, 1e-4))
-                for h in ([256, 128], [512, 256, 128, 64]) for k in (15, 30, 50, 100)]
-    def deep_v2():  # configs/deep-ae.toml: He-normal init, +-10 degree rotations, 150 epochs, lr / 10 after 100
-        return [dict(name=f"{r}_hidden{'x'.join(map(str, h))}_latent{k}", model=lambda h=h, k=k: kaiming(dense(h, k, "identity")),
-                     loss="bce", batch=128, epochs=e(150), weight_decay=wd, l1_code=l1, step_size=100, gamma=0.1, rotate=10.0)
-                for r, wd, l1 in (("plain", 0.0, 0.0), ("l2", 1e-5, 0.0), ("l1code", 0.0, 1e-4))
-                for h in ([512, 256], [512, 384, 256, 128]) for k in (15, 30, 50, 100)]
+    def deep(epochs, widths, l2, init=lambda m: m, **recipe):  # the 24 variants of a deep-ae spec
+        return [dict(name=f"{r}_hidden{'x'.join(map(str, h))}_latent{k}", model=lambda h=h, k=k: init(dense(h, k, "identity")),
+                     loss="bce", batch=128, epochs=e(epochs), weight_decay=wd, l1_code=l1, **recipe)
+                for r, wd, l1 in (("plain", 0.0, 0.0), ("l2", l2, 0.0), ("l1code", 0.0, 1e-4))
+                for h in widths for k in (15, 30, 50, 100)]
     s = {
         "ae-mnist": (mnist, [dict(name=f"latent{k}", model=lambda k=k: dense([], k, "relu"), loss="bce", batch=256, epochs=e(30))
                              for k in (16, 32, 64)]),
         "dae-mnist": (mnist, [dict(name=n, model=lambda: dense([256], 64, "relu"), loss="bce", batch=128, epochs=e(30), noise=z,
                                    test_noise=0.5) for n, z in (("denoising", 0.5), ("plain", 0.0))]),
-        "deep-ae": (mnist, deep_v2()),
-        "deep-ae-fmnist": (fmnist, deep(10)),
+        # configs/deep-ae.toml: He-normal init, +-10 degree rotations, 150 epochs, lr / 10 after 100
+        "deep-ae": (mnist, deep(150, ([512, 256], [512, 384, 256, 128]), 1e-5, init=kaiming, step_size=100, gamma=0.1, rotate=10.0)),
+        "deep-ae-fmnist": (fmnist, deep(10, ([256, 128], [512, 256, 128, 64]), 1e-4)),  # the earlier recipe
         "deep-dae-noise": (mnist, [dict(name=f"noise_variance{var}", model=lambda: kaiming(dense([512, 256], 100, "identity")), loss="bce",
                                         batch=128, epochs=e(150), noise=var ** 0.5, step_size=100, gamma=0.1, rotate=10.0)
                                    for var in (0.01, 0.05, 0.1, 0.25, 0.5)]),
