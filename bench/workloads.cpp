@@ -1,5 +1,5 @@
 // latent_workloads: the side-by-side benchmark workloads (W1-W4) run through latent's library,
-// plus the sgemm limit measured through the same BLAS. Prints one JSON object on stdout.
+// plus the sgemm limit (the BLAS and latent::gemm) at their shapes. Prints one JSON object on stdout.
 // bench/driver.py runs it next to bench/pytorch_workloads.py (same data, seed, threads, batch).
 //
 //   latent_workloads --workload w1|w2|w3|w4|gemm [--threads N] [--seed S] [--data DIR]
@@ -18,6 +18,7 @@
 
 #include "latent/core/error.h"
 #include "latent/core/fast_math.h"
+#include "latent/core/gemm.h"
 #include "latent/core/eval_mode.h"
 #include "latent/core/system.h"
 #include "latent/data/dataset.h"
@@ -247,30 +248,35 @@ json inference_workload(const Args& a, const latent::DataSplits& data) {
           {"gflops_per_second", flops / seconds / 1e9}};
 }
 
-// GFLOP/s of torch::mm (the same BLAS every Linear uses) for C(m,n) = A(m,k) B(k,n).
-double mm_rate(int64_t m, int64_t k, int64_t n, bool ta, bool tb, int64_t reps) {
+// GFLOP/s of C(m,n) = A(m,k) B(k,n) through torch::mm (the BLAS LibTorch's Linear uses) or, with
+// `kernel`, through latent::gemm (the AVX-512 product latent's dense layers use where it runs).
+double mm_rate(int64_t m, int64_t k, int64_t n, bool ta, bool tb, int64_t reps, bool kernel) {
   auto a = ta ? torch::rand({k, m}).t() : torch::rand({m, k});
   auto b = tb ? torch::rand({n, k}).t() : torch::rand({k, n});
   auto c = torch::empty({m, n});
-  torch::mm_out(c, a, b);
+  auto once = [&] {
+    if (kernel) c = latent::gemm(a, b);
+    else torch::mm_out(c, a, b);
+  };
+  once();
   const double flop = 2.0 * m * n * k;
   if (reps <= 0) {
     const auto t0 = Clock::now();
-    torch::mm_out(c, a, b);
+    once();
     reps = std::max<int64_t>(3, static_cast<int64_t>(0.2 / std::max(1e-7, seconds_since(t0))));
   }
   std::vector<double> times;
   for (int64_t r = 0; r < reps; ++r) {
     const auto t0 = Clock::now();
-    torch::mm_out(c, a, b);
+    once();
     times.push_back(seconds_since(t0));
   }
   return flop / percentile(times, 0.5) / 1e9;
 }
 
-// The sgemm rate at a dense workload's shapes: each Linear's forward (X W^T), input gradient
+// The product rate at a dense workload's shapes: each Linear's forward (X W^T), input gradient
 // (dY W) and weight gradient (dY^T X) at batch B, weighted by their FLOPs.
-json gemm_at_shapes(const std::vector<int64_t>& widths, int64_t batch, int64_t reps) {
+json gemm_at_shapes(const std::vector<int64_t>& widths, int64_t batch, int64_t reps, bool kernel) {
   double flop = 0, secs = 0;
   json shapes = json::array();
   for (size_t i = 0; i + 1 < widths.size(); ++i) {
@@ -284,7 +290,7 @@ json gemm_at_shapes(const std::vector<int64_t>& widths, int64_t batch, int64_t r
     if (i > 0) mms.push_back({batch, out, in, false, false, "dX"});
     for (const auto& mm : mms) {
       const double f = 2.0 * mm.m * mm.n * mm.k;
-      const double rate = mm_rate(mm.m, mm.k, mm.n, mm.ta, mm.tb, reps);
+      const double rate = mm_rate(mm.m, mm.k, mm.n, mm.ta, mm.tb, reps, kernel);
       flop += f;
       secs += f / (rate * 1e9);
       shapes.push_back({{"m", mm.m}, {"k", mm.k}, {"n", mm.n}, {"op", mm.what}, {"gflops_per_second", rate}});
@@ -293,11 +299,18 @@ json gemm_at_shapes(const std::vector<int64_t>& widths, int64_t batch, int64_t r
   return {{"gflops_per_second", flop / secs / 1e9}, {"shapes", shapes}};
 }
 
+// The BLAS's rates and, when it runs here, latent's kernel's at the same shapes ("kernel": {...}).
 json gemm_workload(const Args& a) {
   json out;
-  out["square_2048"] = mm_rate(2048, 2048, 2048, false, false, a.gemm_reps);
-  out["w1"] = gemm_at_shapes(widths_for({}), a.batch, a.gemm_reps);
-  out["w2"] = gemm_at_shapes(widths_for({512, 256}), a.batch, a.gemm_reps);
+  for (bool kernel : {false, true}) {
+    if (kernel && !latent::gemm_kernel_enabled()) break;
+    json rates;
+    rates["square_2048"] = mm_rate(2048, 2048, 2048, false, false, a.gemm_reps, kernel);
+    rates["w1"] = gemm_at_shapes(widths_for({}), a.batch, a.gemm_reps, kernel);
+    rates["w2"] = gemm_at_shapes(widths_for({512, 256}), a.batch, a.gemm_reps, kernel);
+    if (kernel) out["kernel"] = rates;
+    else out = rates;
+  }
   return out;
 }
 

@@ -55,13 +55,13 @@ DenseAutoencoderImpl::DenseAutoencoderImpl(DenseAutoencoderOptions options) : op
 }
 
 // x: (B, C, H, W) or (B, D) -> (B, latent)
-torch::Tensor DenseAutoencoderImpl::encode(const torch::Tensor& x) { return encoder->forward(x.reshape({x.size(0), input_dim_})); }
+torch::Tensor DenseAutoencoderImpl::encode(const torch::Tensor& x) { return forward_sequential(encoder, x.reshape({x.size(0), input_dim_})); }
 
 // code: (B, latent) -> (B, *input_shape), before the output activation
 torch::Tensor DenseAutoencoderImpl::decode_logits(const torch::Tensor& code) {
   std::vector<int64_t> shape = {code.size(0)};
   shape.insert(shape.end(), options_.input_shape.begin(), options_.input_shape.end());
-  return decoder->forward(code).reshape(shape);
+  return forward_sequential(decoder, code).reshape(shape);
 }
 
 // code: (B, latent) -> (B, *input_shape)

@@ -1,8 +1,9 @@
-// Activations by name.
+// Activations by name; the dense layers' product through core/gemm.
 #include "latent/models/layers.h"
 
 #include "latent/core/error.h"
 #include "latent/core/fast_math.h"
+#include "latent/core/gemm.h"
 
 namespace latent {
 
@@ -32,6 +33,56 @@ torch::Tensor apply_activation(const torch::Tensor& x, const std::string& name) 
   if (name == "sigmoid") return fast_sigmoid(x);
   if (name == "identity") return x;
   throw Error("unknown activation '" + name + "'");
+}
+
+namespace {
+
+// x (B, in), W (out, in), b (out) -> x·Wᵀ + b; backward: dx = g·W, dW = gᵀ·x, db = Σ_rows g.
+class LinearFunction : public torch::autograd::Function<LinearFunction> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
+                               const torch::Tensor& bias) {
+    ctx->save_for_backward({x, weight});
+    return gemm(x, weight.t(), bias);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto& x = saved[0];
+    const auto& weight = saved[1];
+    const auto& g = grads[0];
+    torch::Tensor dx, dw, db;
+    if (ctx->needs_input_grad(0)) dx = gemm(g, weight);
+    if (ctx->needs_input_grad(1)) dw = gemm(g.t(), x);
+    if (ctx->needs_input_grad(2)) db = g.sum(0);
+    return {dx, dw, db};
+  }
+};
+
+bool kernel_takes(const torch::Tensor& x, const torch::nn::LinearImpl& layer) {
+  auto cpu_float = [](const torch::Tensor& t) { return t.device().is_cpu() && t.scalar_type() == torch::kFloat && t.layout() == torch::kStrided; };
+  return gemm_kernel_enabled() && x.dim() == 2 && x.size(0) >= kGemmMinRows && cpu_float(x) && cpu_float(layer.weight) &&
+         (!layer.bias.defined() || cpu_float(layer.bias));
+}
+
+}  // namespace
+
+torch::Tensor linear(const torch::Tensor& x, torch::nn::LinearImpl& layer) {
+  if (!kernel_takes(x, layer)) return layer.forward(x);
+  const bool needs_grad = torch::GradMode::is_enabled() &&
+                          (x.requires_grad() || layer.weight.requires_grad() || (layer.bias.defined() && layer.bias.requires_grad()));
+  // A bias-free layer passes zeros (no gradient asked): autograd's apply() takes defined tensors only.
+  if (needs_grad)
+    return LinearFunction::apply(x, layer.weight, layer.bias.defined() ? layer.bias : torch::zeros({layer.weight.size(0)}, x.options()));
+  return gemm(x, layer.weight.t(), layer.bias);
+}
+
+torch::Tensor forward_sequential(torch::nn::Sequential& seq, torch::Tensor x) {
+  for (auto& module : *seq) {
+    if (auto* lin = module.ptr()->as<torch::nn::LinearImpl>()) x = linear(x, *lin);
+    else x = module.forward(x);
+  }
+  return x;
 }
 
 }  // namespace latent

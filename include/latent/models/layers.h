@@ -1,4 +1,5 @@
-// Small building blocks shared by model families: activations by name.
+// Small building blocks shared by model families: activations by name, and the dense layers'
+// product (LibTorch's Linear, or core/gemm's AVX-512 kernel where it runs).
 #pragma once
 
 #include <torch/torch.h>
@@ -16,5 +17,15 @@ void append_activation(torch::nn::Sequential& seq, const std::string& name);
 
 // Applies the activation `name` functionally.
 torch::Tensor apply_activation(const torch::Tensor& x, const std::string& name);
+
+// y = x·Wᵀ + b for `layer`'s weight and bias. x: (B, in) -> (B, out). A float CPU batch of at least
+// kGemmMinRows rows goes through core/gemm's kernel when gemm_kernel_enabled(), with gradients for
+// x, W and b built from the same kernel when autograd needs them; anything else (CUDA, doubles,
+// single rows, no AVX-512, LATENT_GEMM=blas) is layer.forward(x) itself.
+torch::Tensor linear(const torch::Tensor& x, torch::nn::LinearImpl& layer);
+constexpr int64_t kGemmMinRows = 16;  // below this, packing W costs more than the product saves
+
+// seq->forward(x), with every Linear in `seq` applied through linear() above.
+torch::Tensor forward_sequential(torch::nn::Sequential& seq, torch::Tensor x);
 
 }  // namespace latent
