@@ -49,6 +49,11 @@ void pack_panels(const float* b, int64_t k_size, int64_t n_size, int64_t sk, int
     float* dst = panels + q * k_size * kLanes;
     const int64_t width = std::min(kLanes, n_size - q * kLanes);
     const float* src = b + q * kLanes * sn;
+    if (sk == 1 && width == kLanes) {  // B = Wᵀ of a row-major W: read W's rows contiguously
+      for (int64_t l = 0; l < kLanes; ++l)
+        for (int64_t k = 0; k < k_size; ++k) dst[k * kLanes + l] = src[l * sn + k];
+      continue;
+    }
     for (int64_t k = 0; k < k_size; ++k) {
       float* row = dst + k * kLanes;
       for (int64_t l = 0; l < width; ++l) row[l] = src[k * sk + l * sn];
