@@ -1,4 +1,5 @@
-// core/system: the OpenMP wait policy the programs start with (prefer_passive_openmp_wait).
+// core/system: the OpenMP wait policy the programs start with (prefer_passive_openmp_wait), and the
+// threads latent's own kernel loops run on (kernel_loop_threads).
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -69,6 +70,19 @@ TEST(System, WaitPolicyTheUserSetIsKept) {
     ASSERT_TRUE(WIFEXITED(status)) << var;
     EXPECT_EQ(WEXITSTATUS(status), 0) << var;
   }
+}
+
+TEST(System, KernelLoopsRunOnTheThreadsAsked) {
+  // latent's own kernels (gemm, sigmoid, BCE, fused Adam) split their loops with at::parallel_for,
+  // which is serial unless their files are compiled with OpenMP (CMakeLists.txt).
+  const int before = torch::get_num_threads();
+  torch::set_num_threads(1);
+  const int one = latent::kernel_loop_threads();
+  torch::set_num_threads(2);
+  const int two = latent::kernel_loop_threads();
+  torch::set_num_threads(before);
+  EXPECT_EQ(one, 1);
+  EXPECT_EQ(two, 2) << "latent's kernel loops ran on one thread with 2 asked: built without OpenMP?";
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "latent/core/error.h"
+#include "latent/core/gemm.h"
 #include "latent/core/interrupt.h"
 #include "latent/core/system.h"
 #include "latent/data/fraud_synth.h"
@@ -36,6 +37,8 @@ void print_info(std::ostream& out) {
       << "libtorch  " << torch_version() << "\n"
       << "blas      " << blas_info() << (blas_is_openblas() ? "" : "  [warning: not OpenBLAS; training will be slow]") << "\n"
       << "threads   " << current_threads() << " (hardware: " << std::thread::hardware_concurrency() << ")\n"
+      << "kernels   dense products: " << (gemm_kernel_enabled() ? "latent's AVX-512 gemm (LATENT_GEMM=blas for the BLAS)" : "the BLAS")
+      << "; latent's loops on " << kernel_loop_threads() << " thread(s)\n"
       << "devices   " << devices_info() << "\n"
       << "data path ";
   bool first = true;

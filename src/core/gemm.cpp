@@ -144,8 +144,9 @@ torch::Tensor gemm(const torch::Tensor& a, const torch::Tensor& b, const torch::
   const int64_t sam = a.stride(0), sak = a.stride(1);
   float* pc = c.data_ptr<float>();
   const int64_t row_blocks = (m_size + kRows - 1) / kRows;
-  // Row blocks split across threads, each block a few hundred thousand multiply-adds at least.
-  const int64_t grain = std::max<int64_t>(1, (1 << 18) / std::max<int64_t>(1, kRows * k_size * n_size));
+  // Row blocks split across threads, at least ~8M multiply-adds (~40 µs) a task: waking a sleeping
+  // OpenMP thread costs tens of µs, so a W1-sized product (256×784×32, 6.4M) stays on one thread.
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 23) / std::max<int64_t>(1, kRows * k_size * n_size));
   at::parallel_for(0, row_blocks, grain, [&](int64_t begin, int64_t end) {
     for (int64_t first = 0; first < panel_count; first += block) {
       const int64_t last = std::min(panel_count, first + block);

@@ -7,6 +7,7 @@
 #endif
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -89,6 +90,12 @@ std::string blas_info() {
     if (path.find("blas") != std::string::npos || path.find("mkl") != std::string::npos) return path;
   }
   return "unknown";
+}
+
+int kernel_loop_threads() {
+  std::atomic<uint64_t> seen{0};
+  at::parallel_for(0, 4096, 1, [&](int64_t, int64_t) { seen |= uint64_t{1} << (at::get_thread_num() % 64); });
+  return __builtin_popcountll(seen.load());
 }
 
 std::string torch_version() {

@@ -38,6 +38,11 @@ void prefer_passive_openmp_wait(char** argv);
 std::string blas_info();
 bool blas_is_openblas();
 
+// How many threads latent's own kernels (core/gemm, fast_math, fused Adam) split a loop over at the
+// current thread setting. at::parallel_for is a serial loop in a file built without OpenMP, so in
+// such a build this is 1 whatever --threads says.
+int kernel_loop_threads();
+
 std::string torch_version();
 std::string latent_version();
 // Devices visible to LibTorch, e.g. "cpu" or "cpu, cuda:0 (1 device)".
