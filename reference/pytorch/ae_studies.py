@@ -166,9 +166,10 @@ def studies(args):
                              for k in (16, 32, 64)]),
         "dae-mnist": (mnist, [dict(name=n, model=lambda: dense([256], 64, "relu"), loss="bce", batch=128, epochs=e(30), noise=z,
                                    test_noise=0.5) for n, z in (("denoising", 0.5), ("plain", 0.0))]),
-        # configs/deep-ae.toml: He-normal init, +-10 degree rotations, 150 epochs, lr / 10 after 100
-        "deep-ae": (mnist, deep(150, ([512, 256], [512, 384, 256, 128]), 1e-5, init=kaiming, step_size=100, gamma=0.1, rotate=10.0)),
-        "deep-ae-fmnist": (fmnist, deep(10, ([256, 128], [512, 256, 128, 64]), 1e-4)),  # the earlier recipe
+        # configs/deep-ae.toml: He-normal init, +-10 degree rotations, 200 epochs, lr / 10 after 150
+        "deep-ae": (mnist, deep(200, ([512, 256], [512, 384, 256, 128]), 1e-5, init=kaiming, step_size=150, gamma=0.1, rotate=10.0)),
+        # configs/deep-ae-fmnist.toml: deep-ae's networks and init, all 60,000 images, 40 epochs, lr / 10 after 30
+        "deep-ae-fmnist": (fmnist, deep(40, ([512, 256], [512, 384, 256, 128]), 1e-5, init=kaiming, step_size=30, gamma=0.1)),
         "deep-dae-noise": (mnist, [dict(name=f"noise_variance{var}", model=lambda: kaiming(dense([512, 256], 100, "identity")), loss="bce",
                                         batch=128, epochs=e(150), noise=var ** 0.5, step_size=100, gamma=0.1, rotate=10.0)
                                    for var in (0.01, 0.05, 0.1, 0.25, 0.5)]),
@@ -195,7 +196,10 @@ def main():
     if args.variants:
         variants = [v for v in variants if v["name"] in args.variants.split(",")]
     train, test = load(folder, "train", args.train_limit), load(folder, "t10k", args.test_limit)
-    results = [run(v, train, test, args) for v in variants]
+    results = []
+    for v in variants:  # each result also on stderr as it comes, so a long run stopped early keeps what it did
+        results.append(run(v, train, test, args))
+        print("result " + json.dumps(results[-1]), file=sys.stderr, flush=True)
     print(json.dumps({"study": args.study, "framework": f"pytorch {torch.__version__}", "threads": torch.get_num_threads(),
                       "train_examples": len(train), "test_examples": len(test), "variants": results}, indent=2))
 
