@@ -301,16 +301,13 @@ json gemm_at_shapes(const std::vector<int64_t>& widths, int64_t batch, int64_t r
 
 // The BLAS's rates and, when it runs here, latent's kernel's at the same shapes ("kernel": {...}).
 json gemm_workload(const Args& a) {
-  json out;
-  for (bool kernel : {false, true}) {
-    if (kernel && !latent::gemm_kernel_enabled()) break;
-    json rates;
-    rates["square_2048"] = mm_rate(2048, 2048, 2048, false, false, a.gemm_reps, kernel);
-    rates["w1"] = gemm_at_shapes(widths_for({}), a.batch, a.gemm_reps, kernel);
-    rates["w2"] = gemm_at_shapes(widths_for({512, 256}), a.batch, a.gemm_reps, kernel);
-    if (kernel) out["kernel"] = rates;
-    else out = rates;
-  }
+  auto rates = [&](bool kernel) {
+    return json{{"square_2048", mm_rate(2048, 2048, 2048, false, false, a.gemm_reps, kernel)},
+                {"w1", gemm_at_shapes(widths_for({}), a.batch, a.gemm_reps, kernel)},
+                {"w2", gemm_at_shapes(widths_for({512, 256}), a.batch, a.gemm_reps, kernel)}};
+  };
+  json out = rates(false);
+  if (latent::gemm_kernel_enabled()) out["kernel"] = rates(true);
   return out;
 }
 

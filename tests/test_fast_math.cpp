@@ -8,6 +8,7 @@
 
 #include "latent/core/error.h"
 #include "latent/core/fast_math.h"
+#include "test_util.h"
 
 namespace {
 
@@ -71,12 +72,7 @@ TEST(FastMath, SigmoidFallsBackWhereItHasNoKernel) {
 TEST(FastMath, SigmoidSplitAcrossThreadsIsTheSame) {
   // Element-wise, so the result cannot depend on how the range is split between threads.
   const auto x = torch::randn({300000});
-  const int before = torch::get_num_threads();
-  torch::set_num_threads(1);
-  const auto one = latent::fast_sigmoid(x);
-  torch::set_num_threads(2);
-  const auto two = latent::fast_sigmoid(x);
-  torch::set_num_threads(before);
+  const auto [one, two] = latent::testing::at_one_and_two_threads([&] { return latent::fast_sigmoid(x); });
   EXPECT_TRUE(torch::equal(one, two));
 }
 
@@ -115,12 +111,7 @@ TEST(FastMath, SumBceWithLogitsIsTheSameForAnyThreadCount) {
   // Blocks are summed in order, so the split between threads cannot change the rounding.
   const auto x = torch::randn({300001}) * 5;
   const auto t = torch::rand({300001});
-  const int before = torch::get_num_threads();
-  torch::set_num_threads(1);
-  const double one = latent::sum_bce_with_logits(x, t);
-  torch::set_num_threads(2);
-  const double two = latent::sum_bce_with_logits(x, t);
-  torch::set_num_threads(before);
+  const auto [one, two] = latent::testing::at_one_and_two_threads([&] { return latent::sum_bce_with_logits(x, t); });
   EXPECT_EQ(one, two);
 }
 

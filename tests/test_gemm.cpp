@@ -4,12 +4,12 @@
 #include <torch/torch.h>
 
 #include <cmath>
-#include <tuple>
 
 #include "latent/core/error.h"
 #include "latent/core/gemm.h"
 #include "latent/models/dense_autoencoder.h"
 #include "latent/models/layers.h"
+#include "test_util.h"
 
 namespace {
 
@@ -87,12 +87,7 @@ TEST(Gemm, ThreadCountDoesNotChangeTheResult) {
   torch::manual_seed(5);
   const auto a = torch::randn({1000, 300});
   const auto b = torch::randn({300, 90});
-  const int before = torch::get_num_threads();
-  torch::set_num_threads(1);
-  const auto one = latent::gemm(a, b);
-  torch::set_num_threads(2);
-  const auto two = latent::gemm(a, b);
-  torch::set_num_threads(before);
+  const auto [one, two] = latent::testing::at_one_and_two_threads([&] { return latent::gemm(a, b); });
   EXPECT_TRUE(torch::equal(one, two));  // every element is the same ordered sum, whoever computes it
 }
 

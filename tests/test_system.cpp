@@ -75,12 +75,7 @@ TEST(System, WaitPolicyTheUserSetIsKept) {
 TEST(System, KernelLoopsRunOnTheThreadsAsked) {
   // latent's own kernels (gemm, sigmoid, BCE, fused Adam) split their loops with at::parallel_for,
   // which is serial unless their files are compiled with OpenMP (CMakeLists.txt).
-  const int before = torch::get_num_threads();
-  torch::set_num_threads(1);
-  const int one = latent::kernel_loop_threads();
-  torch::set_num_threads(2);
-  const int two = latent::kernel_loop_threads();
-  torch::set_num_threads(before);
+  const auto [one, two] = latent::testing::at_one_and_two_threads(latent::kernel_loop_threads);
   EXPECT_EQ(one, 1);
   EXPECT_EQ(two, 2) << "latent's kernel loops ran on one thread with 2 asked: built without OpenMP?";
 }

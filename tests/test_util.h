@@ -7,6 +7,7 @@
 #include <functional>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "latent/core/error.h"
@@ -79,6 +80,19 @@ inline std::string read_file(const fs::path& p) {
 inline void write_bytes(const fs::path& p, const std::string& bytes) {
   std::ofstream out(p, std::ios::binary);
   out << bytes;
+}
+
+// f() run with LibTorch's thread count (which latent's own kernels follow) at 1 and then at 2; the
+// count is restored after. Returns {at 1 thread, at 2 threads}.
+template <typename F>
+auto at_one_and_two_threads(F&& f) {
+  const int before = torch::get_num_threads();
+  torch::set_num_threads(1);
+  auto one = f();
+  torch::set_num_threads(2);
+  auto two = f();
+  torch::set_num_threads(before);
+  return std::make_pair(std::move(one), std::move(two));
 }
 
 }  // namespace latent::testing

@@ -12,7 +12,8 @@ l1_code times the L1 norm of each example's code, summed over the code units and
 batch, exactly as latent's objective). deep-ae's recipe (configs/deep-ae.toml, also deep-dae-noise's) adds He-normal initial
 weights (model.init = "kaiming"), a random rotation of every training image within +-10 degrees
 (training.augment_rotate; bilinear, zero padding, angles from a generator seeded seed + 2000003
-as latent's) and StepLR(100, 0.1).
+as latent's) and a StepLR schedule (gamma 0.1 after 150 epochs; deep-dae-noise after 100);
+deep-ae-fmnist takes the init and StepLR after 30, without the rotations.
 
     /usr/bin/python3 reference/pytorch/ae_studies.py STUDY [--epochs N] [--train-limit N]
         [--test-limit N] [--variants a,b] [--threads N]

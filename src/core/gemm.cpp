@@ -88,39 +88,42 @@ LATENT_AVX512 inline void tile(const float* a, int64_t sam, int64_t sak, const f
   }
 }
 
-// R rows of C across panels [first, last): pairs of panels, then a single one.
+// R rows of a contiguous C (n_size columns) across panels [first, last): pairs of panels, then a
+// single one.
 template <int R>
 LATENT_AVX512 void row_block(const float* a, int64_t sam, int64_t sak, const float* panels, int64_t k_size,
-                             const float* bias, float* c, int64_t ldc, int64_t n_size, int64_t first, int64_t last) {
+                             const float* bias, float* c, int64_t n_size, int64_t first, int64_t last) {
   int64_t q = first;
   for (; q + kPanels <= last; q += kPanels)
-    tile<R, kPanels>(a, sam, sak, panels + q * k_size * kLanes, k_size, bias + q * kLanes, c + q * kLanes, ldc,
+    tile<R, kPanels>(a, sam, sak, panels + q * k_size * kLanes, k_size, bias + q * kLanes, c + q * kLanes, n_size,
                      n_size - q * kLanes);
   for (; q < last; ++q)
-    tile<R, 1>(a, sam, sak, panels + q * k_size * kLanes, k_size, bias + q * kLanes, c + q * kLanes, ldc,
+    tile<R, 1>(a, sam, sak, panels + q * k_size * kLanes, k_size, bias + q * kLanes, c + q * kLanes, n_size,
                n_size - q * kLanes);
 }
 
 LATENT_AVX512 void rows(int64_t rows_left, const float* a, int64_t sam, int64_t sak, const float* panels, int64_t k_size,
-                        const float* bias, float* c, int64_t ldc, int64_t n_size, int64_t first, int64_t last) {
+                        const float* bias, float* c, int64_t n_size, int64_t first, int64_t last) {
   switch (rows_left) {
-    case 1: return row_block<1>(a, sam, sak, panels, k_size, bias, c, ldc, n_size, first, last);
-    case 2: return row_block<2>(a, sam, sak, panels, k_size, bias, c, ldc, n_size, first, last);
-    case 3: return row_block<3>(a, sam, sak, panels, k_size, bias, c, ldc, n_size, first, last);
-    case 4: return row_block<4>(a, sam, sak, panels, k_size, bias, c, ldc, n_size, first, last);
-    case 5: return row_block<5>(a, sam, sak, panels, k_size, bias, c, ldc, n_size, first, last);
-    default: return row_block<kRows>(a, sam, sak, panels, k_size, bias, c, ldc, n_size, first, last);
+    case 1: return row_block<1>(a, sam, sak, panels, k_size, bias, c, n_size, first, last);
+    case 2: return row_block<2>(a, sam, sak, panels, k_size, bias, c, n_size, first, last);
+    case 3: return row_block<3>(a, sam, sak, panels, k_size, bias, c, n_size, first, last);
+    case 4: return row_block<4>(a, sam, sak, panels, k_size, bias, c, n_size, first, last);
+    case 5: return row_block<5>(a, sam, sak, panels, k_size, bias, c, n_size, first, last);
+    default: return row_block<kRows>(a, sam, sak, panels, k_size, bias, c, n_size, first, last);
   }
 }
 
 }  // namespace
 #endif
 
+bool gemm_reads(const torch::Tensor& t) {
+  return t.defined() && t.device().is_cpu() && t.scalar_type() == torch::kFloat && t.layout() == torch::kStrided;
+}
+
 torch::Tensor gemm(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& bias) {
   check(gemm_kernel_enabled(), "gemm: the AVX-512 kernel is not available on this CPU");
-  auto fits = [](const torch::Tensor& t, int64_t dim) {
-    return t.defined() && t.dim() == dim && t.device().is_cpu() && t.scalar_type() == torch::kFloat && t.layout() == torch::kStrided;
-  };
+  auto fits = [](const torch::Tensor& t, int64_t dim) { return gemm_reads(t) && t.dim() == dim; };
   check(fits(a, 2) && fits(b, 2), "gemm: A and B must be 2-D float CPU tensors");
   const int64_t m_size = a.size(0), k_size = a.size(1), n_size = b.size(1);
   check(b.size(0) == k_size, "gemm: A is " + std::to_string(m_size) + "x" + std::to_string(k_size) + ", B is " +
@@ -153,7 +156,7 @@ torch::Tensor gemm(const torch::Tensor& a, const torch::Tensor& b, const torch::
       for (int64_t rb = begin; rb < end; ++rb) {
         const int64_t m = rb * kRows;
         rows(std::min<int64_t>(kRows, m_size - m), pa + m * sam, sam, sak, panels.data(), k_size, start.data(),
-             pc + m * n_size, n_size, n_size, first, last);
+             pc + m * n_size, n_size, first, last);
       }
     }
   });

@@ -60,9 +60,8 @@ class LinearFunction : public torch::autograd::Function<LinearFunction> {
 };
 
 bool kernel_takes(const torch::Tensor& x, const torch::nn::LinearImpl& layer) {
-  auto cpu_float = [](const torch::Tensor& t) { return t.device().is_cpu() && t.scalar_type() == torch::kFloat && t.layout() == torch::kStrided; };
-  return gemm_kernel_enabled() && x.dim() == 2 && x.size(0) >= kGemmMinRows && cpu_float(x) && cpu_float(layer.weight) &&
-         (!layer.bias.defined() || cpu_float(layer.bias));
+  return gemm_kernel_enabled() && x.dim() == 2 && x.size(0) >= kGemmMinRows && gemm_reads(x) && gemm_reads(layer.weight) &&
+         (!layer.bias.defined() || gemm_reads(layer.bias));
 }
 
 }  // namespace

@@ -17,6 +17,9 @@ namespace latent {
 // BLAS (LATENT_GEMM=blas). Read once.
 bool gemm_kernel_enabled();
 
+// What gemm takes as an operand: a defined, strided float CPU tensor, any strides.
+bool gemm_reads(const torch::Tensor& t);
+
 // C (M, N) = A (M, K) · B (K, N), plus bias (N) on every row when `bias` is defined. A and B: float
 // CPU tensors of any strides; returns a new contiguous tensor. Not differentiable (the dense
 // layers' LinearFunction in models/layers.cpp builds the gradients from it). Error when the kernel
