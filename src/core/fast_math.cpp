@@ -8,10 +8,16 @@
 #include <vector>
 
 #include "latent/core/error.h"
+#include "latent/core/system.h"
 
 namespace latent {
 
 namespace {
+
+// Parallel grains: kMinParallelTaskSeconds of work at each kernel's one-thread rate (AVX-512, batch
+// 256 × 784: the sigmoid ~4.8e9 elements/s, the BCE sum ~1.8e9), so W1-sized batches stay on one thread.
+constexpr auto kSigmoidGrain = static_cast<int64_t>(kMinParallelTaskSeconds * 4.8e9);
+constexpr auto kBceGrainElements = static_cast<int64_t>(kMinParallelTaskSeconds * 1.8e9);
 
 // exp(x) in float: x = n·ln2 + r with |r| ≤ ln2 / 2 (ln2 split in two parts for exactness), exp(r)
 // by Cephes' degree-6 minimax polynomial, 2^n put into the exponent bits. Inputs are clamped to
@@ -48,7 +54,7 @@ torch::Tensor sigmoid_kernel(const torch::Tensor& x) {
   auto y = torch::empty_like(x);
   const float* src = x.data_ptr<float>();
   float* dst = y.data_ptr<float>();
-  at::parallel_for(0, x.numel(), 32768, [&](int64_t begin, int64_t end) { sigmoid_range(src, dst, begin, end); });
+  at::parallel_for(0, x.numel(), kSigmoidGrain, [&](int64_t begin, int64_t end) { sigmoid_range(src, dst, begin, end); });
   return y;
 }
 
@@ -75,6 +81,7 @@ inline float log1p_unit(float e) {
 }
 
 constexpr int64_t kBceBlock = 2048;  // elements summed in float before the sum moves to double
+constexpr int64_t kBceGrainBlocks = std::max<int64_t>(1, kBceGrainElements / kBceBlock);
 
 // One block's sum of softplus(x) − x·t = max(x, 0) + log1p(exp(−|x|)) − x·t, in 16 float lanes.
 LATENT_VECTOR_CLONES double bce_block(const float* x, const float* t, int64_t n) {
@@ -110,7 +117,7 @@ double sum_bce_with_logits(const torch::Tensor& logits, const torch::Tensor& tar
   const int64_t blocks = (n + kBceBlock - 1) / kBceBlock;
   // One partial sum per block, added in block order: the same result for any thread count.
   std::vector<double> partial(static_cast<size_t>(blocks), 0.0);
-  at::parallel_for(0, blocks, 16, [&](int64_t begin, int64_t end) {
+  at::parallel_for(0, blocks, kBceGrainBlocks, [&](int64_t begin, int64_t end) {
     for (int64_t b = begin; b < end; ++b) {
       const int64_t from = b * kBceBlock;
       partial[static_cast<size_t>(b)] = bce_block(x + from, t + from, std::min(kBceBlock, n - from));

@@ -8,10 +8,15 @@
 #include <type_traits>
 
 #include "latent/core/fast_math.h"
+#include "latent/core/system.h"
 
 namespace latent {
 
 namespace {
+
+// Parallel grain: kMinParallelTaskSeconds of the update at its one-thread rate (~4.5e9 parameters/s,
+// W2's 1.1 M parameters), so small models update on one thread.
+constexpr auto kAdamGrain = static_cast<int64_t>(kMinParallelTaskSeconds * 4.5e9);
 
 // The key torch::optim::Optimizer files a parameter's state under: the TensorImpl address as
 // a string in LibTorch 1.x, the address itself in later versions.
@@ -50,7 +55,7 @@ LATENT_VECTOR_CLONES void adam_range(float* p, const float* g, float* m, float* 
 }
 
 void adam_update(float* p, const float* g, float* m, float* v, int64_t n, const AdamScalars& s) {
-  at::parallel_for(0, n, 16384, [&](int64_t begin, int64_t end) { adam_range(p, g, m, v, begin, end, s); });
+  at::parallel_for(0, n, kAdamGrain, [&](int64_t begin, int64_t end) { adam_range(p, g, m, v, begin, end, s); });
 }
 
 }  // namespace

@@ -43,6 +43,12 @@ bool blas_is_openblas();
 // such a build this is 1 whatever --threads says.
 int kernel_loop_threads();
 
+// The least serial work a parallel task of latent's own kernels gets: about 100 µs. Waking a
+// passive OpenMP thread (OMP_WAIT_POLICY=PASSIVE, see above) and joining it costs ~40 µs on the
+// 2-core machines measured, so a loop split into smaller tasks runs slower on 2 threads than on one
+// (bench/NOTES.md, change 15). Each kernel's grain is this time at its measured one-thread rate.
+constexpr double kMinParallelTaskSeconds = 100e-6;
+
 std::string torch_version();
 std::string latent_version();
 // Devices visible to LibTorch, e.g. "cpu" or "cpu, cuda:0 (1 device)".
