@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -43,25 +44,66 @@ constexpr int64_t kLanes = 16;  // floats per AVX-512 register: one panel is 16 
 constexpr int kRows = 6;        // rows of C per tile
 constexpr int kPanels = 2;      // panels per tile: 6 × 2 accumulators of 16 floats
 
+// GCC 12's avx512fintrin.h starts the unpack and shuffle intrinsics from a deliberately undefined
+// register (`__m512 __Y = __Y;`), which -Wmaybe-uninitialized reports wherever they are inlined.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+// A 16 × 16 block in registers transposed: r[i] holds row i on entry and column i on return
+// (unpack within 128-bit lanes, then 64-bit pairs, then 128-bit lanes twice).
+LATENT_AVX512 inline void transpose16(__m512 r[kLanes]) {
+  __m512 t[kLanes], u[kLanes];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; ++i) {
+    u[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+    u[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+    u[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+    u[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+  }
+  for (int c = 0; c < 4; ++c) {
+    t[c] = _mm512_shuffle_f32x4(u[c], u[c + 4], 0x88);
+    t[c + 4] = _mm512_shuffle_f32x4(u[c], u[c + 4], 0xDD);
+    t[c + 8] = _mm512_shuffle_f32x4(u[c + 8], u[c + 12], 0x88);
+    t[c + 12] = _mm512_shuffle_f32x4(u[c + 8], u[c + 12], 0xDD);
+  }
+  for (int c = 0; c < 8; ++c) {
+    r[c] = _mm512_shuffle_f32x4(t[c], t[c + 8], 0x88);
+    r[c + 8] = _mm512_shuffle_f32x4(t[c], t[c + 8], 0xDD);
+  }
+}
+
 // B (K, N) with strides (sk, sn) -> panels[q][k][lane] = B[k][16 q + lane], zero past column N.
-void pack_panels(const float* b, int64_t k_size, int64_t n_size, int64_t sk, int64_t sn, float* panels) {
+// Full panels of a row-major B copy 16 floats a row; of B = Wᵀ (W row-major, sk = 1) they
+// transpose 16 × 16 blocks of W in registers.
+LATENT_AVX512 void pack_panels(const float* b, int64_t k_size, int64_t n_size, int64_t sk, int64_t sn, float* panels) {
   const int64_t count = (n_size + kLanes - 1) / kLanes;
   for (int64_t q = 0; q < count; ++q) {
     float* dst = panels + q * k_size * kLanes;
     const int64_t width = std::min(kLanes, n_size - q * kLanes);
     const float* src = b + q * kLanes * sn;
-    if (sk == 1 && width == kLanes) {  // B = Wᵀ of a row-major W: read W's rows contiguously
-      for (int64_t l = 0; l < kLanes; ++l)
-        for (int64_t k = 0; k < k_size; ++k) dst[k * kLanes + l] = src[l * sn + k];
-      continue;
+    int64_t k = 0;
+    if (width == kLanes && sn == 1) {
+      for (; k < k_size; ++k) _mm512_storeu_ps(dst + k * kLanes, _mm512_loadu_ps(src + k * sk));
+    } else if (width == kLanes && sk == 1) {
+      for (; k + kLanes <= k_size; k += kLanes) {
+        __m512 r[kLanes];
+        for (int64_t l = 0; l < kLanes; ++l) r[l] = _mm512_loadu_ps(src + l * sn + k);
+        transpose16(r);
+        for (int64_t j = 0; j < kLanes; ++j) _mm512_storeu_ps(dst + (k + j) * kLanes, r[j]);
+      }
     }
-    for (int64_t k = 0; k < k_size; ++k) {
+    for (; k < k_size; ++k) {
       float* row = dst + k * kLanes;
       for (int64_t l = 0; l < width; ++l) row[l] = src[k * sk + l * sn];
       for (int64_t l = width; l < kLanes; ++l) row[l] = 0.0f;
     }
   }
 }
+
+#pragma GCC diagnostic pop
 
 // C[r][16 p + lane] = bias + Σ_k A[r][k] · panels[p][k][lane] for R rows and P panels, summed over k
 // in order with fused multiply-adds; only the first `cols` columns are stored.
@@ -134,8 +176,9 @@ torch::Tensor gemm(const torch::Tensor& a, const torch::Tensor& b, const torch::
 #if LATENT_HAVE_GEMM_KERNEL
   if (m_size == 0 || n_size == 0) return c;
   const int64_t panel_count = (n_size + kLanes - 1) / kLanes;
-  std::vector<float> panels(static_cast<size_t>(panel_count * std::max<int64_t>(k_size, 1) * kLanes));
-  pack_panels(b.data_ptr<float>(), k_size, n_size, b.stride(0), b.stride(1), panels.data());
+  // Not value-initialised: pack_panels writes every element.
+  std::unique_ptr<float[]> panels(new float[static_cast<size_t>(panel_count * std::max<int64_t>(k_size, 1) * kLanes)]);
+  pack_panels(b.data_ptr<float>(), k_size, n_size, b.stride(0), b.stride(1), panels.get());
   std::vector<float> start(static_cast<size_t>(panel_count * kLanes), 0.0f);
   if (bias.defined()) {
     auto bc = bias.contiguous();
@@ -157,7 +200,7 @@ torch::Tensor gemm(const torch::Tensor& a, const torch::Tensor& b, const torch::
       const int64_t last = std::min(panel_count, first + block);
       for (int64_t rb = begin; rb < end; ++rb) {
         const int64_t m = rb * kRows;
-        rows(std::min<int64_t>(kRows, m_size - m), pa + m * sam, sam, sak, panels.data(), k_size, start.data(),
+        rows(std::min<int64_t>(kRows, m_size - m), pa + m * sam, sam, sak, panels.get(), k_size, start.data(),
              pc + m * n_size, n_size, first, last);
       }
     }
