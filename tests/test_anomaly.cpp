@@ -45,6 +45,11 @@ TEST(Csv, QuotedFieldsCrlfBlankLinesAndLabel) {
   EXPECT_EQ(names, (std::vector<std::string>{"a", "b \"x\""}));
   EXPECT_TRUE(torch::equal(t.x, torch::tensor({{1.0f, 2.5f}, {-30.0f, 4.0f}})));
   EXPECT_TRUE(torch::equal(t.y, torch::tensor({0, 1}, torch::kInt64)));
+  // Unquoted lines (cut at the commas) and quoted ones give the same cells: spaces and tabs trimmed,
+  // a leading '+' and exponents read as numbers.
+  testing::write_bytes(tmp / "u.csv", "a,b,c\n\t+1.5 ,  -2e-1,.25\n\" +1.5\",\"-2e-1\",\".25\"\n7,8.,9E1\n");
+  auto u = read_csv(tmp / "u.csv", {});
+  EXPECT_TRUE(torch::equal(u.x, torch::tensor({{1.5f, -0.2f, 0.25f}, {1.5f, -0.2f, 0.25f}, {7.0f, 8.0f, 90.0f}})));
   // Without a label every column is a feature.
   auto all = read_csv(tmp / "t.csv", {});
   EXPECT_EQ(all.x.size(1), 3);
@@ -56,6 +61,10 @@ TEST(Csv, ClearErrorsNameLineAndColumn) {
   EXPECT_NE(csv_error("a,b\n1,2,3\n").find("line 2: 3 fields"), std::string::npos);
   EXPECT_NE(csv_error("a,b\n1,abc\n").find("line 2, column 2 ('b'): 'abc' is not a number"), std::string::npos);
   EXPECT_NE(csv_error("a,b\n1,2x\n").find("'2x' is not a number"), std::string::npos);
+  EXPECT_NE(csv_error("a,b\n1,0x10\n").find("'0x10' is not a number"), std::string::npos);
+  EXPECT_NE(csv_error("a,b\n1,+-2\n").find("'+-2' is not a number"), std::string::npos);
+  EXPECT_NE(csv_error("a,b\n1,+\n").find("'+' is not a number"), std::string::npos);
+  EXPECT_NE(csv_error("a,b\n1,1 2\n").find("'1 2' is not a number"), std::string::npos);
   EXPECT_NE(csv_error("a,b\n1,nan\n").find("column 2 ('b'): 'nan' is not a finite number"), std::string::npos);
   EXPECT_NE(csv_error("a,b\n-inf,1\n").find("column 1 ('a'): '-inf' is not a finite number"), std::string::npos);
   EXPECT_NE(csv_error("a,b\n1e999,1\n").find("not a finite number"), std::string::npos);
