@@ -1,10 +1,11 @@
-// core/system: the OpenMP wait policy the programs start with (prefer_passive_openmp_wait), and the
-// threads latent's own kernel loops run on (kernel_loop_threads).
+// core/system: the OpenMP wait policy the programs start with (prefer_passive_openmp_wait), the
+// threads latent's own kernel loops run on (kernel_loop_threads) and SerialScope.
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -78,6 +79,29 @@ TEST(System, KernelLoopsRunOnTheThreadsAsked) {
   const auto [one, two] = latent::testing::at_one_and_two_threads(latent::kernel_loop_threads);
   EXPECT_EQ(one, 1);
   EXPECT_EQ(two, 2) << "latent's kernel loops ran on one thread with 2 asked: built without OpenMP?";
+}
+
+TEST(System, SerialScopeRunsLibTorchLoopsOnOneThreadAndRestores) {
+  // What a SerialScope must do at 2 threads: loops inside run on the calling thread alone (LibTorch's
+  // at::parallel_for reads the team size it sets), and the setting comes back when it ends.
+  const auto [one, two] = latent::testing::at_one_and_two_threads([] {
+    std::array<int, 5> seen{};
+    {
+      latent::SerialScope serial(true);
+      seen[0] = latent::kernel_loop_threads();
+      seen[1] = at::get_num_threads();
+    }
+    seen[2] = latent::kernel_loop_threads();
+    {
+      latent::SerialScope small(torch::zeros({256, 784}));         // 200,704 elements: serial
+      seen[3] = latent::kernel_loop_threads();
+    }
+    latent::SerialScope large(torch::zeros({latent::kSerialOpElements}));  // not below the bound: inactive
+    seen[4] = latent::kernel_loop_threads();
+    return seen;
+  });
+  EXPECT_EQ(one, (std::array<int, 5>{1, 1, 1, 1, 1}));
+  EXPECT_EQ(two, (std::array<int, 5>{1, 1, 2, 1, 2}));
 }
 
 }  // namespace

@@ -133,7 +133,10 @@ torch::Tensor fast_sigmoid(const torch::Tensor& x) {
   // its agreement with PyTorch) does not move by the kernels' ulp differences (bench/NOTES.md, change 9).
   const bool graph = torch::GradMode::is_enabled() && x.requires_grad();
   const bool fast = !graph && is_dense_cpu_float(x) && x.numel() > 0;
-  if (!fast) return torch::sigmoid(x);
+  if (!fast) {
+    SerialScope serial(x);
+    return torch::sigmoid(x);
+  }
   return sigmoid_kernel(x);
 }
 

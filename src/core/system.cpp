@@ -6,6 +6,9 @@
 #include <malloc.h>
 #endif
 #include <unistd.h>
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
 
 #include <atomic>
 #include <cstdlib>
@@ -96,6 +99,25 @@ int kernel_loop_threads() {
   std::atomic<uint64_t> seen{0};
   at::parallel_for(0, 4096, 1, [&](int64_t, int64_t) { seen |= uint64_t{1} << (at::get_thread_num() % 64); });
   return __builtin_popcountll(seen.load());
+}
+
+SerialScope::SerialScope(bool active) {
+#if defined(_OPENMP)
+  // at::get_num_threads() first: a thread's first call sets its OpenMP team size from LibTorch's
+  // setting, which would otherwise undo the 1 below.
+  if (active && at::get_num_threads() > 1) {
+    saved_ = omp_get_max_threads();
+    omp_set_num_threads(1);
+  }
+#else
+  (void)active;
+#endif
+}
+
+SerialScope::~SerialScope() {
+#if defined(_OPENMP)
+  if (saved_ > 0) omp_set_num_threads(saved_);
+#endif
 }
 
 std::string torch_version() {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "latent/core/error.h"
+#include "latent/core/system.h"
 #include "latent/data/idx.h"
 
 namespace latent {
@@ -22,6 +23,8 @@ TensorDataset TensorDataset::slice(int64_t begin, int64_t end) const {
 }
 
 TensorDataset TensorDataset::select(const torch::Tensor& index) const {
+  const int64_t row = x.defined() && x.dim() > 0 && x.size(0) > 0 ? x.numel() / x.size(0) : 0;
+  SerialScope serial(index.numel() * row < kSerialOpElements);  // a batch: on one thread (core/system.h)
   return {x.index_select(0, index), y.defined() && y.numel() ? y.index_select(0, index) : y};
 }
 

@@ -4,6 +4,7 @@
 #include "latent/core/error.h"
 #include "latent/core/fast_math.h"
 #include "latent/core/gemm.h"
+#include "latent/core/system.h"
 
 namespace latent {
 
@@ -54,7 +55,10 @@ class LinearFunction : public torch::autograd::Function<LinearFunction> {
     torch::Tensor dx, dw, db;
     if (ctx->needs_input_grad(0)) dx = gemm(g, weight);
     if (ctx->needs_input_grad(1)) dw = gemm(g.t(), x);
-    if (ctx->needs_input_grad(2)) db = g.sum(0);
+    if (ctx->needs_input_grad(2)) {
+      SerialScope serial(g);
+      db = g.sum(0);
+    }
     return {dx, dw, db};
   }
 };

@@ -2,6 +2,7 @@
 #include "latent/training/fused_loss.h"
 
 #include "latent/core/fast_math.h"
+#include "latent/core/system.h"
 
 namespace latent {
 
@@ -33,6 +34,7 @@ struct BceWithLogitsMean : public torch::autograd::Function<BceWithLogitsMean> {
     const auto& x = saved[0];
     const auto& t = saved[1];
     const auto& probs = saved[2];
+    SerialScope serial(x);
     auto grad = (probs.numel() > 0 ? probs - t : torch::sigmoid(x).sub_(t));
     grad.mul_(grad_output[0] / static_cast<double>(x.numel()));
     return {grad, torch::Tensor(), torch::Tensor()};

@@ -49,6 +49,27 @@ int kernel_loop_threads();
 // (bench/NOTES.md, change 15). Each kernel's grain is this time at its measured one-thread rate.
 constexpr double kMinParallelTaskSeconds = 100e-6;
 
+// LibTorch's own kernels split any loop past 32,768 elements, so at 2 threads its ops on one W1 batch
+// (256 × 784) each paid a wake-up larger than their work. Below kSerialOpElements (~100 µs of a
+// LibTorch elementwise op or reduction on one core here) latent runs the LibTorch ops of its hot paths
+// (the loss's backward, a bias's gradient, the training sigmoid, cutting a batch) inside a
+// SerialScope: while it lives, the calling thread's OpenMP team size is 1 (omp_set_num_threads,
+// restored after), which LibTorch's at::parallel_for reads, so they run inline. Elementwise results
+// are the same either way; a reduction's are then those of a 1-thread run (bench/NOTES.md, change 17).
+constexpr int64_t kSerialOpElements = int64_t{1} << 19;
+
+class SerialScope {
+ public:
+  explicit SerialScope(bool active);
+  explicit SerialScope(const torch::Tensor& t) : SerialScope(t.defined() && t.numel() < kSerialOpElements) {}
+  ~SerialScope();
+  SerialScope(const SerialScope&) = delete;
+  SerialScope& operator=(const SerialScope&) = delete;
+
+ private:
+  int saved_ = 0;  // the team size to restore; 0 when inactive
+};
+
 std::string torch_version();
 std::string latent_version();
 // Devices visible to LibTorch, e.g. "cpu" or "cpu, cuda:0 (1 device)".
