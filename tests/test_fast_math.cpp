@@ -122,4 +122,30 @@ TEST(FastMath, SumBceWithLogitsRefusesWhatItCannotRead) {
   EXPECT_THROW(latent::sum_bce_with_logits(torch::zeros({4, 3}).t(), torch::zeros({3, 4})), latent::Error);
 }
 
+TEST(FastMath, CountSameSideHandComputed) {
+  // a > 0.5:  no  yes yes no  no(NaN) yes(exactly above) no(0.5 itself)
+  // b > 0.5:  no  yes no  yes no      yes                 no
+  const auto a = torch::tensor({0.1f, 0.9f, 0.7f, 0.2f, std::nanf(""), 0.5000001f, 0.5f});
+  const auto b = torch::tensor({0.3f, 0.6f, 0.4f, 0.8f, 0.1f, 1.0f, 0.0f});
+  const auto n = latent::count_same_side(a, b, 0.5);
+  EXPECT_EQ(n.scalar_type(), torch::kInt64);
+  EXPECT_EQ(n.dim(), 0);
+  EXPECT_EQ(n.item<int64_t>(), 5);
+}
+
+TEST(FastMath, CountSameSideMatchesLibTorchAndThreads) {
+  // Over a batch big enough to split (2 threads), against the LibTorch expression it replaces, and
+  // for what the kernel does not read (strided, double) the expression itself.
+  torch::manual_seed(7);
+  const auto a = torch::rand({1000, 1001});
+  const auto b = torch::rand({1000, 1001});
+  const int64_t expected = ((a > 0.5) == (b > 0.5)).sum().item<int64_t>();
+  const auto [one, two] = latent::testing::at_one_and_two_threads(
+      [&] { return latent::count_same_side(a, b, 0.5).item<int64_t>(); });
+  EXPECT_EQ(one, expected);
+  EXPECT_EQ(two, expected);
+  EXPECT_EQ(latent::count_same_side(a.t(), b.t(), 0.5).item<int64_t>(), expected);
+  EXPECT_EQ(latent::count_same_side(a.to(torch::kDouble), b.to(torch::kDouble), 0.5).item<int64_t>(), expected);
+}
+
 }  // namespace

@@ -4,6 +4,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -18,6 +19,7 @@ namespace {
 // 256 × 784: the sigmoid ~4.8e9 elements/s, the BCE sum ~1.8e9), so W1-sized batches stay on one thread.
 constexpr auto kSigmoidGrain = static_cast<int64_t>(kMinParallelTaskSeconds * 4.8e9);
 constexpr auto kBceGrainElements = static_cast<int64_t>(kMinParallelTaskSeconds * 1.8e9);
+constexpr auto kCountGrain = static_cast<int64_t>(kMinParallelTaskSeconds * 8e9);  // count_same_side, ~8e9/s
 
 // exp(x) in float: x = n·ln2 + r with |r| ≤ ln2 / 2 (ln2 split in two parts for exactness), exp(r)
 // by Cephes' degree-6 minimax polynomial, 2^n put into the exponent bits. Inputs are clamped to
@@ -126,6 +128,30 @@ double sum_bce_with_logits(const torch::Tensor& logits, const torch::Tensor& tar
   double sum = 0.0;
   for (double v : partial) sum += v;
   return sum;
+}
+
+namespace {
+
+LATENT_VECTOR_CLONES int64_t same_side_range(const float* a, const float* b, float t, int64_t begin, int64_t end) {
+  int64_t count = 0;
+  for (int64_t i = begin; i < end; ++i) count += (a[i] > t) == (b[i] > t);
+  return count;
+}
+
+}  // namespace
+
+torch::Tensor count_same_side(const torch::Tensor& a, const torch::Tensor& b, double threshold) {
+  torch::NoGradGuard no_grad;
+  if (!is_dense_cpu_float(a) || !is_dense_cpu_float(b) || a.numel() != b.numel() ||
+      static_cast<double>(static_cast<float>(threshold)) != threshold)
+    return ((a > threshold) == (b > threshold)).sum();
+  const float* pa = a.data_ptr<float>();
+  const float* pb = b.data_ptr<float>();
+  const auto t = static_cast<float>(threshold);
+  std::atomic<int64_t> total{0};
+  at::parallel_for(0, a.numel(), kCountGrain,
+                   [&](int64_t begin, int64_t end) { total += same_side_range(pa, pb, t, begin, end); });
+  return torch::scalar_tensor(total.load(), torch::kInt64);
 }
 
 torch::Tensor fast_sigmoid(const torch::Tensor& x) {

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "latent/core/fast_math.h"
+
 namespace latent {
 
 torch::Tensor psnr_per_image(const torch::Tensor& recon, const torch::Tensor& target, double data_range) {
@@ -47,7 +49,7 @@ void ReconstructionSums::add(const torch::Tensor& recon, const torch::Tensor& ta
   else
     bce = torch::binary_cross_entropy(recon.clamp(0.0, 1.0), target, {}, at::Reduction::Sum);
   bce_sum += bce.item<double>();
-  agree_sum += ((recon > 0.5) == (target > 0.5)).sum().item<double>();
+  agree_sum += static_cast<double>(count_same_side(recon, target, 0.5).item<int64_t>());
   if (recon.dim() == 4) {
     ssim_sum += ssim_per_image(recon, target).sum().item<double>();
     ssim_images += recon.size(0);

@@ -9,6 +9,7 @@
 
 #include "latent/core/error.h"
 #include "latent/core/eval_mode.h"
+#include "latent/core/fast_math.h"
 #include "latent/core/fs.h"
 #include "latent/data/dataset.h"
 #include "latent/metrics/reconstruction.h"
@@ -77,7 +78,7 @@ class ReconstructionStudy : public StudyRunner {
       auto out = model->forward(objective.corrupt(clean));
       {
         torch::NoGradGuard no_grad;
-        train_agree.add_(((out.recon > 0.5) == (clean > 0.5)).sum());
+        train_agree.add_(count_same_side(out.recon, clean, 0.5));
         train_pixels += static_cast<double>(clean.numel());
       }
       return objective(out, clean, out_act);
