@@ -2,6 +2,7 @@
 #include "latent/training/objective.h"
 
 #include "latent/core/error.h"
+#include "latent/core/system.h"
 #include "latent/training/fused_loss.h"
 
 namespace latent {
@@ -16,6 +17,7 @@ ReconstructionObjective ReconstructionObjective::from_spec(const TrainingSpec& s
 
 torch::Tensor ReconstructionObjective::corrupt(const torch::Tensor& clean) const {
   if (noise_std <= 0.0) return clean;
+  SerialScope serial(clean);  // three elementwise passes over a batch: on one thread (core/system.h)
   return (clean + noise_std * torch::randn_like(clean)).clamp_(0.0, 1.0);
 }
 
