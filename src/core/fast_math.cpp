@@ -103,6 +103,12 @@ LATENT_VECTOR_CLONES double bce_block(const float* x, const float* t, int64_t n)
   return sum;
 }
 
+LATENT_VECTOR_CLONES int64_t same_side_range(const float* a, const float* b, float t, int64_t begin, int64_t end) {
+  int64_t count = 0;
+  for (int64_t i = begin; i < end; ++i) count += (a[i] > t) == (b[i] > t);
+  return count;
+}
+
 }  // namespace
 
 bool is_dense_cpu_float(const torch::Tensor& t) {
@@ -129,16 +135,6 @@ double sum_bce_with_logits(const torch::Tensor& logits, const torch::Tensor& tar
   for (double v : partial) sum += v;
   return sum;
 }
-
-namespace {
-
-LATENT_VECTOR_CLONES int64_t same_side_range(const float* a, const float* b, float t, int64_t begin, int64_t end) {
-  int64_t count = 0;
-  for (int64_t i = begin; i < end; ++i) count += (a[i] > t) == (b[i] > t);
-  return count;
-}
-
-}  // namespace
 
 torch::Tensor count_same_side(const torch::Tensor& a, const torch::Tensor& b, double threshold) {
   torch::NoGradGuard no_grad;

@@ -13,14 +13,24 @@ namespace latent {
 
 namespace {
 
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  const auto e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
+// Narrows [b, e) of s past its leading and trailing spaces and tabs: the one definition of the
+// blanks around a CSV field.
+void trim_bounds(const std::string& s, size_t& b, size_t& e) {
+  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
 }
 
-bool blank(const std::string& s) { return s.find_first_not_of(" \t") == std::string::npos; }
+std::string trim(const std::string& s) {
+  size_t b = 0, e = s.size();
+  trim_bounds(s, b, e);
+  return s.substr(b, e - b);
+}
+
+bool blank(const std::string& s) {
+  size_t b = 0, e = s.size();
+  trim_bounds(s, b, e);
+  return b == e;
+}
 
 // A cell as a number: std::from_chars (locale-independent, exact like strtod, several times faster),
 // after the leading white space and optional '+' that strtod took and from_chars does not (a quoted
@@ -51,8 +61,7 @@ std::string split_csv_line(const std::string& line, std::vector<std::string>& fi
     while (true) {
       const size_t comma = line.find(',', start);
       size_t b = start, e = comma == std::string::npos ? line.size() : comma;
-      while (b < e && (line[b] == ' ' || line[b] == '\t')) ++b;
-      while (e > b && (line[e - 1] == ' ' || line[e - 1] == '\t')) --e;
+      trim_bounds(line, b, e);
       if (count < fields.size()) fields[count].assign(line, b, e - b);
       else fields.emplace_back(line, b, e - b);
       ++count;
@@ -74,7 +83,7 @@ std::string split_csv_line(const std::string& line, std::vector<std::string>& fi
       } else {
         cur += c;
       }
-    } else if (c == '"' && trim(cur).empty() && !was_quoted) {
+    } else if (c == '"' && blank(cur) && !was_quoted) {
       quoted = was_quoted = true;
       cur.clear();
     } else if (c == ',') {
