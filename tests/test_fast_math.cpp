@@ -122,6 +122,40 @@ TEST(FastMath, SumBceWithLogitsRefusesWhatItCannotRead) {
   EXPECT_THROW(latent::sum_bce_with_logits(torch::zeros({4, 3}).t(), torch::zeros({3, 4})), latent::Error);
 }
 
+TEST(FastMath, RowsBceWithLogitsIsEachRowsWholeSum) {
+  // Rows shorter and longer than a block (2048), images included: row r is sum_bce_with_logits of
+  // row r alone (the same blocks in the same order), rounded once to float.
+  torch::manual_seed(4);
+  for (const auto& shape : {std::vector<int64_t>{5, 3000}, std::vector<int64_t>{7, 1, 4, 4}, std::vector<int64_t>{3, 2048}}) {
+    const auto x = torch::randn(shape) * 8;
+    const auto t = torch::rand(shape);
+    const auto rows = latent::rows_bce_with_logits(x, t);
+    ASSERT_EQ(rows.sizes(), (std::vector<int64_t>{shape[0]}));
+    ASSERT_EQ(rows.scalar_type(), torch::kFloat);
+    for (int64_t r = 0; r < shape[0]; ++r)
+      EXPECT_EQ(rows[r].item<float>(), static_cast<float>(latent::sum_bce_with_logits(x[r].contiguous(), t[r].contiguous())))
+          << "row " << r;
+  }
+  // Hand-computed: x = 0 gives log 2 whatever t; x = 2, t = 1 gives log(1 + e^-2).
+  const auto hand = latent::rows_bce_with_logits(torch::tensor({{0.0f, 0.0f}, {2.0f, 0.0f}}), torch::tensor({{0.3f, 1.0f}, {1.0f, 0.0f}}));
+  EXPECT_NEAR(hand[0].item<float>(), 2 * std::log(2.0), 1e-6);
+  EXPECT_NEAR(hand[1].item<float>(), std::log1p(std::exp(-2.0)) + std::log(2.0), 1e-6);
+}
+
+TEST(FastMath, RowsBceWithLogitsIsTheSameForAnyThreadCount) {
+  const auto x = torch::randn({512, 784}) * 5;
+  const auto t = torch::rand({512, 784});
+  const auto [one, two] = latent::testing::at_one_and_two_threads([&] { return latent::rows_bce_with_logits(x, t); });
+  EXPECT_TRUE(torch::equal(one, two));
+}
+
+TEST(FastMath, RowsBceWithLogitsRefusesWhatItCannotRead) {
+  EXPECT_THROW(latent::rows_bce_with_logits(torch::zeros({3, 2}, torch::kDouble), torch::zeros({3, 2}, torch::kDouble)), latent::Error);
+  EXPECT_THROW(latent::rows_bce_with_logits(torch::zeros({3, 2}), torch::zeros({2, 3})), latent::Error);
+  EXPECT_THROW(latent::rows_bce_with_logits(torch::zeros({4, 3}).t(), torch::zeros({3, 4})), latent::Error);
+  EXPECT_THROW(latent::rows_bce_with_logits(torch::zeros({}), torch::zeros({})), latent::Error);
+}
+
 TEST(FastMath, CountSameSideHandComputed) {
   // a > 0.5:  no  yes yes no  no(NaN) yes(exactly above) no(0.5 itself)
   // b > 0.5:  no  yes no  yes no      yes                 no

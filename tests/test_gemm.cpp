@@ -1,5 +1,6 @@
-// core/gemm's AVX-512 product and models/layers' linear(): hand-computed values, a double-precision
-// reference with the float error bound, strides, threads, gradients, and the fallback rules.
+// core/gemm's AVX-512 product and models/layers' linear() and relu_activation(): hand-computed
+// values, a double-precision reference with the float error bound, strides, threads, gradients, the
+// fallback rules, and the dense models through them against LibTorch's modules.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -9,6 +10,7 @@
 #include "latent/core/gemm.h"
 #include "latent/models/dense_autoencoder.h"
 #include "latent/models/layers.h"
+#include "latent/models/vae.h"
 #include "test_util.h"
 
 namespace {
@@ -132,6 +134,31 @@ TEST(Gemm, LinearFallsBackToLibTorchBitForBit) {
   EXPECT_TRUE(torch::equal(latent::linear(dbl, *layer), layer->forward(dbl)));
 }
 
+TEST(Layers, ReluActivationIsLibTorchsReluBitForBit) {
+  // Forward and backward, with and without a graph, at 1 and 2 threads, small and large tensors.
+  torch::manual_seed(10);
+  for (int64_t rows : {128, 1024}) {
+    const auto x = torch::randn({rows, 600});
+    const auto g = torch::randn({rows, 600});
+    auto reference = [&] {
+      auto v = x.clone().requires_grad_(true);
+      torch::relu(v).backward(g);
+      return v.grad();
+    }();
+    const auto [one, two] = latent::testing::at_one_and_two_threads([&] {
+      auto v = x.clone().requires_grad_(true);
+      auto y = latent::relu_activation(v);
+      EXPECT_TRUE(torch::equal(y, torch::relu(x)));
+      y.backward(g);
+      return v.grad();
+    });
+    EXPECT_TRUE(torch::equal(one, reference)) << rows << " rows";
+    EXPECT_TRUE(torch::equal(two, reference)) << rows << " rows";
+    torch::NoGradGuard no_grad;
+    EXPECT_TRUE(torch::equal(latent::relu_activation(x), torch::relu(x)));
+  }
+}
+
 TEST(Gemm, DenseAutoencoderThroughTheKernelMatchesLibTorch) {
   SKIP_WITHOUT_KERNEL();
   torch::manual_seed(7);
@@ -147,6 +174,24 @@ TEST(Gemm, DenseAutoencoderThroughTheKernelMatchesLibTorch) {
   auto out = model->forward(x);
   auto logits = model->decoder->forward(out.code).reshape({48, 1, 28, 28});
   EXPECT_TRUE(torch::allclose(out.logits, logits, 1e-5, 1e-5));
+}
+
+TEST(Gemm, DenseVaeThroughTheKernelMatchesLibTorch) {
+  SKIP_WITHOUT_KERNEL();
+  torch::manual_seed(12);
+  latent::VaeOptions o;
+  o.input_shape = {1, 28, 28};
+  o.hidden = {64};
+  o.latent = 4;
+  latent::DenseVae model(o);
+  const auto x = torch::rand({48, 1, 28, 28});
+  torch::NoGradGuard no_grad;
+  auto h = model->encoder->forward(x.reshape({48, 784}));  // LibTorch's modules
+  const auto q = model->posterior(x);
+  EXPECT_TRUE(torch::allclose(q.mu, model->mu_head->forward(h), 1e-5, 1e-5));
+  EXPECT_TRUE(torch::allclose(q.logvar, model->logvar_head->forward(h), 1e-5, 1e-5));
+  const auto z = torch::randn({48, 4});
+  EXPECT_TRUE(torch::allclose(model->decode_logits(z), model->decoder->forward(z).reshape({48, 1, 28, 28}), 1e-5, 1e-5));
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// The training loop and the fused Adam: same numbers as LibTorch's Adam and as zeroing gradients.
+// The training loop, the fused Adam and the fused losses: same numbers as LibTorch's Adam, as
+// zeroing gradients and as LibTorch's binary cross-entropy.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,6 +8,7 @@
 #include "latent/training/fused_loss.h"
 #include "latent/training/optimizer.h"
 #include "latent/training/trainer.h"
+#include "test_util.h"
 
 namespace latent {
 namespace {
@@ -122,6 +124,56 @@ TEST(FusedLoss, BceWithLogitsHandComputed) {
   auto t = torch::tensor({0.3, 1.0, 0.25}, torch::kDouble);
   const double expected = (std::log(2.0) + std::log1p(std::exp(-2.0)) + std::log1p(std::exp(-1.0)) + 0.25) / 3;
   EXPECT_NEAR(bce_with_logits_mean(x, t).item<double>(), expected, 1e-15);
+}
+
+// LibTorch's per-example BCE, the expression bce_with_logits_per_example replaces.
+torch::Tensor libtorch_bce_per_example(const torch::Tensor& logits, const torch::Tensor& target) {
+  return torch::binary_cross_entropy_with_logits(logits, target, {}, {}, at::Reduction::None).reshape({logits.size(0), -1}).sum(1);
+}
+
+TEST(FusedLoss, BcePerExampleMatchesLibTorchInDouble) {
+  // Doubles take LibTorch's own path: values and gradients to double rounding.
+  torch::manual_seed(8);
+  auto logits = (torch::rand({6, 1, 5, 7}, torch::kDouble) * 50 - 25).requires_grad_(true);
+  auto target = torch::rand({6, 1, 5, 7}, torch::kDouble);
+  target.index_put_({0}, 0.0);
+  target.index_put_({1}, 1.0);
+  const auto upstream = torch::randn({6}, torch::kDouble);
+  auto ours = bce_with_logits_per_example(logits, target);
+  auto reference_logits = logits.detach().clone().requires_grad_(true);
+  auto reference = libtorch_bce_per_example(reference_logits, target);
+  ASSERT_EQ(ours.sizes(), (std::vector<int64_t>{6}));
+  EXPECT_LT((ours - reference).abs().max().item<double>(), 1e-10);
+  ours.backward(upstream);
+  reference.backward(upstream);
+  EXPECT_LT((logits.grad() - reference_logits.grad()).abs().max().item<double>(), 1e-14);
+}
+
+TEST(FusedLoss, BcePerExampleInFloatHasLibTorchsGradientBitForBit) {
+  // Floats take the one-pass kernel: values within 1e-6 of the double sum, and the backward is
+  // LibTorch's formula on the same floats, so the gradient is the same to the bit (at 1 and 2 threads).
+  torch::manual_seed(9);
+  const auto x = torch::randn({40, 1, 28, 28}) * 6;
+  const auto t = torch::rand({40, 1, 28, 28});
+  const auto upstream = torch::randn({40});
+  const auto exact = libtorch_bce_per_example(x.to(torch::kDouble), t.to(torch::kDouble));
+  auto run = [&](bool ours) {
+    auto logits = x.clone().requires_grad_(true);
+    auto value = ours ? bce_with_logits_per_example(logits, t) : libtorch_bce_per_example(logits, t);
+    value.backward(upstream);
+    return std::make_pair(value.detach(), logits.grad());
+  };
+  const auto [value, grad] = run(true);
+  const auto [value_ref, grad_ref] = run(false);
+  EXPECT_LT(((value.to(torch::kDouble) - exact).abs() / exact).max().item<double>(), 1e-6);
+  EXPECT_TRUE(torch::equal(grad, grad_ref));
+  const auto [one, two] = testing::at_one_and_two_threads([&] { return run(true).second; });
+  EXPECT_TRUE(torch::equal(one, grad_ref));
+  EXPECT_TRUE(torch::equal(two, grad_ref));
+  // A target that needs a gradient gets LibTorch's function, which gives it one.
+  auto target = t.clone().requires_grad_(true);
+  bce_with_logits_per_example(x, target).sum().backward();
+  ASSERT_TRUE(target.grad().defined());
 }
 
 // Trains a small linear model one epoch and returns its weights.

@@ -25,7 +25,7 @@ void append_activation(torch::nn::Sequential& seq, const std::string& name) {
 }
 
 torch::Tensor apply_activation(const torch::Tensor& x, const std::string& name) {
-  if (name == "relu") return torch::relu(x);
+  if (name == "relu") return relu_activation(x);
   if (name == "leaky_relu") return torch::leaky_relu(x, 0.2);
   if (name == "elu") return torch::elu(x);
   if (name == "selu") return torch::selu(x);
@@ -63,6 +63,24 @@ class LinearFunction : public torch::autograd::Function<LinearFunction> {
   }
 };
 
+// relu with LibTorch's own forward and backward (threshold_backward on the result, as autograd's
+// formula), each run on the calling thread when the tensor is under kSerialOpElements.
+class ReluFunction : public torch::autograd::Function<ReluFunction> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x) {
+    SerialScope serial(x);
+    auto y = torch::relu(x);
+    ctx->save_for_backward({y});
+    return y;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+    const auto y = ctx->get_saved_variables()[0];
+    SerialScope serial(y);
+    return {torch::threshold_backward(grads[0], y, 0)};
+  }
+};
+
 bool kernel_takes(const torch::Tensor& x, const torch::nn::LinearImpl& layer) {
   return gemm_kernel_enabled() && x.dim() == 2 && x.size(0) >= kGemmMinRows && gemm_reads(x) && gemm_reads(layer.weight) &&
          (!layer.bias.defined() || gemm_reads(layer.bias));
@@ -80,9 +98,16 @@ torch::Tensor linear(const torch::Tensor& x, torch::nn::LinearImpl& layer) {
   return gemm(x, layer.weight.t(), layer.bias);
 }
 
+torch::Tensor relu_activation(const torch::Tensor& x) {
+  if (torch::GradMode::is_enabled() && x.requires_grad()) return ReluFunction::apply(x);
+  SerialScope serial(x);
+  return torch::relu(x);
+}
+
 torch::Tensor forward_sequential(torch::nn::Sequential& seq, torch::Tensor x) {
   for (auto& module : *seq) {
     if (auto* lin = module.ptr()->as<torch::nn::LinearImpl>()) x = linear(x, *lin);
+    else if (module.ptr()->as<torch::nn::ReLUImpl>()) x = relu_activation(x);
     else x = module.forward(x);
   }
   return x;

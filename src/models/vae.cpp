@@ -92,13 +92,13 @@ DenseVaeImpl::DenseVaeImpl(VaeOptions options) : options_(std::move(options)) {
 
 // x: (B, *input_shape) -> mu, logvar (B, latent)
 VaePosterior DenseVaeImpl::posterior(const torch::Tensor& x) {
-  auto h = encoder->forward(x.reshape({x.size(0), input_dim_}));
-  return {mu_head->forward(h), logvar_head->forward(h)};
+  auto h = forward_sequential(encoder, x.reshape({x.size(0), input_dim_}));
+  return {linear(h, *mu_head), linear(h, *logvar_head)};
 }
 
 // z: (B, latent) -> (B, *input_shape)
 torch::Tensor DenseVaeImpl::decode_logits(const torch::Tensor& z) {
-  return decoder->forward(z).reshape(batch_shape(z.size(0), options_.input_shape));
+  return forward_sequential(decoder, z).reshape(batch_shape(z.size(0), options_.input_shape));
 }
 
 ConvVaeImpl::ConvVaeImpl(VaeOptions options) : options_(std::move(options)) {
@@ -138,12 +138,12 @@ ConvVaeImpl::ConvVaeImpl(VaeOptions options) : options_(std::move(options)) {
 // x: (B, C, H, W) -> mu, logvar (B, latent)
 VaePosterior ConvVaeImpl::posterior(const torch::Tensor& x) {
   auto h = encoder->forward(x).flatten(1);
-  return {mu_head->forward(h), logvar_head->forward(h)};
+  return {linear(h, *mu_head), linear(h, *logvar_head)};
 }
 
 // z: (B, latent) -> (B, C, H, W)
 torch::Tensor ConvVaeImpl::decode_logits(const torch::Tensor& z) {
-  auto h = apply_activation(decoder_input->forward(z), options_.activation).reshape(batch_shape(z.size(0), bottom_shape_));
+  auto h = apply_activation(linear(z, *decoder_input), options_.activation).reshape(batch_shape(z.size(0), bottom_shape_));
   return decoder->forward(h);
 }
 

@@ -41,7 +41,41 @@ struct BceWithLogitsMean : public torch::autograd::Function<BceWithLogitsMean> {
   }
 };
 
+// Per example: logits, target (B, ...) -> (B,).
+struct BceWithLogitsPerExample : public torch::autograd::Function<BceWithLogitsPerExample> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& logits, const torch::Tensor& target) {
+    ctx->save_for_backward({logits, target});
+    if (is_dense_cpu_float(logits) && is_dense_cpu_float(target)) return rows_bce_with_logits(logits, target);
+    SerialScope serial(logits);
+    return torch::binary_cross_entropy_with_logits(logits, target, {}, {}, at::Reduction::None)
+        .reshape({logits.size(0), -1})
+        .sum(1);
+  }
+
+  // LibTorch's backward of the expression above: (sigmoid(x) - t) * g, g broadcast over each example.
+  static variable_list backward(AutogradContext* ctx, variable_list grad_output) {
+    const auto saved = ctx->get_saved_variables();
+    const auto& x = saved[0];
+    const auto& t = saved[1];
+    SerialScope serial(x);
+    std::vector<int64_t> per_example(static_cast<size_t>(x.dim()), 1);
+    per_example[0] = x.size(0);
+    auto grad = torch::sigmoid(x).sub_(t).mul_(grad_output[0].reshape(per_example));
+    return {grad, torch::Tensor()};
+  }
+};
+
 }  // namespace
+
+torch::Tensor bce_with_logits_per_example(const torch::Tensor& logits, const torch::Tensor& target) {
+  const bool same = logits.dim() >= 1 && logits.sizes() == target.sizes() && logits.scalar_type() == target.scalar_type() &&
+                    logits.device() == target.device();
+  if (!same || target.requires_grad())
+    return torch::binary_cross_entropy_with_logits(logits, target, {}, {}, at::Reduction::None)
+        .reshape({logits.size(0), -1})
+        .sum(1);
+  return BceWithLogitsPerExample::apply(logits, target);
+}
 
 torch::Tensor bce_with_logits_mean(const torch::Tensor& logits, const torch::Tensor& target,
                                    const torch::Tensor& probs) {

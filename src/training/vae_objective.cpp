@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "latent/core/error.h"
+#include "latent/training/fused_loss.h"
 
 namespace latent {
 
@@ -13,15 +14,9 @@ torch::Tensor kl_divergence(const torch::Tensor& mu, const torch::Tensor& logvar
 
 torch::Tensor reconstruction_nll(const std::string& loss, const torch::Tensor& logits, const torch::Tensor& recon,
                                  const torch::Tensor& target) {
-  torch::Tensor per_element;
-  if (loss == "bce") {
-    per_element = torch::binary_cross_entropy_with_logits(logits, target, {}, {}, at::Reduction::None);
-  } else if (loss == "mse") {
-    per_element = (recon - target).pow(2);
-  } else {
-    throw Error("training.loss: '" + loss + "' is not a VAE reconstruction loss (bce or mse)");
-  }
-  return per_element.reshape({per_element.size(0), -1}).sum(1);
+  if (loss == "bce") return bce_with_logits_per_example(logits, target);
+  check(loss == "mse", "training.loss: '" + loss + "' is not a VAE reconstruction loss (bce or mse)");
+  return (recon - target).pow(2).reshape({recon.size(0), -1}).sum(1);
 }
 
 VaeObjective VaeObjective::from_spec(const TrainingSpec& spec) {

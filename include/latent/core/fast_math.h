@@ -1,5 +1,5 @@
 // Element-wise functions with a faster CPU kernel than LibTorch 1.13's, same accuracy: the sigmoid,
-// the summed binary cross-entropy on logits and the count of elements agreeing at a threshold.
+// the summed binary cross-entropy on logits (in all, or per example) and the count of elements agreeing at a threshold.
 //
 // LibTorch 1.13 (Debian's build) computes sigmoid with Sleef's 8-wide AVX2 expf. fast_sigmoid uses
 // a Cephes-style expf (range reduction by ln 2, degree-6 polynomial; ~1 ulp, as Sleef's u10) in a
@@ -35,6 +35,11 @@ torch::Tensor fast_sigmoid(const torch::Tensor& x);
 // Not differentiable (a plain number). `logits` and `target`: contiguous float CPU tensors with the
 // same number of elements; anything else is an Error.
 double sum_bce_with_logits(const torch::Tensor& logits, const torch::Tensor& target);
+
+// The same sum for each example of a batch: logits and target (B, ...) -> (B,) float, row r's
+// Σ softplus(x) − x·t over its elements (its blocks added in double, in order, as above), so any
+// thread count gives the same values. Contiguous float CPU tensors of one shape; else an Error.
+torch::Tensor rows_bce_with_logits(const torch::Tensor& logits, const torch::Tensor& target);
 
 // How many elements of a and b fall on the same side of `threshold`: (a > t) == (b > t), counted as
 // ((a > t) == (b > t)).sum() counts it (NaN is not above any threshold), the pixel agreement of the

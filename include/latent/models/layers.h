@@ -1,5 +1,6 @@
 // Small building blocks shared by model families: activations by name, and the dense layers'
-// product (LibTorch's Linear, or core/gemm's AVX-512 kernel where it runs).
+// product (LibTorch's Linear, or core/gemm's AVX-512 kernel where it runs), a ReLU that keeps small
+// batches on one thread.
 #pragma once
 
 #include <torch/torch.h>
@@ -25,7 +26,13 @@ torch::Tensor apply_activation(const torch::Tensor& x, const std::string& name);
 torch::Tensor linear(const torch::Tensor& x, torch::nn::LinearImpl& layer);
 constexpr int64_t kGemmMinRows = 16;  // below this, packing W costs more than the product saves
 
-// seq->forward(x), with every Linear in `seq` applied through linear() above.
+// torch::relu(x), forward and backward the same numbers, each run on the calling thread for tensors
+// under kSerialOpElements (core/system.h): batch-sized activations are smaller than a parallel
+// region's cost. x: any shape -> the same shape.
+torch::Tensor relu_activation(const torch::Tensor& x);
+
+// seq->forward(x), with every Linear in `seq` applied through linear() above and every ReLU
+// through relu_activation().
 torch::Tensor forward_sequential(torch::nn::Sequential& seq, torch::Tensor x);
 
 }  // namespace latent

@@ -18,4 +18,12 @@ namespace latent {
 torch::Tensor bce_with_logits_mean(const torch::Tensor& logits, const torch::Tensor& target,
                                    const torch::Tensor& probs = {});
 
+// BCE(sigmoid(logits), target) summed over each example's elements: (B, ...) -> (B,), what
+// binary_cross_entropy_with_logits(logits, target, reduction none).reshape({B, -1}).sum(1) computes
+// (the VAE's reconstruction term). Forward: rows_bce_with_logits (core/fast_math.h) for contiguous
+// float CPU tensors, else that LibTorch expression; backward: (sigmoid(x) - t) * grad[b], LibTorch's
+// own formula, bit for bit. Both run on the calling thread for batches under kSerialOpElements.
+// Differentiable in `logits` only: when `target` needs a gradient, the LibTorch expression is used.
+torch::Tensor bce_with_logits_per_example(const torch::Tensor& logits, const torch::Tensor& target);
+
 }  // namespace latent
