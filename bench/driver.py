@@ -8,7 +8,7 @@ under the same machine load. Reported: the median over rounds of seconds and sam
 median of the per-round ratios, the largest final-loss difference, and the FLOP rate beside
 the sgemm rate measured through the same BLAS and through latent::gemm (latent_workloads --workload gemm).
 
-    /usr/bin/python3 bench/driver.py [--runs 5] [--threads 1,2] [--workloads w1,w2,w3,w4]
+    /usr/bin/python3 bench/driver.py [--runs 5] [--threads 1,2] [--workloads w1,w2,w3,w4,w5]
 """
 import argparse
 import datetime
@@ -24,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 IMPLS = ["latent", "pytorch-careful", "pytorch-tutorial"]
 LABEL = {"w1": "W1 dense 784-32-784", "w2": "W2 dense 784-512-256-32 (mirror)", "w3": "W3 conv denoising AE",
-         "w4": "W4 inference, W1 model"}
+         "w4": "W4 inference, W1 model", "w5": "W5 dense VAE 784-512-16"}
 
 
 def command(impl, workload, threads, args):
@@ -124,7 +124,7 @@ def summarize(records, threads, workloads):
 def limit(g, key):
     """The faster of the BLAS's and latent's kernel's rate for a workload's shapes (W4: W1's), or the square."""
     key = "w1" if key == "w4" else key
-    if key not in ("w1", "w2", "square_2048"):
+    if key not in ("w1", "w2", "w5", "square_2048") or (key != "square_2048" and key not in g):
         return None
     rate = lambda d: d[key] if key == "square_2048" else d[key]["gflops_per_second"]  # noqa: E731
     return max([rate(g)] + ([rate(g["kernel"])] if g.get("kernel") else []))
@@ -148,7 +148,9 @@ def write_markdown(path, meta, rows, gemm, threads, workloads):
     L.append(f"- Workloads: Fashion-MNIST (60,000 train / 10,000 test), one epoch, batch {meta['batch']}, Adam lr "
              f"1e-3, seed {meta['seed']} (same initial weights on both sides), BCE (latent and careful: with logits; "
              "tutorial: Sigmoid + BCELoss). W3 adds Gaussian noise std 0.3 clipped to [0, 1]. Loss diff: largest "
-             "relative difference over the rounds of the test-set BCE after the epoch (W4: mean reconstruction).")
+             "relative difference over the rounds of the test-set BCE after the epoch (W4: mean reconstruction). W5: the "
+             "dense VAE of vae-fmnist (latent 16), loss BCE summed per image + KL, mean over the batch; its test loss is "
+             "the negative ELBO per image at z = μ.")
     wait = meta.get("omp_wait_policy") or "unset"
     L.append("- Threads: each side gets OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS equal to the thread "
              "count. latent_workloads, like latent, sets OMP_WAIT_POLICY=PASSIVE for itself when the environment leaves "
@@ -187,12 +189,15 @@ def write_markdown(path, meta, rows, gemm, threads, workloads):
         if g:
             L.append(f"\nThe limit: sgemm through the same BLAS (torch::mm), {t} thread(s): large square 2048³ "
                      f"{g['square_2048']:.1f} GFLOP/s; at W1's shapes {g['w1']['gflops_per_second']:.1f} GFLOP/s; "
-                     f"at W2's shapes {g['w2']['gflops_per_second']:.1f} GFLOP/s.")
+                     f"at W2's shapes {g['w2']['gflops_per_second']:.1f} GFLOP/s"
+                     + (f"; at W5's shapes {g['w5']['gflops_per_second']:.1f} GFLOP/s." if "w5" in g else "."))
             k = g.get("kernel")
             if k:
                 L.append(f"latent's own AVX-512 product (latent::gemm, which the dense layers use here), the same shapes: "
                          f"large square {k['square_2048']:.1f} GFLOP/s; W1's {k['w1']['gflops_per_second']:.1f}; "
-                         f"W2's {k['w2']['gflops_per_second']:.1f}. The limit below is the faster of the two at each shape set.")
+                         f"W2's {k['w2']['gflops_per_second']:.1f}"
+                         + (f"; W5's {k['w5']['gflops_per_second']:.1f}" if "w5" in k else "")
+                         + ". The limit below is the faster of the two at each shape set.")
             L.append("")
             L.append("| workload | GFLOP per epoch | latent GFLOP/s | of the limit at its shapes | of the large-square limit |")
             L.append("|---|---|---|---|---|")
@@ -203,7 +208,7 @@ def write_markdown(path, meta, rows, gemm, threads, workloads):
                 rate = row["latent"]["gflops_per_second"]
                 flops = meta["flops"].get(w, float("nan"))
                 at_shapes = limit(g, w)
-                frac = f"{rate / at_shapes * 100:.0f}%" if at_shapes else "n/a (conv)"
+                frac = f"{rate / at_shapes * 100:.0f}%" if at_shapes else ("n/a (conv)" if w == "w3" else "n/a")
                 L.append(f"| {LABEL[w]} | {flops / 1e9:.2f} | {rate:.1f} | {frac} | "
                          f"{rate / limit(g, 'square_2048') * 100:.0f}% |")
             L.append("")
@@ -241,7 +246,7 @@ def write_markdown(path, meta, rows, gemm, threads, workloads):
         f.write("\n".join(L))
 
 
-FLOPS = {"w1": 15052800000.0, "w2": 341114880000.0, "w3": 179504640000.0, "w4": 1003520000.0}
+FLOPS = {"w1": 15052800000.0, "w2": 341114880000.0, "w3": 179504640000.0, "w4": 1003520000.0, "w5": 252641280000.0}
 
 
 def records_from_log(path):
@@ -275,7 +280,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--threads", default="1,2")
-    p.add_argument("--workloads", default="w1,w2,w3,w4")
+    p.add_argument("--workloads", default="w1,w2,w3,w4,w5")
     p.add_argument("--workloads-at", default="", help="per thread count overrides, e.g. '2=w1,w4'")
     p.add_argument("--build", default=os.path.join(ROOT, "build"))
     p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")

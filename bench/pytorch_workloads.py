@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""The benchmark workloads W1-W4 in PyTorch (Python), written two ways, beside latent_workloads.
+"""The benchmark workloads W1-W5 in PyTorch (Python), written two ways, beside latent_workloads.
 
 --style tutorial: as the tutorials and seed projects write it: a Dataset whose __getitem__
-    returns one image, a DataLoader with shuffle=True, nn.Sigmoid + nn.BCELoss, and
-    loss.item() after every batch.
+    returns one image, a DataLoader with shuffle=True, nn.Sigmoid + nn.BCELoss (W5, as PyTorch's
+    VAE example: a sigmoid output and F.binary_cross_entropy summed), and loss.item() after
+    every batch.
 --style careful: as a careful user writes it: the whole data set in one tensor, batches cut
     with index_select from one randperm per epoch, BCE with logits, the loss summed on the
     tensor side, inference under torch.inference_mode().
@@ -68,6 +69,57 @@ def conv_model(tutorial):
     return nn.Sequential(enc, nn.Sequential(*dec))
 
 
+class DenseVae(nn.Module):
+    """W5: 784-512-(16 mu, 16 logvar)-512-784, ReLU; the same layer order as latent's dense_vae."""
+
+    def __init__(self, tutorial):
+        super().__init__()
+        self.tutorial = tutorial
+        self.encoder = nn.Sequential(nn.Linear(784, 512), nn.ReLU())
+        self.mu_head = nn.Linear(512, 16)
+        self.logvar_head = nn.Linear(512, 16)
+        self.decoder = nn.Sequential(nn.Linear(16, 512), nn.ReLU(), nn.Linear(512, 784))
+
+    def posterior(self, x):
+        h = self.encoder(x.flatten(1))
+        return self.mu_head(h), self.logvar_head(h)
+
+    def decode(self, z):
+        """Logits (careful) or probabilities (tutorial), (B, 784)."""
+        out = self.decoder(z)
+        return torch.sigmoid(out) if self.tutorial else out
+
+    def forward(self, x):
+        mu, logvar = self.posterior(x)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        return self.decode(z), mu, logvar
+
+
+def vae_terms(model, out, x):
+    """Per image: the reconstruction's BCE summed over pixels, and the KL to N(0, I)."""
+    recon, mu, logvar = out
+    target = x.flatten(1)
+    if model.tutorial:
+        nll = nn.functional.binary_cross_entropy(recon, target, reduction="none").sum(1)
+    else:
+        nll = nn.functional.binary_cross_entropy_with_logits(recon, target, reduction="none").sum(1)
+    kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)
+    return nll, kl
+
+
+def vae_test_loss(model, x):
+    """Negative ELBO per test image in nats at z = mu (the same number latent_workloads reports)."""
+    model.eval()
+    total = 0.0
+    with torch.no_grad():
+        for b in range(0, x.shape[0], 1000):
+            xb = x[b: b + 1000]
+            mu, logvar = model.posterior(xb)
+            nll, kl = vae_terms(model, (model.decode(mu), mu, logvar), xb)
+            total += (nll + kl).double().sum().item()
+    return total / x.shape[0]
+
+
 class Images(torch.utils.data.Dataset):
     def __init__(self, x):
         self.x = x
@@ -80,6 +132,9 @@ class Images(torch.utils.data.Dataset):
 
 
 def train_layers(workload):
+    if workload == "w5":  # the two 512 -> 16 heads counted as one 512 -> 32 product
+        widths = [784, 512, 32, 512, 784]
+        return [(widths[i] * widths[i + 1], i == 0) for i in range(len(widths) - 1)]
     if workload == "w3":
         return [(14 * 14 * 16 * 9, True), (7 * 7 * 32 * 16 * 9, False), (7 * 7 * 32 * 16 * 9, False),
                 (14 * 14 * 16 * 9, False)]
@@ -109,6 +164,8 @@ def train(args, train_x, test_x):
     torch.manual_seed(args.seed)
     if args.workload == "w3":
         model = conv_model(tutorial)
+    elif args.workload == "w5":
+        model = DenseVae(tutorial)
     else:
         model = dense_model([512, 256] if args.workload == "w2" else [], tutorial)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -123,7 +180,11 @@ def train(args, train_x, test_x):
             for x in loader:
                 inp = (x + noise * torch.randn_like(x)).clamp_(0.0, 1.0) if noise > 0 else x
                 opt.zero_grad()
-                loss = loss_fn(model(inp), x)
+                if args.workload == "w5":
+                    nll, kl = vae_terms(model, model(inp), x)
+                    loss = (nll + kl).mean()
+                else:
+                    loss = loss_fn(model(inp), x)
                 loss.backward()
                 opt.step()
                 running += loss.item() * x.shape[0]
@@ -138,7 +199,11 @@ def train(args, train_x, test_x):
                 x = train_x.index_select(0, order[b: b + args.batch])
                 inp = (x + noise * torch.randn_like(x)).clamp_(0.0, 1.0) if noise > 0 else x
                 opt.zero_grad()
-                loss = nn.functional.binary_cross_entropy_with_logits(model(inp), x)
+                if args.workload == "w5":
+                    nll, kl = vae_terms(model, model(inp), x)
+                    loss = (nll + kl).mean()
+                else:
+                    loss = nn.functional.binary_cross_entropy_with_logits(model(inp), x)
                 loss.backward()
                 opt.step()
                 total += loss.detach().double() * x.shape[0]
@@ -146,7 +211,8 @@ def train(args, train_x, test_x):
     seconds = time.perf_counter() - start
     flops = sum(2 * m * (2 if first else 3) for m, first in train_layers(args.workload)) * n * args.epochs
     return {"seconds": seconds, "samples_per_second": n * args.epochs / seconds, "final_train_loss": final,
-            "test_loss": test_loss(model, test_x, tutorial), "flops": flops, "gflops_per_second": flops / seconds / 1e9}
+            "test_loss": vae_test_loss(model, test_x) if args.workload == "w5" else test_loss(model, test_x, tutorial),
+            "flops": flops, "gflops_per_second": flops / seconds / 1e9}
 
 
 def percentile(values, p):
@@ -215,7 +281,7 @@ def inference(args, test_x):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--workload", choices=["w1", "w2", "w3", "w4"], required=True)
+    p.add_argument("--workload", choices=["w1", "w2", "w3", "w4", "w5"], required=True)
     p.add_argument("--style", choices=["tutorial", "careful"], required=True)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=42)

@@ -1,8 +1,8 @@
-// latent_workloads: the side-by-side benchmark workloads (W1-W4) run through latent's library,
+// latent_workloads: the side-by-side benchmark workloads (W1-W5) run through latent's library,
 // plus the sgemm limit (the BLAS and latent::gemm) at their shapes. Prints one JSON object on stdout.
 // bench/driver.py runs it next to bench/pytorch_workloads.py (same data, seed, threads, batch).
 //
-//   latent_workloads --workload w1|w2|w3|w4|gemm [--threads N] [--seed S] [--data DIR]
+//   latent_workloads --workload w1|w2|w3|w4|w5|gemm [--threads N] [--seed S] [--data DIR]
 //                    [--epochs E] [--batch B] [--singles N] [--gemm-reps R]
 //                    [--torch-adam] [--torch-bce] [--torch-deconv] [--zero-grads] [--no-inference-mode] [--default-malloc]
 #include <torch/torch.h>
@@ -24,9 +24,11 @@
 #include "latent/data/dataset.h"
 #include "latent/models/autoencoder.h"
 #include "latent/models/conv_transpose.h"
+#include "latent/models/vae.h"
 #include "latent/training/objective.h"
 #include "latent/training/optimizer.h"
 #include "latent/training/trainer.h"
+#include "latent/training/vae_objective.h"
 
 namespace {
 
@@ -124,6 +126,11 @@ std::vector<int64_t> widths_for(const std::vector<int64_t>& hidden) {
   return w;
 }
 
+// W5's dense VAE 784-512-(16 μ, 16 log σ²)-512-784: for FLOPs and product shapes its two heads are
+// one 512 -> 32 product.
+const std::vector<int64_t> kVaeWidths = {784, 512, 32, 512, 784};
+constexpr int64_t kVaeLatent = 16;
+
 // Mean BCE of the reconstructions of `x` (clean), in evaluation mode, batched.
 double test_bce(torch::nn::Module& module, const std::function<torch::Tensor(const torch::Tensor&)>& logits_of,
                 const torch::Tensor& x, int64_t batch) {
@@ -189,6 +196,59 @@ json train_workload(const Args& a, const latent::DataSplits& data) {
   const auto layers = conv ? conv_layers() : dense_layers(widths_for(hidden));
   const double samples = static_cast<double>(data.train.size() * a.epochs);
   const double flops = train_flops_per_example(layers) * samples;
+  return {{"seconds", seconds},
+          {"samples_per_second", samples / seconds},
+          {"final_train_loss", history.back().train_loss},
+          {"test_loss", test_loss},
+          {"flops", flops},
+          {"gflops_per_second", flops / seconds / 1e9}};
+}
+
+// W5: the dense VAE of the vae-fmnist study (latent 16) trained one epoch on the negative ELBO (BCE
+// summed per image + KL, mean over the batch); the test loss is the negative ELBO per image in nats
+// at z = μ (no sampling, so both sides compute the same function of the weights).
+json vae_workload(const Args& a, const latent::DataSplits& data) {
+  latent::TrainingSpec tspec;
+  tspec.batch_size = a.batch;
+  tspec.epochs = a.epochs;
+  const auto objective = latent::VaeObjective::from_spec(tspec);
+  torch::manual_seed(a.seed);
+  latent::VaeOptions o;
+  o.input_shape = {1, 28, 28};
+  o.hidden = {kVaeWidths[1]};
+  o.latent = kVaeLatent;
+  latent::DenseVae model(o);
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  if (a.torch_adam)
+    optimizer = std::make_unique<torch::optim::Adam>(model->parameters(), torch::optim::AdamOptions(tspec.lr));
+  else
+    optimizer = latent::make_optimizer(tspec, model->parameters());
+  latent::BatchLossFn batch_loss = [&](const latent::TensorDataset& batch) {
+    return objective(model->forward_vae(batch.x), batch.x, 1.0).loss;
+  };
+  latent::FitOptions fo;
+  fo.epochs = a.epochs;
+  fo.batch_size = a.batch;
+  fo.label = a.workload;
+  fo.grads_to_none = !a.zero_grads;
+  auto progress = latent::make_progress(latent::ProgressStyle::kQuiet);
+  const auto t0 = Clock::now();
+  auto history = latent::fit(*model, *optimizer, data.train, batch_loss, nullptr, fo, *progress);
+  const double seconds = seconds_since(t0);
+  double test_loss = 0;
+  {
+    latent::EvalMode guard(*model);
+    const auto& x = data.test.x;
+    for (int64_t b = 0; b < x.size(0); b += 1000) {
+      auto xb = x.slice(0, b, std::min(x.size(0), b + 1000));
+      const auto q = model->posterior(xb);
+      const auto recon = latent::reconstruction_nll("bce", model->decode_logits(q.mu), {}, xb);
+      test_loss += (recon + latent::kl_divergence(q.mu, q.logvar)).sum().item<double>();
+    }
+    test_loss /= static_cast<double>(x.size(0));
+  }
+  const double samples = static_cast<double>(data.train.size() * a.epochs);
+  const double flops = train_flops_per_example(dense_layers(kVaeWidths)) * samples;
   return {{"seconds", seconds},
           {"samples_per_second", samples / seconds},
           {"final_train_loss", history.back().train_loss},
@@ -308,7 +368,8 @@ json gemm_workload(const Args& a) {
   auto rates = [&](bool kernel) {
     return json{{"square_2048", mm_rate(2048, 2048, 2048, false, false, a.gemm_reps, kernel)},
                 {"w1", gemm_at_shapes(widths_for({}), a.batch, a.gemm_reps, kernel)},
-                {"w2", gemm_at_shapes(widths_for({512, 256}), a.batch, a.gemm_reps, kernel)}};
+                {"w2", gemm_at_shapes(widths_for({512, 256}), a.batch, a.gemm_reps, kernel)},
+                {"w5", gemm_at_shapes(kVaeWidths, a.batch, a.gemm_reps, kernel)}};
   };
   json out = rates(false);
   if (latent::gemm_kernel_enabled()) out["kernel"] = rates(true);
@@ -339,9 +400,9 @@ Args parse(int argc, char** argv) {
     else if (k == "--default-malloc") a.default_malloc = true;
     else throw latent::UsageError("unknown argument '" + k + "'");
   }
-  const std::vector<std::string> known = {"w1", "w2", "w3", "w4", "gemm"};
+  const std::vector<std::string> known = {"w1", "w2", "w3", "w4", "w5", "gemm"};
   if (std::find(known.begin(), known.end(), a.workload) == known.end())
-    throw latent::UsageError("--workload: '" + a.workload + "' (w1, w2, w3, w4 or gemm)");
+    throw latent::UsageError("--workload: '" + a.workload + "' (w1, w2, w3, w4, w5 or gemm)");
   return a;
 }
 
@@ -361,7 +422,9 @@ int main(int argc, char** argv) {
       latent::DataSplits data;
       data.train = latent::load_idx_split(a.data, "train");
       data.test = latent::load_idx_split(a.data, "t10k");
-      result.update(a.workload == "w4" ? inference_workload(a, data) : train_workload(a, data));
+      if (a.workload == "w4") result.update(inference_workload(a, data));
+      else if (a.workload == "w5") result.update(vae_workload(a, data));
+      else result.update(train_workload(a, data));
     }
     std::cout << result.dump() << std::endl;
     return 0;
