@@ -143,6 +143,40 @@ double test_bce(torch::nn::Module& module, const std::function<torch::Tensor(con
   return sum / static_cast<double>(x.numel());
 }
 
+// One timed training run of `module` on the training split with `batch_loss` and Adam (the
+// library's, or LibTorch's with --torch-adam): {seconds, final training loss}.
+std::pair<double, double> timed_fit(const Args& a, const latent::TrainingSpec& tspec, torch::nn::Module& module,
+                                    const latent::BatchLossFn& batch_loss, const latent::DataSplits& data) {
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  if (a.torch_adam)
+    optimizer = std::make_unique<torch::optim::Adam>(module.parameters(), torch::optim::AdamOptions(tspec.lr));
+  else
+    optimizer = latent::make_optimizer(tspec, module.parameters());
+  latent::FitOptions fo;
+  fo.epochs = a.epochs;
+  fo.batch_size = a.batch;
+  fo.label = a.workload;
+  fo.grads_to_none = !a.zero_grads;
+  auto progress = latent::make_progress(latent::ProgressStyle::kQuiet);
+  const auto t0 = Clock::now();
+  auto history = latent::fit(module, *optimizer, data.train, batch_loss, nullptr, fo, *progress);
+  return {seconds_since(t0), history.back().train_loss};
+}
+
+// A training workload's JSON: time, rates, losses and FLOPs.
+json train_result(const Args& a, const latent::DataSplits& data, std::pair<double, double> run, double test_loss,
+                  const std::vector<LayerMacs>& layers) {
+  const auto [seconds, final_train_loss] = run;
+  const double samples = static_cast<double>(data.train.size() * a.epochs);
+  const double flops = train_flops_per_example(layers) * samples;
+  return {{"seconds", seconds},
+          {"samples_per_second", samples / seconds},
+          {"final_train_loss", final_train_loss},
+          {"test_loss", test_loss},
+          {"flops", flops},
+          {"gflops_per_second", flops / seconds / 1e9}};
+}
+
 json train_workload(const Args& a, const latent::DataSplits& data) {
   const bool conv = a.workload == "w3";
   std::vector<int64_t> hidden;
@@ -157,51 +191,26 @@ json train_workload(const Args& a, const latent::DataSplits& data) {
   std::shared_ptr<latent::AutoencoderBase> dense;
   ConvAe conv_model{nullptr};
   torch::nn::Module* module = nullptr;
-  std::vector<torch::Tensor> params;
   if (conv) {
     conv_model = ConvAe(a.torch_deconv);
     module = conv_model.get();
-    params = conv_model->parameters();
   } else {
     latent::ModelSpec mspec;
     mspec.hidden = hidden;
     dense = latent::make_autoencoder(mspec, {1, 28, 28});
     module = dense.get();
-    params = dense->parameters();
   }
-  std::unique_ptr<torch::optim::Optimizer> optimizer;
-  if (a.torch_adam)
-    optimizer = std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(tspec.lr));
-  else
-    optimizer = latent::make_optimizer(tspec, params);
   latent::BatchLossFn batch_loss = [&](const latent::TensorDataset& batch) {
     auto input = objective.corrupt(batch.x);
     auto out = conv ? conv_model->forward(input) : dense->forward(input);
     if (a.torch_bce) return torch::binary_cross_entropy_with_logits(out.logits, batch.x);
     return objective(out, batch.x, "sigmoid");
   };
-  latent::FitOptions fo;
-  fo.epochs = a.epochs;
-  fo.batch_size = a.batch;
-  fo.label = a.workload;
-  fo.grads_to_none = !a.zero_grads;
-  auto progress = latent::make_progress(latent::ProgressStyle::kQuiet);
-  const auto t0 = Clock::now();
-  auto history = latent::fit(*module, *optimizer, data.train, batch_loss, nullptr, fo, *progress);
-  const double seconds = seconds_since(t0);
+  const auto run = timed_fit(a, tspec, *module, batch_loss, data);
   const double test_loss = test_bce(
       *module, [&](const torch::Tensor& x) { return conv ? conv_model->forward(x).logits : dense->forward(x).logits; },
       data.test.x, 1000);
-
-  const auto layers = conv ? conv_layers() : dense_layers(widths_for(hidden));
-  const double samples = static_cast<double>(data.train.size() * a.epochs);
-  const double flops = train_flops_per_example(layers) * samples;
-  return {{"seconds", seconds},
-          {"samples_per_second", samples / seconds},
-          {"final_train_loss", history.back().train_loss},
-          {"test_loss", test_loss},
-          {"flops", flops},
-          {"gflops_per_second", flops / seconds / 1e9}};
+  return train_result(a, data, run, test_loss, conv ? conv_layers() : dense_layers(widths_for(hidden)));
 }
 
 // W5: the dense VAE of the vae-fmnist study (latent 16) trained one epoch on the negative ELBO (BCE
@@ -218,23 +227,10 @@ json vae_workload(const Args& a, const latent::DataSplits& data) {
   o.hidden = {kVaeWidths[1]};
   o.latent = kVaeLatent;
   latent::DenseVae model(o);
-  std::unique_ptr<torch::optim::Optimizer> optimizer;
-  if (a.torch_adam)
-    optimizer = std::make_unique<torch::optim::Adam>(model->parameters(), torch::optim::AdamOptions(tspec.lr));
-  else
-    optimizer = latent::make_optimizer(tspec, model->parameters());
   latent::BatchLossFn batch_loss = [&](const latent::TensorDataset& batch) {
     return objective(model->forward_vae(batch.x), batch.x, 1.0).loss;
   };
-  latent::FitOptions fo;
-  fo.epochs = a.epochs;
-  fo.batch_size = a.batch;
-  fo.label = a.workload;
-  fo.grads_to_none = !a.zero_grads;
-  auto progress = latent::make_progress(latent::ProgressStyle::kQuiet);
-  const auto t0 = Clock::now();
-  auto history = latent::fit(*model, *optimizer, data.train, batch_loss, nullptr, fo, *progress);
-  const double seconds = seconds_since(t0);
+  const auto run = timed_fit(a, tspec, *model, batch_loss, data);
   double test_loss = 0;
   {
     latent::EvalMode guard(*model);
@@ -247,14 +243,7 @@ json vae_workload(const Args& a, const latent::DataSplits& data) {
     }
     test_loss /= static_cast<double>(x.size(0));
   }
-  const double samples = static_cast<double>(data.train.size() * a.epochs);
-  const double flops = train_flops_per_example(dense_layers(kVaeWidths)) * samples;
-  return {{"seconds", seconds},
-          {"samples_per_second", samples / seconds},
-          {"final_train_loss", history.back().train_loss},
-          {"test_loss", test_loss},
-          {"flops", flops},
-          {"gflops_per_second", flops / seconds / 1e9}};
+  return train_result(a, data, run, test_loss, dense_layers(kVaeWidths));
 }
 
 double percentile(std::vector<double> v, double p) {
