@@ -41,15 +41,18 @@ struct BceWithLogitsMean : public torch::autograd::Function<BceWithLogitsMean> {
   }
 };
 
+// LibTorch's per-example BCE: logits, target (B, ...) -> (B,).
+torch::Tensor libtorch_bce_per_example(const torch::Tensor& logits, const torch::Tensor& target) {
+  return torch::binary_cross_entropy_with_logits(logits, target, {}, {}, at::Reduction::None).reshape({logits.size(0), -1}).sum(1);
+}
+
 // Per example: logits, target (B, ...) -> (B,).
 struct BceWithLogitsPerExample : public torch::autograd::Function<BceWithLogitsPerExample> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& logits, const torch::Tensor& target) {
     ctx->save_for_backward({logits, target});
     if (is_dense_cpu_float(logits) && is_dense_cpu_float(target)) return rows_bce_with_logits(logits, target);
     SerialScope serial(logits);
-    return torch::binary_cross_entropy_with_logits(logits, target, {}, {}, at::Reduction::None)
-        .reshape({logits.size(0), -1})
-        .sum(1);
+    return libtorch_bce_per_example(logits, target);
   }
 
   // LibTorch's backward of the expression above: (sigmoid(x) - t) * g, g broadcast over each example.
@@ -70,10 +73,7 @@ struct BceWithLogitsPerExample : public torch::autograd::Function<BceWithLogitsP
 torch::Tensor bce_with_logits_per_example(const torch::Tensor& logits, const torch::Tensor& target) {
   const bool same = logits.dim() >= 1 && logits.sizes() == target.sizes() && logits.scalar_type() == target.scalar_type() &&
                     logits.device() == target.device();
-  if (!same || target.requires_grad())
-    return torch::binary_cross_entropy_with_logits(logits, target, {}, {}, at::Reduction::None)
-        .reshape({logits.size(0), -1})
-        .sum(1);
+  if (!same || target.requires_grad()) return libtorch_bce_per_example(logits, target);
   return BceWithLogitsPerExample::apply(logits, target);
 }
 

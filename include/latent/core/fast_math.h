@@ -1,5 +1,6 @@
 // Element-wise functions with a faster CPU kernel than LibTorch 1.13's, same accuracy: the sigmoid,
-// the summed binary cross-entropy on logits (in all, or per example) and the count of elements agreeing at a threshold.
+// the summed binary cross-entropy on logits (in all, or per example) and the count of elements
+// agreeing at a threshold.
 //
 // LibTorch 1.13 (Debian's build) computes sigmoid with Sleef's 8-wide AVX2 expf. fast_sigmoid uses
 // a Cephes-style expf (range reduction by ln 2, degree-6 polynomial; ~1 ulp, as Sleef's u10) in a
