@@ -5,6 +5,7 @@
 
 #include "latent/core/error.h"
 #include "latent/models/conv_transpose.h"
+#include "test_util.h"
 
 namespace {
 
@@ -103,6 +104,23 @@ TEST(AdjointConvTranspose, ModuleIsADropInForConvTranspose2d) {
   latent::AdjointConvTranspose2d no_bias(torch::nn::ConvTranspose2dOptions(2, 3, 4).bias(false));
   EXPECT_EQ(no_bias->parameters().size(), 1u);
   EXPECT_EQ(no_bias->forward(torch::randn({1, 2, 5, 5})).sizes(), (std::vector<int64_t>{1, 3, 8, 8}));
+}
+
+TEST(AdjointConvTranspose, FewOutputChannelsGiveLibTorchsValuesAtAnyThreadCount) {
+  // Under 16 output channels the forward is LibTorch's, its batch split over the threads: every
+  // image's values are those of one unsplit call, bit for bit, at 1 and 2 threads (odd batch too).
+  torch::manual_seed(5);
+  for (int64_t batch : {1, 7, 64}) {
+    const auto opts = torch::nn::ConvTranspose2dOptions(16, 1, 3).stride(2).padding(1).output_padding(1);
+    latent::AdjointConvTranspose2d layer(opts);
+    const auto x = torch::randn({batch, 16, 14, 14});
+    const auto expected = torch::conv_transpose2d(x, layer->weight, layer->bias, 2, 1, 1).detach();
+    const auto [one, two] = latent::testing::at_one_and_two_threads([&] { return layer->forward(x).detach(); });
+    EXPECT_TRUE(torch::equal(one, expected)) << batch;
+    EXPECT_TRUE(torch::equal(two, expected)) << batch;
+    torch::NoGradGuard no_grad;
+    EXPECT_TRUE(torch::equal(layer->forward(x), expected)) << batch;
+  }
 }
 
 TEST(AdjointConvTranspose, WorksUnderInferenceModeAndNoGrad) {

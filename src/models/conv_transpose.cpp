@@ -1,6 +1,8 @@
 // ConvTranspose2d through the convolution kernels it is the adjoint of (see conv_transpose.h).
 #include "latent/models/conv_transpose.h"
 
+#include <ATen/Parallel.h>
+
 #include <cmath>
 #include <string>
 
@@ -25,6 +27,25 @@ std::vector<int64_t> output_size(const torch::Tensor& x, const torch::Tensor& we
   return size;
 }
 
+// LibTorch's conv_transpose2d, its batch split over the threads: slow_conv_transpose2d computes image
+// by image on one thread (a small im2col GEMM each), so each image's values are the same either way.
+torch::Tensor conv_transpose2d_by_images(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                         torch::IntArrayRef stride, torch::IntArrayRef padding,
+                                         torch::IntArrayRef output_padding, int64_t groups, torch::IntArrayRef dilation,
+                                         const std::vector<int64_t>& size) {
+  const int64_t threads = at::get_num_threads();
+  const int64_t batch = x.size(0);
+  if (threads < 2 || batch < 2)
+    return torch::conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation);
+  auto y = torch::empty(size, x.options());
+  at::parallel_for(0, batch, (batch + threads - 1) / threads, [&](int64_t begin, int64_t end) {
+    torch::NoGradGuard no_grad;
+    y.slice(0, begin, end).copy_(
+        torch::conv_transpose2d(x.slice(0, begin, end), weight, bias, stride, padding, output_padding, groups, dilation));
+  });
+  return y;
+}
+
 struct AdjointConvTranspose2dFunction : public torch::autograd::Function<AdjointConvTranspose2dFunction> {
   // x: (B, Cin, H, W), weight: (Cin, Cout / groups, kh, kw) -> (B, Cout, Ho, Wo)
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
@@ -40,8 +61,8 @@ struct AdjointConvTranspose2dFunction : public torch::autograd::Function<Adjoint
                                                {0, 0}, groups, {true, false, false}));
       if (has_bias) y.add_(bias.view({1, -1, 1, 1}));
     } else {
-      y = torch::conv_transpose2d(x, weight, has_bias ? bias : torch::Tensor(), stride, padding, output_padding, groups,
-                                  dilation);
+      y = conv_transpose2d_by_images(x, weight, has_bias ? bias : torch::Tensor(), stride, padding, output_padding,
+                                     groups, dilation, size);
     }
     ctx->save_for_backward({x, weight});
     ctx->saved_data["stride"] = stride.vec();
