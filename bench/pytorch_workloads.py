@@ -169,22 +169,25 @@ def train(args, train_x, test_x):
     else:
         model = dense_model([512, 256] if args.workload == "w2" else [], tutorial)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    bce = nn.BCELoss() if tutorial else nn.functional.binary_cross_entropy_with_logits
+
+    def batch_loss(inp, x):
+        if args.workload == "w5":
+            nll, kl = vae_terms(model, model(inp), x)
+            return (nll + kl).mean()
+        return bce(model(inp), x)
+
     n = train_x.shape[0]
     start = time.perf_counter()
     if tutorial:
         loader = torch.utils.data.DataLoader(Images(train_x), batch_size=args.batch, shuffle=True)
-        loss_fn = nn.BCELoss()
         for _ in range(args.epochs):
             model.train()
             running, seen = 0.0, 0
             for x in loader:
                 inp = (x + noise * torch.randn_like(x)).clamp_(0.0, 1.0) if noise > 0 else x
                 opt.zero_grad()
-                if args.workload == "w5":
-                    nll, kl = vae_terms(model, model(inp), x)
-                    loss = (nll + kl).mean()
-                else:
-                    loss = loss_fn(model(inp), x)
+                loss = batch_loss(inp, x)
                 loss.backward()
                 opt.step()
                 running += loss.item() * x.shape[0]
@@ -199,11 +202,7 @@ def train(args, train_x, test_x):
                 x = train_x.index_select(0, order[b: b + args.batch])
                 inp = (x + noise * torch.randn_like(x)).clamp_(0.0, 1.0) if noise > 0 else x
                 opt.zero_grad()
-                if args.workload == "w5":
-                    nll, kl = vae_terms(model, model(inp), x)
-                    loss = (nll + kl).mean()
-                else:
-                    loss = nn.functional.binary_cross_entropy_with_logits(model(inp), x)
+                loss = batch_loss(inp, x)
                 loss.backward()
                 opt.step()
                 total += loss.detach().double() * x.shape[0]
