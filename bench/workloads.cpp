@@ -365,6 +365,16 @@ json gemm_workload(const Args& a) {
   return out;
 }
 
+struct HelpRequested {};
+
+constexpr const char* kUsage =
+    "usage: latent_workloads --workload w1|w2|w3|w4|w5|gemm [--threads N] [--seed S] [--data DIR]\n"
+    "                        [--epochs E] [--batch B] [--singles N] [--gemm-reps R]\n"
+    "                        [--torch-adam] [--torch-bce] [--torch-deconv] [--zero-grads] [--no-inference-mode]\n"
+    "                        [--default-malloc]\n"
+    "Runs one benchmark workload through latent's library and prints one JSON object (bench/driver.py runs it;\n"
+    "bench/NOTES.md explains the workloads and the A/B switches).\n";
+
 Args parse(int argc, char** argv) {
   Args a;
   for (int i = 1; i < argc; ++i) {
@@ -373,6 +383,7 @@ Args parse(int argc, char** argv) {
       if (i + 1 >= argc) throw latent::UsageError(k + ": needs a value");
       return argv[++i];
     };
+    if (k == "--help" || k == "-h") throw HelpRequested();
     if (k == "--workload") a.workload = value();
     else if (k == "--threads") a.threads = std::stoi(value());
     else if (k == "--seed") a.seed = std::stoull(value());
@@ -416,6 +427,9 @@ int main(int argc, char** argv) {
       else result.update(train_workload(a, data));
     }
     std::cout << result.dump() << std::endl;
+    return 0;
+  } catch (const HelpRequested&) {
+    std::cout << kUsage;
     return 0;
   } catch (const latent::UsageError& e) {
     std::cerr << "latent_workloads: error: " << e.what() << "\n";
