@@ -1,10 +1,7 @@
 // latent_workloads: the side-by-side benchmark workloads (W1-W5) run through latent's library,
 // plus the sgemm limit (the BLAS and latent::gemm) at their shapes. Prints one JSON object on stdout.
 // bench/driver.py runs it next to bench/pytorch_workloads.py (same data, seed, threads, batch).
-//
-//   latent_workloads --workload w1|w2|w3|w4|w5|gemm [--threads N] [--seed S] [--data DIR]
-//                    [--epochs E] [--batch B] [--singles N] [--gemm-reps R]
-//                    [--torch-adam] [--torch-bce] [--torch-deconv] [--zero-grads] [--no-inference-mode] [--default-malloc]
+// Its options: kUsage below (`latent_workloads --help`).
 #include <torch/torch.h>
 
 #include <algorithm>

@@ -72,13 +72,19 @@ TEST(FusedAdam, MakeOptimizerBuildsItForAdam) {
   EXPECT_NE(dynamic_cast<FusedAdam*>(opt.get()), nullptr);
 }
 
-TEST(FusedLoss, BceWithLogitsMatchesLibTorchInDouble) {
-  torch::manual_seed(5);
-  // Logits across softplus's threshold (20) and targets in [0, 1], including exact 0 and 1.
+// A double batch (6, 1, 5, 7) for the losses' comparisons with LibTorch: logits across softplus's
+// threshold (20), needing a gradient, and targets in [0, 1] with whole examples at exactly 0 and 1.
+std::pair<torch::Tensor, torch::Tensor> double_bce_batch(uint64_t seed) {
+  torch::manual_seed(seed);
   auto logits = (torch::rand({6, 1, 5, 7}, torch::kDouble) * 50 - 25).requires_grad_(true);
   auto target = torch::rand({6, 1, 5, 7}, torch::kDouble);
   target.index_put_({0}, 0.0);
   target.index_put_({1}, 1.0);
+  return {logits, target};
+}
+
+TEST(FusedLoss, BceWithLogitsMatchesLibTorchInDouble) {
+  auto [logits, target] = double_bce_batch(5);
   auto reference_logits = logits.detach().clone().requires_grad_(true);
   auto ours = bce_with_logits_mean(logits, target);
   auto reference = torch::binary_cross_entropy_with_logits(reference_logits, target);
@@ -133,11 +139,7 @@ torch::Tensor libtorch_bce_per_example(const torch::Tensor& logits, const torch:
 
 TEST(FusedLoss, BcePerExampleMatchesLibTorchInDouble) {
   // Doubles take LibTorch's own path: values and gradients to double rounding.
-  torch::manual_seed(8);
-  auto logits = (torch::rand({6, 1, 5, 7}, torch::kDouble) * 50 - 25).requires_grad_(true);
-  auto target = torch::rand({6, 1, 5, 7}, torch::kDouble);
-  target.index_put_({0}, 0.0);
-  target.index_put_({1}, 1.0);
+  auto [logits, target] = double_bce_batch(8);
   const auto upstream = torch::randn({6}, torch::kDouble);
   auto ours = bce_with_logits_per_example(logits, target);
   auto reference_logits = logits.detach().clone().requires_grad_(true);

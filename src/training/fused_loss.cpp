@@ -41,6 +41,11 @@ struct BceWithLogitsMean : public torch::autograd::Function<BceWithLogitsMean> {
   }
 };
 
+// Whether a and b have one shape, dtype and device: what the fused losses need of their inputs.
+bool alike(const torch::Tensor& a, const torch::Tensor& b) {
+  return a.sizes() == b.sizes() && a.scalar_type() == b.scalar_type() && a.device() == b.device();
+}
+
 // LibTorch's per-example BCE: logits, target (B, ...) -> (B,).
 torch::Tensor libtorch_bce_per_example(const torch::Tensor& logits, const torch::Tensor& target) {
   return torch::binary_cross_entropy_with_logits(logits, target, {}, {}, at::Reduction::None).reshape({logits.size(0), -1}).sum(1);
@@ -71,19 +76,15 @@ struct BceWithLogitsPerExample : public torch::autograd::Function<BceWithLogitsP
 }  // namespace
 
 torch::Tensor bce_with_logits_per_example(const torch::Tensor& logits, const torch::Tensor& target) {
-  const bool same = logits.dim() >= 1 && logits.sizes() == target.sizes() && logits.scalar_type() == target.scalar_type() &&
-                    logits.device() == target.device();
-  if (!same || target.requires_grad()) return libtorch_bce_per_example(logits, target);
+  if (logits.dim() < 1 || !alike(logits, target) || target.requires_grad()) return libtorch_bce_per_example(logits, target);
   return BceWithLogitsPerExample::apply(logits, target);
 }
 
 torch::Tensor bce_with_logits_mean(const torch::Tensor& logits, const torch::Tensor& target,
                                    const torch::Tensor& probs) {
-  const bool same = logits.sizes() == target.sizes() && logits.scalar_type() == target.scalar_type() &&
-                    logits.device() == target.device() && logits.numel() > 0;
-  if (!same || target.requires_grad()) return torch::binary_cross_entropy_with_logits(logits, target);
-  const bool reuse = probs.defined() && probs.sizes() == logits.sizes() && probs.scalar_type() == logits.scalar_type() &&
-                     probs.device() == logits.device();
+  if (logits.numel() == 0 || !alike(logits, target) || target.requires_grad())
+    return torch::binary_cross_entropy_with_logits(logits, target);
+  const bool reuse = probs.defined() && alike(probs, logits);
   // The autograd function records every input's device, so "no probabilities" travels as an empty tensor.
   return BceWithLogitsMean::apply(logits, target, reuse ? probs : torch::empty({0}, logits.options()));
 }
