@@ -20,6 +20,7 @@
 #include "latent/core/system.h"
 #include "latent/data/dataset.h"
 #include "latent/models/autoencoder.h"
+#include "latent/models/conv2d.h"
 #include "latent/models/conv_transpose.h"
 #include "latent/models/vae.h"
 #include "latent/training/objective.h"
@@ -67,9 +68,9 @@ struct ConvAeImpl : torch::nn::Module {
   torch::nn::Sequential decoder{nullptr};
   explicit ConvAeImpl(bool torch_deconv) {
     encoder = register_module(
-        "encoder", torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 16, 3).stride(2).padding(1)),
+        "encoder", torch::nn::Sequential(latent::SplitConv2d(torch::nn::Conv2dOptions(1, 16, 3).stride(2).padding(1)),
                                          torch::nn::ReLU(),
-                                         torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 32, 3).stride(2).padding(1)),
+                                         latent::SplitConv2d(torch::nn::Conv2dOptions(16, 32, 3).stride(2).padding(1)),
                                          torch::nn::ReLU()));
     torch::nn::Sequential dec;
     dec->push_back(deconv(torch_deconv, torch::nn::ConvTranspose2dOptions(32, 16, 3).stride(2).padding(1).output_padding(1)));

@@ -2,6 +2,7 @@
 #include "latent/models/conv_autoencoder.h"
 
 #include "latent/core/error.h"
+#include "latent/models/conv2d.h"
 #include "latent/models/conv_transpose.h"
 #include "latent/models/layers.h"
 
@@ -47,7 +48,7 @@ ConvAutoencoderImpl::ConvAutoencoderImpl(ConvAutoencoderOptions options) : optio
   torch::nn::Sequential enc;
   int64_t in = s[0];
   for (int64_t c : options_.channels) {
-    enc->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, c, k).padding(pad)));
+    enc->push_back(SplitConv2d(torch::nn::Conv2dOptions(in, c, k).padding(pad)));
     enc->push_back(torch::nn::ReLU());
     if (options_.dropout > 0) enc->push_back(torch::nn::Dropout(options_.dropout));
     enc->push_back(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)));
@@ -64,7 +65,7 @@ ConvAutoencoderImpl::ConvAutoencoderImpl(ConvAutoencoderOptions options) : optio
         torch::nn::UpsampleOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest)));
     in = out;
   }
-  dec->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, s[0], k).padding(pad)));
+  dec->push_back(SplitConv2d(torch::nn::Conv2dOptions(in, s[0], k).padding(pad)));
 
   encoder = register_module("encoder", enc);
   decoder = register_module("decoder", dec);

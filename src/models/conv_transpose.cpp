@@ -3,10 +3,11 @@
 
 #include <ATen/Parallel.h>
 
-#include <cmath>
 #include <string>
 
 #include "latent/core/error.h"
+#include "latent/models/conv_kernels.h"
+#include "latent/models/init.h"
 
 namespace latent {
 
@@ -33,15 +34,13 @@ torch::Tensor conv_transpose2d_by_images(const torch::Tensor& x, const torch::Te
                                          torch::IntArrayRef stride, torch::IntArrayRef padding,
                                          torch::IntArrayRef output_padding, int64_t groups, torch::IntArrayRef dilation,
                                          const std::vector<int64_t>& size) {
-  const int64_t threads = at::get_num_threads();
-  const int64_t batch = x.size(0);
-  if (threads < 2 || batch < 2)
-    return torch::conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation);
+  const int64_t slices = batch_slices(x);
+  if (slices < 2) return torch::conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation);
   auto y = torch::empty(size, x.options());
-  at::parallel_for(0, batch, (batch + threads - 1) / threads, [&](int64_t begin, int64_t end) {
-    torch::NoGradGuard no_grad;
-    y.slice(0, begin, end).copy_(
-        torch::conv_transpose2d(x.slice(0, begin, end), weight, bias, stride, padding, output_padding, groups, dilation));
+  for_each_batch_slice(x.size(0), slices, [&](int64_t, int64_t begin, int64_t end) {
+    y.slice(0, begin, end)
+        .copy_(torch::conv_transpose2d(x.slice(0, begin, end), weight, bias, stride, padding, output_padding, groups,
+                                       dilation));
   });
   return y;
 }
@@ -53,12 +52,12 @@ struct AdjointConvTranspose2dFunction : public torch::autograd::Function<Adjoint
                                torch::IntArrayRef output_padding, int64_t groups, torch::IntArrayRef dilation) {
     const bool has_bias = bias.numel() > 0;
     const auto size = output_size(x, weight, stride, padding, output_padding, groups, dilation);
+    const ConvGeometry geometry{stride.vec(), padding.vec(), dilation.vec(), groups};
     torch::Tensor y;
     if (size[1] >= kAdjointForwardMinChannels) {
       // y is the input-gradient of the convolution y -> x with the same weight; only its shape is read.
       const auto image = torch::empty(size, x.options());
-      y = std::get<0>(at::convolution_backward(x, image, weight, c10::nullopt, stride, padding, dilation, false,
-                                               {0, 0}, groups, {true, false, false}));
+      y = split_conv2d_backward(image, x, weight, geometry, {true, false, false}).input;
       if (has_bias) y.add_(bias.view({1, -1, 1, 1}));
     } else {
       y = conv_transpose2d_by_images(x, weight, has_bias ? bias : torch::Tensor(), stride, padding, output_padding,
@@ -79,32 +78,16 @@ struct AdjointConvTranspose2dFunction : public torch::autograd::Function<Adjoint
     const auto saved = ctx->get_saved_variables();
     const auto& x = saved[0];
     const auto& weight = saved[1];
-    const auto stride = ctx->saved_data["stride"].toIntVector();
-    const auto padding = ctx->saved_data["padding"].toIntVector();
-    const auto dilation = ctx->saved_data["dilation"].toIntVector();
-    const int64_t groups = ctx->saved_data["groups"].toInt();
+    const ConvGeometry g{ctx->saved_data["stride"].toIntVector(), ctx->saved_data["padding"].toIntVector(),
+                         ctx->saved_data["dilation"].toIntVector(), ctx->saved_data["groups"].toInt()};
     const auto& gy = grads[0];
     torch::Tensor gx, gw, gb;
-    if (ctx->needs_input_grad(0)) gx = torch::conv2d(gy, weight, {}, stride, padding, dilation, groups);
-    if (ctx->needs_input_grad(1))
-      gw = std::get<1>(at::convolution_backward(x, gy, weight, c10::nullopt, stride, padding, dilation, false, {0, 0},
-                                                groups, {false, true, false}));
+    if (ctx->needs_input_grad(0)) gx = split_conv2d(gy, weight, {}, g);
+    if (ctx->needs_input_grad(1)) gw = split_conv2d_backward(gy, x, weight, g, {false, true, false}).weight;
     if (ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(2)) gb = gy.sum({0, 2, 3});
     return {gx, gw, gb, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
-
-// LibTorch's ConvNd initialisation (kaiming_uniform_ with a = √5, bias from ±1/√fan_in), the same
-// draws in the same order, so a seeded model starts from the weights torch::nn::ConvTranspose2d would have.
-void init_like_torch(torch::Tensor& weight, torch::Tensor& bias) {
-  torch::NoGradGuard no_grad;
-  torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
-  if (bias.defined()) {
-    const auto fans = torch::nn::init::_calculate_fan_in_and_fan_out(weight);
-    const double bound = 1.0 / std::sqrt(static_cast<double>(std::get<0>(fans)));
-    torch::nn::init::uniform_(bias, -bound, bound);
-  }
-}
 
 }  // namespace
 
@@ -131,13 +114,8 @@ void AdjointConvTranspose2dImpl::reset() {
             options.out_channels() % options.groups() == 0,
         "AdjointConvTranspose2d: channels must be divisible by groups");
   const auto k = *options.kernel_size();
-  weight = register_parameter(
-      "weight", torch::empty({options.in_channels(), options.out_channels() / options.groups(), k[0], k[1]}));
-  if (options.bias())
-    bias = register_parameter("bias", torch::empty({options.out_channels()}));
-  else
-    bias = register_parameter("bias", torch::Tensor(), false);
-  init_like_torch(weight, bias);
+  const std::vector<int64_t> shape = {options.in_channels(), options.out_channels() / options.groups(), k[0], k[1]};
+  std::tie(weight, bias) = register_conv_parameters(*this, shape, options.out_channels(), options.bias());
 }
 
 torch::Tensor AdjointConvTranspose2dImpl::forward(const torch::Tensor& x) {

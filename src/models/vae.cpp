@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "latent/core/error.h"
+#include "latent/models/conv2d.h"
 #include "latent/models/conv_transpose.h"
 #include "latent/models/layers.h"
 
@@ -114,7 +115,7 @@ ConvVaeImpl::ConvVaeImpl(VaeOptions options) : options_(std::move(options)) {
   torch::nn::Sequential enc;
   int64_t channels = c;
   for (int64_t ch : options_.hidden) {
-    enc->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, ch, 4).stride(2).padding(1)));
+    enc->push_back(SplitConv2d(torch::nn::Conv2dOptions(channels, ch, 4).stride(2).padding(1)));
     append_activation(enc, options_.activation);
     channels = ch;
   }

@@ -1,4 +1,4 @@
-// Convolutional autoencoder: Conv2d -> ReLU -> MaxPool blocks down to a feature-map code,
+// Convolutional autoencoder: Conv2d (SplitConv2d) -> ReLU -> MaxPool blocks down to a feature-map code,
 // transposed convolutions (AdjointConvTranspose2d) -> ReLU -> Upsample blocks back up, a final Conv2d and the output activation.
 #pragma once
 

@@ -8,7 +8,9 @@
 // layer computes the backward pass always, and the forward pass when the output has at least
 // kAdjointForwardMinChannels channels, through those convolution kernels (at::convolution_backward,
 // conv2d); with fewer output channels the forward stays LibTorch's, which is faster there. The
-// choice depends only on shapes, so results are reproducible run to run.
+// choice depends only on shapes, so results are reproducible run to run. At 2+ threads every one of
+// these calls runs with the batch split over the threads (conv_kernels.h, bench/NOTES.md changes 20
+// and 21).
 //
 // Parameters, their names, shapes and initialisation are exactly torch::nn::ConvTranspose2d's, so
 // checkpoints and seeded initial weights are interchangeable with it. Off the CPU (CUDA: cuDNN) the

@@ -1,0 +1,59 @@
+// LibTorch's convolution kernels (oneDNN on the CPU) with the batch split over the threads.
+//
+// At 2+ threads each oneDNN convolution call runs as several OpenMP regions (layout reorders around
+// the kernel): ~34 a step of the convolutional denoising autoencoder W3. Under the passive wait policy
+// latent starts with (bench/NOTES.md, change 11) every region wakes the sleeping thread again, which
+// left W3 barely faster at 2 threads than at 1. These functions cut the batch into one contiguous
+// slice per thread and call the same LibTorch kernels on each slice inside one region, where nested
+// regions run on the calling thread: one wake-up per call instead of several (change 21).
+//
+// Per image the work is the same. A weight (or bias) gradient is a sum over the batch: each slice's
+// sum is computed by the kernel, and the slices' sums are then added in slice order, so a result
+// depends on the thread count (as oneDNN's own reductions already do) but not on timing. At one
+// thread, for a batch of one, off the CPU or inside a parallel region, each function is exactly the
+// single LibTorch call it replaces.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <array>
+#include <functional>
+#include <vector>
+
+namespace latent {
+
+// How many slices the functions below cut x's batch into: one per thread, at most one per image; 1
+// at one thread, off the CPU and inside a parallel region.
+int64_t batch_slices(const torch::Tensor& x);
+
+// Runs fn(slice, begin, end) for `slices` contiguous slices of [0, batch) (slice s from batch·s/slices),
+// all inside one parallel region, each thread with the caller's thread-local state (grad mode,
+// inference mode) and an OpenMP team size of 1 (SerialScope), so the LibTorch and oneDNN calls in fn
+// run on that thread alone. One slice: fn(0, 0, batch) on the calling thread, nothing else.
+void for_each_batch_slice(int64_t batch, int64_t slices, const std::function<void(int64_t, int64_t, int64_t)>& fn);
+
+struct ConvGeometry {
+  std::vector<int64_t> stride;
+  std::vector<int64_t> padding;
+  std::vector<int64_t> dilation;
+  int64_t groups = 1;
+};
+
+// x: (B, Cin, H, W), weight: (Cout, Cin / groups, kh, kw), bias: (Cout) or undefined -> (B, Cout, Ho, Wo);
+// torch::conv2d's values.
+torch::Tensor split_conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                           const ConvGeometry& g);
+
+struct ConvGrads {
+  torch::Tensor input;   // (B, Cin, H, W) when asked
+  torch::Tensor weight;  // weight's shape when asked
+  torch::Tensor bias;    // (Cout) when asked
+};
+
+// The gradients of y = conv2d(x, weight, bias) from gy = ∂L/∂y (B, Cout, Ho, Wo), as
+// at::convolution_backward computes them; mask = {input, weight, bias}. Only the input's shape is read
+// when just the input gradient is asked.
+ConvGrads split_conv2d_backward(const torch::Tensor& x, const torch::Tensor& gy, const torch::Tensor& weight,
+                                const ConvGeometry& g, std::array<bool, 3> mask);
+
+}  // namespace latent

@@ -1,0 +1,97 @@
+// LibTorch's convolution kernels with the batch split over the threads (see conv_kernels.h).
+#include "latent/models/conv_kernels.h"
+
+#include <ATen/Parallel.h>
+#include <ATen/ThreadLocalState.h>
+
+#include <functional>
+
+#include "latent/core/system.h"
+
+namespace latent {
+
+namespace {
+
+std::vector<int64_t> conv_output_size(const torch::Tensor& x, const torch::Tensor& weight, const ConvGeometry& g) {
+  std::vector<int64_t> size = {x.size(0), weight.size(0)};
+  for (int64_t d = 0; d < 2; ++d) {
+    const auto i = static_cast<size_t>(d);
+    size.push_back((x.size(d + 2) + 2 * g.padding[i] - g.dilation[i] * (weight.size(d + 2) - 1) - 1) / g.stride[i] + 1);
+  }
+  return size;
+}
+
+// Adds the slices' partial sums in slice order.
+torch::Tensor sum_in_order(std::vector<torch::Tensor>& parts) {
+  auto total = parts[0];
+  for (size_t s = 1; s < parts.size(); ++s) total.add_(parts[s]);
+  return total;
+}
+
+}  // namespace
+
+int64_t batch_slices(const torch::Tensor& x) {
+  if (!x.device().is_cpu() || x.dim() == 0 || at::in_parallel_region()) return 1;
+  return std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), x.size(0)));
+}
+
+void for_each_batch_slice(int64_t batch, int64_t slices, const std::function<void(int64_t, int64_t, int64_t)>& fn) {
+  if (slices < 2) {
+    fn(0, 0, batch);
+    return;
+  }
+  // oneDNN sizes its work split by omp_get_max_threads(), not by whether it runs nested, and its
+  // weight-gradient kernels then wait at a spinning barrier for threads a nested region never starts
+  // (a hang, seen): hence the SerialScope on each thread.
+  const at::ThreadLocalState state;
+  at::parallel_for(0, slices, 1, [&](int64_t first, int64_t last) {
+    at::ThreadLocalStateGuard guard(state);
+    SerialScope serial(true);
+    for (int64_t s = first; s < last; ++s) fn(s, batch * s / slices, batch * (s + 1) / slices);
+  });
+}
+
+torch::Tensor split_conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                           const ConvGeometry& g) {
+  const int64_t slices = batch_slices(x);
+  if (slices < 2) return torch::conv2d(x, weight, bias, g.stride, g.padding, g.dilation, g.groups);
+  auto y = torch::empty(conv_output_size(x, weight, g), x.options().memory_format(x.suggest_memory_format()));
+  for_each_batch_slice(x.size(0), slices, [&](int64_t, int64_t begin, int64_t end) {
+    y.slice(0, begin, end)
+        .copy_(torch::conv2d(x.slice(0, begin, end), weight, bias, g.stride, g.padding, g.dilation, g.groups));
+  });
+  return y;
+}
+
+ConvGrads split_conv2d_backward(const torch::Tensor& x, const torch::Tensor& gy, const torch::Tensor& weight,
+                                const ConvGeometry& g, std::array<bool, 3> mask) {
+  const int64_t slices = batch_slices(x);
+  const int64_t cout = weight.size(0);
+  const c10::optional<at::IntArrayRef> bias_sizes =
+      mask[2] ? c10::optional<at::IntArrayRef>(at::IntArrayRef(&cout, 1)) : c10::nullopt;
+  auto call = [&](const torch::Tensor& xs, const torch::Tensor& gys) {
+    return at::convolution_backward(gys, xs, weight, bias_sizes, g.stride, g.padding, g.dilation, false, {0, 0}, g.groups,
+                                    mask);
+  };
+  ConvGrads out;
+  if (slices < 2) {
+    auto r = call(x, gy);
+    out.input = std::get<0>(r);
+    out.weight = std::get<1>(r);
+    out.bias = std::get<2>(r);
+    return out;
+  }
+  if (mask[0]) out.input = torch::empty(x.sizes(), gy.options().memory_format(x.suggest_memory_format()));
+  std::vector<torch::Tensor> gw(static_cast<size_t>(slices)), gb(static_cast<size_t>(slices));
+  for_each_batch_slice(x.size(0), slices, [&](int64_t s, int64_t begin, int64_t end) {
+    auto r = call(x.slice(0, begin, end), gy.slice(0, begin, end));
+    if (mask[0]) out.input.slice(0, begin, end).copy_(std::get<0>(r));
+    gw[static_cast<size_t>(s)] = std::get<1>(r);
+    gb[static_cast<size_t>(s)] = std::get<2>(r);
+  });
+  if (mask[1]) out.weight = sum_in_order(gw);
+  if (mask[2]) out.bias = sum_in_order(gb);
+  return out;
+}
+
+}  // namespace latent
