@@ -123,6 +123,28 @@ TEST(AdjointConvTranspose, FewOutputChannelsGiveLibTorchsValuesAtAnyThreadCount)
   }
 }
 
+TEST(AdjointConvTranspose, TwoThreadsSplitOnlyTheBatchSums) {
+  // At 2 threads each route computes every image's output and input gradient by the same kernel on a
+  // slice of the batch (bit for bit the 1-thread values); weight and bias gradients are sums over the
+  // batch added slice by slice, equal up to float rounding.
+  torch::manual_seed(6);
+  for (int64_t cout : {1, 16}) {
+    const auto x0 = torch::randn({9, 32, 7, 7});
+    latent::AdjointConvTranspose2d layer(torch::nn::ConvTranspose2dOptions(32, cout, 3).stride(2).padding(1).output_padding(1));
+    const auto gy = torch::randn({9, cout, 14, 14});
+    const auto [one, two] = latent::testing::at_one_and_two_threads([&] {
+      const auto x = x0.detach().requires_grad_();
+      const auto y = layer->forward(x);
+      auto grads = torch::autograd::grad({y}, {x, layer->weight, layer->bias}, {gy});
+      return std::vector<torch::Tensor>{y.detach(), grads[0], grads[1], grads[2]};
+    });
+    EXPECT_TRUE(torch::equal(one[0], two[0])) << cout;
+    EXPECT_TRUE(torch::equal(one[1], two[1])) << cout;
+    EXPECT_LT(rel_diff(two[2], one[2]), 1e-5) << cout;
+    EXPECT_LT(rel_diff(two[3], one[3]), 1e-5) << cout;
+  }
+}
+
 TEST(AdjointConvTranspose, WorksUnderInferenceModeAndNoGrad) {
   torch::manual_seed(4);
   latent::AdjointConvTranspose2d layer(torch::nn::ConvTranspose2dOptions(8, 16, 3).stride(2).padding(1).output_padding(1));

@@ -51,47 +51,52 @@ void for_each_batch_slice(int64_t batch, int64_t slices, const std::function<voi
   });
 }
 
+torch::Tensor batch_from_slices(const torch::Tensor& like, torch::IntArrayRef size,
+                                const std::function<torch::Tensor(int64_t, int64_t)>& slice_output) {
+  const int64_t batch = like.size(0), slices = batch_slices(like);
+  if (slices < 2) return slice_output(0, batch);
+  auto out = torch::empty(size, like.options().memory_format(like.suggest_memory_format()));
+  for_each_batch_slice(batch, slices, [&](int64_t, int64_t begin, int64_t end) {
+    out.slice(0, begin, end).copy_(slice_output(begin, end));
+  });
+  return out;
+}
+
+ConvGrads grads_from_slices(const torch::Tensor& like, std::array<bool, 3> mask,
+                            const std::function<ConvGrads(int64_t, int64_t)>& slice_grads) {
+  const int64_t batch = like.size(0), slices = batch_slices(like);
+  if (slices < 2) return slice_grads(0, batch);
+  ConvGrads out;
+  if (mask[0]) out.input = torch::empty(like.sizes(), like.options().memory_format(like.suggest_memory_format()));
+  std::vector<torch::Tensor> weight(static_cast<size_t>(slices)), bias(static_cast<size_t>(slices));
+  for_each_batch_slice(batch, slices, [&](int64_t s, int64_t begin, int64_t end) {
+    auto r = slice_grads(begin, end);
+    if (mask[0]) out.input.slice(0, begin, end).copy_(r.input);
+    weight[static_cast<size_t>(s)] = r.weight;
+    bias[static_cast<size_t>(s)] = r.bias;
+  });
+  if (mask[1]) out.weight = sum_in_order(weight);
+  if (mask[2]) out.bias = sum_in_order(bias);
+  return out;
+}
+
 torch::Tensor split_conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                            const ConvGeometry& g) {
-  const int64_t slices = batch_slices(x);
-  if (slices < 2) return torch::conv2d(x, weight, bias, g.stride, g.padding, g.dilation, g.groups);
-  auto y = torch::empty(conv_output_size(x, weight, g), x.options().memory_format(x.suggest_memory_format()));
-  for_each_batch_slice(x.size(0), slices, [&](int64_t, int64_t begin, int64_t end) {
-    y.slice(0, begin, end)
-        .copy_(torch::conv2d(x.slice(0, begin, end), weight, bias, g.stride, g.padding, g.dilation, g.groups));
+  return batch_from_slices(x, conv_output_size(x, weight, g), [&](int64_t begin, int64_t end) {
+    return torch::conv2d(x.slice(0, begin, end), weight, bias, g.stride, g.padding, g.dilation, g.groups);
   });
-  return y;
 }
 
 ConvGrads split_conv2d_backward(const torch::Tensor& x, const torch::Tensor& gy, const torch::Tensor& weight,
                                 const ConvGeometry& g, std::array<bool, 3> mask) {
-  const int64_t slices = batch_slices(x);
   const int64_t cout = weight.size(0);
   const c10::optional<at::IntArrayRef> bias_sizes =
       mask[2] ? c10::optional<at::IntArrayRef>(at::IntArrayRef(&cout, 1)) : c10::nullopt;
-  auto call = [&](const torch::Tensor& xs, const torch::Tensor& gys) {
-    return at::convolution_backward(gys, xs, weight, bias_sizes, g.stride, g.padding, g.dilation, false, {0, 0}, g.groups,
-                                    mask);
-  };
-  ConvGrads out;
-  if (slices < 2) {
-    auto r = call(x, gy);
-    out.input = std::get<0>(r);
-    out.weight = std::get<1>(r);
-    out.bias = std::get<2>(r);
-    return out;
-  }
-  if (mask[0]) out.input = torch::empty(x.sizes(), gy.options().memory_format(x.suggest_memory_format()));
-  std::vector<torch::Tensor> gw(static_cast<size_t>(slices)), gb(static_cast<size_t>(slices));
-  for_each_batch_slice(x.size(0), slices, [&](int64_t s, int64_t begin, int64_t end) {
-    auto r = call(x.slice(0, begin, end), gy.slice(0, begin, end));
-    if (mask[0]) out.input.slice(0, begin, end).copy_(std::get<0>(r));
-    gw[static_cast<size_t>(s)] = std::get<1>(r);
-    gb[static_cast<size_t>(s)] = std::get<2>(r);
+  return grads_from_slices(x, mask, [&](int64_t begin, int64_t end) {
+    auto r = at::convolution_backward(gy.slice(0, begin, end), x.slice(0, begin, end), weight, bias_sizes, g.stride,
+                                      g.padding, g.dilation, false, {0, 0}, g.groups, mask);
+    return ConvGrads{std::get<0>(r), std::get<1>(r), std::get<2>(r)};
   });
-  if (mask[1]) out.weight = sum_in_order(gw);
-  if (mask[2]) out.bias = sum_in_order(gb);
-  return out;
 }
 
 }  // namespace latent

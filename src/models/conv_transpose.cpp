@@ -28,23 +28,6 @@ std::vector<int64_t> output_size(const torch::Tensor& x, const torch::Tensor& we
   return size;
 }
 
-// LibTorch's conv_transpose2d, its batch split over the threads: slow_conv_transpose2d computes image
-// by image on one thread (a small im2col GEMM each), so each image's values are the same either way.
-torch::Tensor conv_transpose2d_by_images(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
-                                         torch::IntArrayRef stride, torch::IntArrayRef padding,
-                                         torch::IntArrayRef output_padding, int64_t groups, torch::IntArrayRef dilation,
-                                         const std::vector<int64_t>& size) {
-  const int64_t slices = batch_slices(x);
-  if (slices < 2) return torch::conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation);
-  auto y = torch::empty(size, x.options());
-  for_each_batch_slice(x.size(0), slices, [&](int64_t, int64_t begin, int64_t end) {
-    y.slice(0, begin, end)
-        .copy_(torch::conv_transpose2d(x.slice(0, begin, end), weight, bias, stride, padding, output_padding, groups,
-                                       dilation));
-  });
-  return y;
-}
-
 struct AdjointConvTranspose2dFunction : public torch::autograd::Function<AdjointConvTranspose2dFunction> {
   // x: (B, Cin, H, W), weight: (Cin, Cout / groups, kh, kw) -> (B, Cout, Ho, Wo)
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
@@ -52,16 +35,23 @@ struct AdjointConvTranspose2dFunction : public torch::autograd::Function<Adjoint
                                torch::IntArrayRef output_padding, int64_t groups, torch::IntArrayRef dilation) {
     const bool has_bias = bias.numel() > 0;
     const auto size = output_size(x, weight, stride, padding, output_padding, groups, dilation);
-    const ConvGeometry geometry{stride.vec(), padding.vec(), dilation.vec(), groups};
     torch::Tensor y;
     if (size[1] >= kAdjointForwardMinChannels) {
       // y is the input-gradient of the convolution y -> x with the same weight; only its shape is read.
       const auto image = torch::empty(size, x.options());
-      y = split_conv2d_backward(image, x, weight, geometry, {true, false, false}).input;
-      if (has_bias) y.add_(bias.view({1, -1, 1, 1}));
+      y = batch_from_slices(x, size, [&](int64_t begin, int64_t end) {
+        auto part = std::get<0>(at::convolution_backward(x.slice(0, begin, end), image.slice(0, begin, end), weight,
+                                                         c10::nullopt, stride, padding, dilation, false, {0, 0},
+                                                         groups, {true, false, false}));
+        return has_bias ? part.add_(bias.view({1, -1, 1, 1})) : part;
+      });
     } else {
-      y = conv_transpose2d_by_images(x, weight, has_bias ? bias : torch::Tensor(), stride, padding, output_padding,
-                                     groups, dilation, size);
+      // LibTorch's slow_conv_transpose2d computes image by image (a small im2col GEMM each), so each
+      // image's values are the same whichever slice it is in.
+      y = batch_from_slices(x, size, [&](int64_t begin, int64_t end) {
+        return torch::conv_transpose2d(x.slice(0, begin, end), weight, has_bias ? bias : torch::Tensor(), stride,
+                                       padding, output_padding, groups, dilation);
+      });
     }
     ctx->save_for_backward({x, weight});
     ctx->saved_data["stride"] = stride.vec();
@@ -81,11 +71,21 @@ struct AdjointConvTranspose2dFunction : public torch::autograd::Function<Adjoint
     const ConvGeometry g{ctx->saved_data["stride"].toIntVector(), ctx->saved_data["padding"].toIntVector(),
                          ctx->saved_data["dilation"].toIntVector(), ctx->saved_data["groups"].toInt()};
     const auto& gy = grads[0];
-    torch::Tensor gx, gw, gb;
-    if (ctx->needs_input_grad(0)) gx = split_conv2d(gy, weight, {}, g);
-    if (ctx->needs_input_grad(1)) gw = split_conv2d_backward(gy, x, weight, g, {false, true, false}).weight;
-    if (ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(2)) gb = gy.sum({0, 2, 3});
-    return {gx, gw, gb, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    const std::array<bool, 3> mask = {ctx->needs_input_grad(0), ctx->needs_input_grad(1),
+                                      ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(2)};
+    // ∂x is a convolution of ∂y, ∂W a convolution's weight gradient with ∂y as the image, ∂b ∂y's sum.
+    const auto r = grads_from_slices(x, mask, [&](int64_t begin, int64_t end) {
+      const auto gys = gy.slice(0, begin, end);
+      ConvGrads part;
+      if (mask[0]) part.input = torch::conv2d(gys, weight, {}, g.stride, g.padding, g.dilation, g.groups);
+      if (mask[1])
+        part.weight = std::get<1>(at::convolution_backward(x.slice(0, begin, end), gys, weight, c10::nullopt, g.stride,
+                                                           g.padding, g.dilation, false, {0, 0}, g.groups,
+                                                           {false, true, false}));
+      if (mask[2]) part.bias = gys.sum({0, 2, 3});
+      return part;
+    });
+    return {r.input, r.weight, r.bias, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 

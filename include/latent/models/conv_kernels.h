@@ -39,16 +39,28 @@ struct ConvGeometry {
   int64_t groups = 1;
 };
 
-// x: (B, Cin, H, W), weight: (Cout, Cin / groups, kh, kw), bias: (Cout) or undefined -> (B, Cout, Ho, Wo);
-// torch::conv2d's values.
-torch::Tensor split_conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
-                           const ConvGeometry& g);
-
 struct ConvGrads {
   torch::Tensor input;   // (B, Cin, H, W) when asked
   torch::Tensor weight;  // weight's shape when asked
   torch::Tensor bias;    // (Cout) when asked
 };
+
+// A batch's output from per-slice ones: slice_output(begin, end) computes images [begin, end) of a
+// tensor of `size` (batch first), each slice's written into one tensor with like's options and memory
+// format. One slice (batch_slices(like) == 1): slice_output(0, B) itself, no copy.
+torch::Tensor batch_from_slices(const torch::Tensor& like, torch::IntArrayRef size,
+                                const std::function<torch::Tensor(int64_t, int64_t)>& slice_output);
+
+// A batch's gradients from per-slice ones: slice_grads(begin, end) computes the masked parts for
+// images [begin, end); the input parts are written into one tensor shaped like `like`, the weight and
+// bias parts added in slice order. One slice: slice_grads(0, B) itself.
+ConvGrads grads_from_slices(const torch::Tensor& like, std::array<bool, 3> mask,
+                            const std::function<ConvGrads(int64_t, int64_t)>& slice_grads);
+
+// x: (B, Cin, H, W), weight: (Cout, Cin / groups, kh, kw), bias: (Cout) or undefined -> (B, Cout, Ho, Wo);
+// torch::conv2d's values.
+torch::Tensor split_conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                           const ConvGeometry& g);
 
 // The gradients of y = conv2d(x, weight, bias) from gy = ∂L/∂y (B, Cout, Ho, Wo), as
 // at::convolution_backward computes them; mask = {input, weight, bias}. Only the input's shape is read
