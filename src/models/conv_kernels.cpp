@@ -90,8 +90,8 @@ torch::Tensor split_conv2d(const torch::Tensor& x, const torch::Tensor& weight, 
 ConvGrads split_conv2d_backward(const torch::Tensor& x, const torch::Tensor& gy, const torch::Tensor& weight,
                                 const ConvGeometry& g, std::array<bool, 3> mask) {
   const int64_t cout = weight.size(0);
-  const c10::optional<at::IntArrayRef> bias_sizes =
-      mask[2] ? c10::optional<at::IntArrayRef>(at::IntArrayRef(&cout, 1)) : c10::nullopt;
+  const at::OptionalIntArrayRef bias_sizes =
+      mask[2] ? at::OptionalIntArrayRef(at::IntArrayRef(&cout, 1)) : at::OptionalIntArrayRef();
   return grads_from_slices(x, mask, [&](int64_t begin, int64_t end) {
     auto r = at::convolution_backward(gy.slice(0, begin, end), x.slice(0, begin, end), weight, bias_sizes, g.stride,
                                       g.padding, g.dilation, false, {0, 0}, g.groups, mask);
