@@ -86,11 +86,11 @@ void ConvAutoencoderImpl::check_input(const torch::Tensor& x) const {
 // x: (B, C, H, W) -> (B, channels.back(), H / 2^n, W / 2^n)
 torch::Tensor ConvAutoencoderImpl::encode(const torch::Tensor& x) {
   check_input(x);
-  return encoder->forward(x);
+  return forward_sequential(encoder, x);
 }
 
 // code: (B, channels.back(), H / 2^n, W / 2^n) -> (B, C, H, W), before the output activation
-torch::Tensor ConvAutoencoderImpl::decode_logits(const torch::Tensor& code) { return decoder->forward(code); }
+torch::Tensor ConvAutoencoderImpl::decode_logits(const torch::Tensor& code) { return forward_sequential(decoder, code); }
 
 // code: (B, channels.back(), H / 2^n, W / 2^n) -> (B, C, H, W)
 torch::Tensor ConvAutoencoderImpl::decode(const torch::Tensor& code) { return apply_activation(decode_logits(code), options_.output); }

@@ -3,6 +3,7 @@
 
 #include "latent/core/error.h"
 #include "latent/core/fast_math.h"
+#include "latent/core/fast_random.h"
 #include "latent/core/gemm.h"
 #include "latent/core/system.h"
 
@@ -104,10 +105,21 @@ torch::Tensor relu_activation(const torch::Tensor& x) {
   return torch::relu(x);
 }
 
+torch::Tensor dropout(const torch::Tensor& x, double p, bool train) {
+  if (!train || p <= 0.0 || p >= 1.0 || !is_dense_cpu_float(x)) return torch::dropout(x, p, train);
+  // at::native::dropout on the CPU: noise = bernoulli(1 − p) / (1 − p), then x * noise.
+  auto noise = torch::empty(x.sizes(), x.options());
+  bernoulli_mask(noise, 1.0 - p);
+  noise.div_(1.0 - p);
+  return x * noise;
+}
+
 torch::Tensor forward_sequential(torch::nn::Sequential& seq, torch::Tensor x) {
   for (auto& module : *seq) {
     if (auto* lin = module.ptr()->as<torch::nn::LinearImpl>()) x = linear(x, *lin);
     else if (module.ptr()->as<torch::nn::ReLUImpl>()) x = relu_activation(x);
+    else if (auto* drop = module.ptr()->as<torch::nn::DropoutImpl>())
+      x = latent::dropout(x, drop->options.p(), drop->is_training());
     else x = module.forward(x);
   }
   return x;
