@@ -6,6 +6,7 @@
 #include "latent/core/fast_random.h"
 #include "latent/core/gemm.h"
 #include "latent/core/system.h"
+#include "latent/models/pooling.h"
 
 namespace latent {
 
@@ -118,6 +119,8 @@ torch::Tensor forward_sequential(torch::nn::Sequential& seq, torch::Tensor x) {
   for (auto& module : *seq) {
     if (auto* lin = module.ptr()->as<torch::nn::LinearImpl>()) x = linear(x, *lin);
     else if (module.ptr()->as<torch::nn::ReLUImpl>()) x = relu_activation(x);
+    else if (auto* pool = module.ptr()->as<torch::nn::MaxPool2dImpl>(); pool && is_max_pool2x2(*pool))
+      x = max_pool2x2(x);
     else if (auto* drop = module.ptr()->as<torch::nn::DropoutImpl>())
       x = latent::dropout(x, drop->options.p(), drop->is_training());
     else x = module.forward(x);

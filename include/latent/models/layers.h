@@ -37,7 +37,8 @@ torch::Tensor relu_activation(const torch::Tensor& x);
 torch::Tensor dropout(const torch::Tensor& x, double p, bool train);
 
 // seq->forward(x), with every Linear in `seq` applied through linear() above, every ReLU through
-// relu_activation() and every Dropout through dropout().
+// relu_activation(), every Dropout through dropout() and every 2×2 stride-2 MaxPool2d through
+// max_pool2x2() (models/pooling.h).
 torch::Tensor forward_sequential(torch::nn::Sequential& seq, torch::Tensor x);
 
 }  // namespace latent

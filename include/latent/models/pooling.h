@@ -1,0 +1,23 @@
+// 2×2 max pooling with stride 2, LibTorch's values, indices' choice and gradient, in one pass.
+//
+// LibTorch 1.13's max_pool2d_with_indices on NCHW float tensors took ~8.7 ns an output here (7 ms for
+// conv-dae's 128×32×28×28 activation, 13% of its training time; bench/NOTES.md, change 23).
+// max_pool2x2 computes the same maxima with the same choice among equal values and NaNs (the first
+// maximum in row-major window order; a NaN wins, the last one when there are several), keeps the
+// winner's position in the window (0-3, an int32) instead of an int64 index, and its backward writes
+// each output gradient to that position (added to zero, as LibTorch's backward does), so output and
+// gradient are LibTorch's bit for bit.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace latent {
+
+// x: (B, C, H, W), H and W even -> (B, C, H / 2, W / 2). A contiguous float CPU x takes the kernel
+// above; anything else is torch::max_pool2d(x, 2) itself.
+torch::Tensor max_pool2x2(const torch::Tensor& x);
+
+// Whether `pool` is the 2×2, stride 2, unpadded, undilated, floor-mode pooling max_pool2x2 computes.
+bool is_max_pool2x2(const torch::nn::MaxPool2dImpl& pool);
+
+}  // namespace latent
