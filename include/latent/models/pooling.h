@@ -1,7 +1,7 @@
 // 2×2 max pooling with stride 2, LibTorch's values, indices' choice and gradient, in one pass.
 //
-// LibTorch 1.13's max_pool2d_with_indices on NCHW float tensors took ~8.7 ns an output here (7 ms for
-// conv-dae's 128×32×28×28 activation, 13% of its training time; bench/NOTES.md, change 23).
+// LibTorch 1.13's max_pool2d_with_indices on NCHW float tensors took 9-15 ns an output here (7-12 ms
+// for conv-dae's 128×32×28×28 activation, 13% of its training time; bench/NOTES.md, change 23).
 // max_pool2x2 computes the same maxima with the same choice among equal values and NaNs (the first
 // maximum in row-major window order; a NaN wins, the last one when there are several), keeps the
 // winner's position in the window (0-3, an int32) instead of an int64 index, and its backward writes
