@@ -1,4 +1,4 @@
-// Activations by name; the dense layers' product through core/gemm.
+// Activations by name; the dense layers' product through core/gemm; dropout and the Sequential runner.
 #include "latent/models/layers.h"
 
 #include "latent/core/error.h"
@@ -121,7 +121,7 @@ torch::Tensor forward_sequential(torch::nn::Sequential& seq, torch::Tensor x) {
     else if (module.ptr()->as<torch::nn::ReLUImpl>()) x = relu_activation(x);
     else if (auto* pool = module.ptr()->as<torch::nn::MaxPool2dImpl>(); pool && is_max_pool2x2(*pool))
       x = max_pool2x2(x);
-    else if (auto* drop = module.ptr()->as<torch::nn::DropoutImpl>())
+    else if (auto* drop = module.ptr()->as<torch::nn::DropoutImpl>(); drop && !drop->options.inplace())
       x = latent::dropout(x, drop->options.p(), drop->is_training());
     else x = module.forward(x);
   }

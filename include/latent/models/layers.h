@@ -1,6 +1,6 @@
 // Small building blocks shared by model families: activations by name, and the dense layers'
 // product (LibTorch's Linear, or core/gemm's AVX-512 kernel where it runs), a ReLU that keeps small
-// batches on one thread.
+// batches on one thread, dropout with a faster mask, and a Sequential runner that uses them.
 #pragma once
 
 #include <torch/torch.h>
@@ -33,12 +33,12 @@ torch::Tensor relu_activation(const torch::Tensor& x);
 
 // torch::dropout(x, p, train), the same values and gradient: LibTorch's own arithmetic (a mask
 // scaled by 1 / (1 − p), times x) with the mask drawn by core/fast_random's bernoulli_mask, which
-// gives LibTorch's mask bit for bit, ~10× faster. x: any shape -> the same shape.
+// gives LibTorch's mask bit for bit, ~9× faster. x: any shape -> the same shape.
 torch::Tensor dropout(const torch::Tensor& x, double p, bool train);
 
 // seq->forward(x), with every Linear in `seq` applied through linear() above, every ReLU through
-// relu_activation(), every Dropout through dropout() and every 2×2 stride-2 MaxPool2d through
-// max_pool2x2() (models/pooling.h).
+// relu_activation(), every Dropout (not in place) through dropout() and every 2×2 stride-2 MaxPool2d
+// through max_pool2x2() (models/pooling.h).
 torch::Tensor forward_sequential(torch::nn::Sequential& seq, torch::Tensor x);
 
 }  // namespace latent
