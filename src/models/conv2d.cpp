@@ -12,6 +12,17 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
+// Conv2dOptions::padding() is a c10::variant in LibTorch 1.13 and a std::variant in 2.x. An
+// unqualified get_if<T>(&v) finds either by argument-dependent lookup; this never-chosen template
+// only lets C++17 parse that call as a template call.
+template <typename T>
+void get_if();
+
+// The padding as numbers, or nullptr for 'same' / 'valid'.
+const torch::ExpandingArray<2>* numeric_padding(const torch::nn::Conv2dOptions& options) {
+  return get_if<torch::ExpandingArray<2>>(&options.padding());
+}
+
 struct SplitConv2dFunction : public torch::autograd::Function<SplitConv2dFunction> {
   // x: (B, Cin, H, W), weight: (Cout, Cin / groups, kh, kw) -> (B, Cout, Ho, Wo)
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
@@ -59,7 +70,7 @@ SplitConv2dImpl::SplitConv2dImpl(torch::nn::Conv2dOptions options_) : options(st
 
 void SplitConv2dImpl::reset() {
   check(torch::enumtype::get_enum_name(options.padding_mode()) == "kZeros", "SplitConv2d: only zero padding is supported");
-  check(c10::get_if<torch::ExpandingArray<2>>(&options.padding()) != nullptr,
+  check(numeric_padding(options) != nullptr,
         "SplitConv2d: padding must be given as numbers ('same' / 'valid' are not supported)");
   check(options.groups() > 0 && options.in_channels() % options.groups() == 0 &&
             options.out_channels() % options.groups() == 0,
@@ -70,8 +81,8 @@ void SplitConv2dImpl::reset() {
 }
 
 torch::Tensor SplitConv2dImpl::forward(const torch::Tensor& x) {
-  const auto& padding = c10::get<torch::ExpandingArray<2>>(options.padding());
-  return batch_split_conv2d(x, weight, bias, *options.stride(), *padding, *options.dilation(), options.groups());
+  return batch_split_conv2d(x, weight, bias, *options.stride(), **numeric_padding(options), *options.dilation(),
+                            options.groups());
 }
 
 void SplitConv2dImpl::pretty_print(std::ostream& stream) const {
