@@ -32,10 +32,7 @@ struct SplitConv2dFunction : public torch::autograd::Function<SplitConv2dFunctio
     const ConvGeometry g{stride.vec(), padding.vec(), dilation.vec(), groups};
     auto y = split_conv2d(x, weight, has_bias ? bias : torch::Tensor(), g);
     ctx->save_for_backward({x, weight});
-    ctx->saved_data["stride"] = g.stride;
-    ctx->saved_data["padding"] = g.padding;
-    ctx->saved_data["dilation"] = g.dilation;
-    ctx->saved_data["groups"] = groups;
+    save_geometry(ctx, g);
     ctx->saved_data["has_bias"] = has_bias;
     return y;
   }
@@ -44,8 +41,7 @@ struct SplitConv2dFunction : public torch::autograd::Function<SplitConv2dFunctio
     // The gradients below are computed by kernels autograd cannot differentiate again.
     check(!torch::GradMode::is_enabled(), "SplitConv2d: double backward (create_graph) is not supported");
     const auto saved = ctx->get_saved_variables();
-    const ConvGeometry g{ctx->saved_data["stride"].toIntVector(), ctx->saved_data["padding"].toIntVector(),
-                         ctx->saved_data["dilation"].toIntVector(), ctx->saved_data["groups"].toInt()};
+    const auto g = saved_geometry(ctx);
     const bool bias_grad = ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(2);
     auto r = split_conv2d_backward(saved[0], grads[0], saved[1], g,
                                    {ctx->needs_input_grad(0), ctx->needs_input_grad(1), bias_grad});
@@ -58,23 +54,16 @@ struct SplitConv2dFunction : public torch::autograd::Function<SplitConv2dFunctio
 torch::Tensor batch_split_conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                                  torch::IntArrayRef stride, torch::IntArrayRef padding, torch::IntArrayRef dilation,
                                  int64_t groups) {
-  const bool cpu = x.device().is_cpu() && weight.device().is_cpu();
-  if (!cpu || x.dim() != 4 || x.scalar_type() != weight.scalar_type())
-    return torch::conv2d(x, weight, bias, stride, padding, dilation, groups);
-  // The autograd function records every input's device, so "no bias" travels as an empty tensor.
-  const auto b = bias.defined() ? bias : torch::empty({0}, weight.options());
-  return SplitConv2dFunction::apply(x, weight, b, stride, padding, dilation, groups);
+  if (!conv_kernels_take(x, weight)) return torch::conv2d(x, weight, bias, stride, padding, dilation, groups);
+  return SplitConv2dFunction::apply(x, weight, bias_or_empty(bias, weight), stride, padding, dilation, groups);
 }
 
 SplitConv2dImpl::SplitConv2dImpl(torch::nn::Conv2dOptions options_) : options(std::move(options_)) { reset(); }
 
 void SplitConv2dImpl::reset() {
-  check(torch::enumtype::get_enum_name(options.padding_mode()) == "kZeros", "SplitConv2d: only zero padding is supported");
+  check_conv_options("SplitConv2d", options);
   check(numeric_padding(options) != nullptr,
         "SplitConv2d: padding must be given as numbers ('same' / 'valid' are not supported)");
-  check(options.groups() > 0 && options.in_channels() % options.groups() == 0 &&
-            options.out_channels() % options.groups() == 0,
-        "SplitConv2d: channels must be divisible by groups");
   const auto k = *options.kernel_size();
   const std::vector<int64_t> shape = {options.out_channels(), options.in_channels() / options.groups(), k[0], k[1]};
   std::tie(weight, bias) = register_conv_parameters(*this, shape, options.out_channels(), options.bias());

@@ -87,16 +87,41 @@ torch::Tensor split_conv2d(const torch::Tensor& x, const torch::Tensor& weight, 
   });
 }
 
-ConvGrads split_conv2d_backward(const torch::Tensor& x, const torch::Tensor& gy, const torch::Tensor& weight,
-                                const ConvGeometry& g, std::array<bool, 3> mask) {
+ConvGrads conv2d_grads(const torch::Tensor& x, const torch::Tensor& gy, const torch::Tensor& weight,
+                       const ConvGeometry& g, std::array<bool, 3> mask) {
   const int64_t cout = weight.size(0);
   const at::OptionalIntArrayRef bias_sizes =
       mask[2] ? at::OptionalIntArrayRef(at::IntArrayRef(&cout, 1)) : at::OptionalIntArrayRef();
+  auto r = at::convolution_backward(gy, x, weight, bias_sizes, g.stride, g.padding, g.dilation, false, {0, 0}, g.groups,
+                                    mask);
+  return ConvGrads{std::get<0>(r), std::get<1>(r), std::get<2>(r)};
+}
+
+ConvGrads split_conv2d_backward(const torch::Tensor& x, const torch::Tensor& gy, const torch::Tensor& weight,
+                                const ConvGeometry& g, std::array<bool, 3> mask) {
   return grads_from_slices(x, mask, [&](int64_t begin, int64_t end) {
-    auto r = at::convolution_backward(gy.slice(0, begin, end), x.slice(0, begin, end), weight, bias_sizes, g.stride,
-                                      g.padding, g.dilation, false, {0, 0}, g.groups, mask);
-    return ConvGrads{std::get<0>(r), std::get<1>(r), std::get<2>(r)};
+    return conv2d_grads(x.slice(0, begin, end), gy.slice(0, begin, end), weight, g, mask);
   });
+}
+
+bool conv_kernels_take(const torch::Tensor& x, const torch::Tensor& weight) {
+  return x.device().is_cpu() && weight.device().is_cpu() && x.dim() == 4 && x.scalar_type() == weight.scalar_type();
+}
+
+torch::Tensor bias_or_empty(const torch::Tensor& bias, const torch::Tensor& weight) {
+  return bias.defined() ? bias : torch::empty({0}, weight.options());
+}
+
+void save_geometry(torch::autograd::AutogradContext* ctx, const ConvGeometry& g) {
+  ctx->saved_data["stride"] = g.stride;
+  ctx->saved_data["padding"] = g.padding;
+  ctx->saved_data["dilation"] = g.dilation;
+  ctx->saved_data["groups"] = g.groups;
+}
+
+ConvGeometry saved_geometry(torch::autograd::AutogradContext* ctx) {
+  return {ctx->saved_data["stride"].toIntVector(), ctx->saved_data["padding"].toIntVector(),
+          ctx->saved_data["dilation"].toIntVector(), ctx->saved_data["groups"].toInt()};
 }
 
 }  // namespace latent

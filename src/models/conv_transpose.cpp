@@ -1,8 +1,6 @@
 // ConvTranspose2d through the convolution kernels it is the adjoint of (see conv_transpose.h).
 #include "latent/models/conv_transpose.h"
 
-#include <ATen/Parallel.h>
-
 #include <string>
 
 #include "latent/core/error.h"
@@ -35,14 +33,14 @@ struct AdjointConvTranspose2dFunction : public torch::autograd::Function<Adjoint
                                torch::IntArrayRef output_padding, int64_t groups, torch::IntArrayRef dilation) {
     const bool has_bias = bias.numel() > 0;
     const auto size = output_size(x, weight, stride, padding, output_padding, groups, dilation);
+    const ConvGeometry g{stride.vec(), padding.vec(), dilation.vec(), groups};
     torch::Tensor y;
     if (size[1] >= kAdjointForwardMinChannels) {
-      // y is the input-gradient of the convolution y -> x with the same weight; only its shape is read.
+      // y is the input-gradient of the convolution y -> x with the same weight; only image's shape is read.
       const auto image = torch::empty(size, x.options());
       y = batch_from_slices(x, size, [&](int64_t begin, int64_t end) {
-        auto part = std::get<0>(at::convolution_backward(x.slice(0, begin, end), image.slice(0, begin, end), weight,
-                                                         c10::nullopt, stride, padding, dilation, false, {0, 0},
-                                                         groups, {true, false, false}));
+        auto part =
+            conv2d_grads(image.slice(0, begin, end), x.slice(0, begin, end), weight, g, {true, false, false}).input;
         return has_bias ? part.add_(bias.view({1, -1, 1, 1})) : part;
       });
     } else {
@@ -54,10 +52,7 @@ struct AdjointConvTranspose2dFunction : public torch::autograd::Function<Adjoint
       });
     }
     ctx->save_for_backward({x, weight});
-    ctx->saved_data["stride"] = stride.vec();
-    ctx->saved_data["padding"] = padding.vec();
-    ctx->saved_data["dilation"] = dilation.vec();
-    ctx->saved_data["groups"] = groups;
+    save_geometry(ctx, g);
     ctx->saved_data["has_bias"] = has_bias;
     return y;
   }
@@ -68,8 +63,7 @@ struct AdjointConvTranspose2dFunction : public torch::autograd::Function<Adjoint
     const auto saved = ctx->get_saved_variables();
     const auto& x = saved[0];
     const auto& weight = saved[1];
-    const ConvGeometry g{ctx->saved_data["stride"].toIntVector(), ctx->saved_data["padding"].toIntVector(),
-                         ctx->saved_data["dilation"].toIntVector(), ctx->saved_data["groups"].toInt()};
+    const auto g = saved_geometry(ctx);
     const auto& gy = grads[0];
     const std::array<bool, 3> mask = {ctx->needs_input_grad(0), ctx->needs_input_grad(1),
                                       ctx->saved_data["has_bias"].toBool() && ctx->needs_input_grad(2)};
@@ -78,10 +72,7 @@ struct AdjointConvTranspose2dFunction : public torch::autograd::Function<Adjoint
       const auto gys = gy.slice(0, begin, end);
       ConvGrads part;
       if (mask[0]) part.input = torch::conv2d(gys, weight, {}, g.stride, g.padding, g.dilation, g.groups);
-      if (mask[1])
-        part.weight = std::get<1>(at::convolution_backward(x.slice(0, begin, end), gys, weight, c10::nullopt, g.stride,
-                                                           g.padding, g.dilation, false, {0, 0}, g.groups,
-                                                           {false, true, false}));
+      if (mask[1]) part.weight = conv2d_grads(gys, x.slice(0, begin, end), weight, g, {false, true, false}).weight;
       if (mask[2]) part.bias = gys.sum({0, 2, 3});
       return part;
     });
@@ -94,12 +85,10 @@ struct AdjointConvTranspose2dFunction : public torch::autograd::Function<Adjoint
 torch::Tensor adjoint_conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                                        torch::IntArrayRef stride, torch::IntArrayRef padding,
                                        torch::IntArrayRef output_padding, int64_t groups, torch::IntArrayRef dilation) {
-  const bool cpu = x.device().is_cpu() && weight.device().is_cpu();
-  if (!cpu || x.dim() != 4 || x.scalar_type() != weight.scalar_type())
+  if (!conv_kernels_take(x, weight))
     return torch::conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation);
-  // The autograd function records every input's device, so "no bias" travels as an empty tensor.
-  const auto b = bias.defined() ? bias : torch::empty({0}, weight.options());
-  return AdjointConvTranspose2dFunction::apply(x, weight, b, stride, padding, output_padding, groups, dilation);
+  return AdjointConvTranspose2dFunction::apply(x, weight, bias_or_empty(bias, weight), stride, padding, output_padding,
+                                               groups, dilation);
 }
 
 AdjointConvTranspose2dImpl::AdjointConvTranspose2dImpl(torch::nn::ConvTranspose2dOptions options_)
@@ -108,11 +97,7 @@ AdjointConvTranspose2dImpl::AdjointConvTranspose2dImpl(torch::nn::ConvTranspose2
 }
 
 void AdjointConvTranspose2dImpl::reset() {
-  check(torch::enumtype::get_enum_name(options.padding_mode()) == "kZeros",
-        "AdjointConvTranspose2d: only zero padding is supported");
-  check(options.groups() > 0 && options.in_channels() % options.groups() == 0 &&
-            options.out_channels() % options.groups() == 0,
-        "AdjointConvTranspose2d: channels must be divisible by groups");
+  check_conv_options("AdjointConvTranspose2d", options);
   const auto k = *options.kernel_size();
   const std::vector<int64_t> shape = {options.in_channels(), options.out_channels() / options.groups(), k[0], k[1]};
   std::tie(weight, bias) = register_conv_parameters(*this, shape, options.out_channels(), options.bias());

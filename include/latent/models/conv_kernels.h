@@ -18,7 +18,10 @@
 
 #include <array>
 #include <functional>
+#include <string>
 #include <vector>
+
+#include "latent/core/error.h"
 
 namespace latent {
 
@@ -57,15 +60,36 @@ torch::Tensor batch_from_slices(const torch::Tensor& like, torch::IntArrayRef si
 ConvGrads grads_from_slices(const torch::Tensor& like, std::array<bool, 3> mask,
                             const std::function<ConvGrads(int64_t, int64_t)>& slice_grads);
 
+// One at::convolution_backward call for y = conv2d(x, weight, ·), no split: the masked gradients from
+// gy = ∂L/∂y; mask = {input, weight, bias}. Only x's shape is read when just the input gradient is asked.
+ConvGrads conv2d_grads(const torch::Tensor& x, const torch::Tensor& gy, const torch::Tensor& weight,
+                       const ConvGeometry& g, std::array<bool, 3> mask);
+
 // x: (B, Cin, H, W), weight: (Cout, Cin / groups, kh, kw), bias: (Cout) or undefined -> (B, Cout, Ho, Wo);
 // torch::conv2d's values.
 torch::Tensor split_conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                            const ConvGeometry& g);
 
-// The gradients of y = conv2d(x, weight, bias) from gy = ∂L/∂y (B, Cout, Ho, Wo), as
-// at::convolution_backward computes them; mask = {input, weight, bias}. Only the input's shape is read
-// when just the input gradient is asked.
+// conv2d_grads with the batch split over the threads.
 ConvGrads split_conv2d_backward(const torch::Tensor& x, const torch::Tensor& gy, const torch::Tensor& weight,
                                 const ConvGeometry& g, std::array<bool, 3> mask);
+
+// What latent's convolution layers (SplitConv2d, AdjointConvTranspose2d) share around these kernels:
+// - whether their autograd functions take x and weight (both on the CPU, x 4-D, one dtype; anything
+//   else goes to LibTorch's own op);
+bool conv_kernels_take(const torch::Tensor& x, const torch::Tensor& weight);
+// - "no bias" as those functions carry it: an empty tensor, since autograd records every input's device;
+torch::Tensor bias_or_empty(const torch::Tensor& bias, const torch::Tensor& weight);
+// - the geometry a function keeps for its backward pass (in ctx->saved_data);
+void save_geometry(torch::autograd::AutogradContext* ctx, const ConvGeometry& g);
+ConvGeometry saved_geometry(torch::autograd::AutogradContext* ctx);
+// - the options they refuse, as errors naming the layer: a padding mode other than zeros, channels
+//   not divisible by the groups. Options: torch::nn::Conv2dOptions or ConvTranspose2dOptions.
+template <typename Options>
+void check_conv_options(const std::string& layer, const Options& o) {
+  check(torch::enumtype::get_enum_name(o.padding_mode()) == "kZeros", layer + ": only zero padding is supported");
+  check(o.groups() > 0 && o.in_channels() % o.groups() == 0 && o.out_channels() % o.groups() == 0,
+        layer + ": channels must be divisible by groups");
+}
 
 }  // namespace latent
