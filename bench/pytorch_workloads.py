@@ -12,6 +12,9 @@
 Same data, models, initial weights (seed), batch, threads and learning rate as
 bench/workloads.cpp. Prints one JSON object. Run with Debian's python3-torch:
     /usr/bin/python3 bench/pytorch_workloads.py --workload w1 --style careful --threads 2
+On a GPU (bench/gpu_check.sh): --device cuda; careful keeps the whole data set on the device,
+tutorial keeps it on the host and moves each batch (`x.to(device)`), as the tutorials do;
+--compile wraps the model in torch.compile (PyTorch 2); --warmup/--repeat as latent_workloads.
 """
 import argparse
 import gzip
@@ -158,8 +161,30 @@ def test_loss(model, x, tutorial):
     return total / x.numel()
 
 
+def synchronize(device):
+    """Waits for the device's queued work, so the clock measures it (nothing to wait for on the CPU)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 def train(args, train_x, test_x):
+    """--warmup untimed and --repeat timed runs from the seed; the median time, the last run's losses."""
+    for _ in range(args.warmup):
+        train_once(args, train_x, test_x)
+    runs = [train_once(args, train_x, test_x) for _ in range(args.repeat)]
+    result = dict(runs[-1])
+    seconds = percentile([r["seconds"] for r in runs], 0.5)
+    scale = runs[-1]["seconds"] / seconds
+    result.update(seconds=seconds, samples_per_second=runs[-1]["samples_per_second"] * scale,
+                  gflops_per_second=runs[-1]["gflops_per_second"] * scale)
+    if args.repeat > 1:
+        result["runs_seconds"] = [r["seconds"] for r in runs]
+    return result
+
+
+def train_once(args, train_x, test_x):
     tutorial = args.style == "tutorial"
+    device = torch.device(args.device)
     noise = 0.3 if args.workload == "w3" else 0.0
     torch.manual_seed(args.seed)
     if args.workload == "w3":
@@ -168,16 +193,23 @@ def train(args, train_x, test_x):
         model = DenseVae(tutorial)
     else:
         model = dense_model([512, 256] if args.workload == "w2" else [], tutorial)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model.to(device)
+    eval_model = model
+    if args.compile:
+        model = torch.compile(model)
+    opt = torch.optim.Adam(eval_model.parameters(), lr=1e-3)
     bce = nn.BCELoss() if tutorial else nn.functional.binary_cross_entropy_with_logits
 
     def batch_loss(inp, x):
         if args.workload == "w5":
-            nll, kl = vae_terms(model, model(inp), x)
+            nll, kl = vae_terms(eval_model, model(inp), x)
             return (nll + kl).mean()
         return bce(model(inp), x)
 
     n = train_x.shape[0]
+    if not tutorial:
+        train_x = train_x.to(device)
+    synchronize(device)
     start = time.perf_counter()
     if tutorial:
         loader = torch.utils.data.DataLoader(Images(train_x), batch_size=args.batch, shuffle=True)
@@ -185,6 +217,7 @@ def train(args, train_x, test_x):
             model.train()
             running, seen = 0.0, 0
             for x in loader:
+                x = x.to(device)
                 inp = (x + noise * torch.randn_like(x)).clamp_(0.0, 1.0) if noise > 0 else x
                 opt.zero_grad()
                 loss = batch_loss(inp, x)
@@ -196,8 +229,8 @@ def train(args, train_x, test_x):
     else:
         for _ in range(args.epochs):
             model.train()
-            order = torch.randperm(n)
-            total = torch.zeros((), dtype=torch.float64)
+            order = torch.randperm(n).to(device)
+            total = torch.zeros((), dtype=torch.float64, device=device)
             for b in range(0, n, args.batch):
                 x = train_x.index_select(0, order[b: b + args.batch])
                 inp = (x + noise * torch.randn_like(x)).clamp_(0.0, 1.0) if noise > 0 else x
@@ -207,10 +240,12 @@ def train(args, train_x, test_x):
                 opt.step()
                 total += loss.detach().double() * x.shape[0]
             final = total.item() / n
+    synchronize(device)
     seconds = time.perf_counter() - start
+    test_x = test_x.to(device)
     flops = sum(2 * m * (2 if first else 3) for m, first in train_layers(args.workload)) * n * args.epochs
     return {"seconds": seconds, "samples_per_second": n * args.epochs / seconds, "final_train_loss": final,
-            "test_loss": vae_test_loss(model, test_x) if args.workload == "w5" else test_loss(model, test_x, tutorial),
+            "test_loss": vae_test_loss(eval_model, test_x) if args.workload == "w5" else test_loss(eval_model, test_x, tutorial),
             "flops": flops, "gflops_per_second": flops / seconds / 1e9}
 
 
@@ -221,8 +256,9 @@ def percentile(values, p):
 
 def inference(args, test_x):
     tutorial = args.style == "tutorial"
+    device = torch.device(args.device)
     torch.manual_seed(args.seed)
-    model = dense_model([], True)  # reconstructions, so the output sigmoid is part of the work
+    model = dense_model([], True).to(device)  # reconstructions, so the output sigmoid is part of the work
     model.eval()
     n = test_x.shape[0]
     if tutorial:
@@ -233,14 +269,16 @@ def inference(args, test_x):
             total = 0.0
             with torch.no_grad():
                 for x in loader:
-                    out = model(x)
+                    out = model(x.to(device))
                     total += out.sum().item() if checksum else out[0, 0, 0, 0].item()
             return total
 
         def single(i):
             with torch.no_grad():
-                return model(data[i].unsqueeze(0))
+                return model(data[i].unsqueeze(0).to(device))
     else:
+        test_x = test_x.to(device)
+
         def one_pass(checksum=False):
             total = 0.0
             with torch.inference_mode():
@@ -288,11 +326,18 @@ def main():
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--batch", type=int, default=256)
     p.add_argument("--singles", type=int, default=2000)
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    p.add_argument("--warmup", type=int, default=0, help="untimed training runs before the timed ones")
+    p.add_argument("--repeat", type=int, default=1, help="timed training runs; seconds is their median")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model (PyTorch 2)")
     args = p.parse_args()
+    if args.repeat < 1 or args.warmup < 0:
+        p.error("--repeat must be 1 or more and --warmup 0 or more")
     torch.set_num_threads(args.threads)
     test_x = read_idx_images(find_idx(args.data, "t10k-images-idx3-ubyte"))
-    result = {"impl": f"pytorch-{args.style}", "workload": args.workload, "threads": torch.get_num_threads(),
-              "batch": args.batch, "epochs": args.epochs, "seed": args.seed}
+    result = {"impl": f"pytorch-{args.style}" + ("-compile" if args.compile else ""), "workload": args.workload,
+              "threads": torch.get_num_threads(), "batch": args.batch, "epochs": args.epochs, "seed": args.seed,
+              "device": args.device, "torch": torch.__version__}
     if args.workload == "w4":
         result.update(inference(args, test_x))
     else:

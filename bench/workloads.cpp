@@ -44,6 +44,9 @@ struct Args {
   int64_t batch = 256;
   int64_t singles = 2000;
   int64_t gemm_reps = 0;  // 0: chosen per shape to run about 0.2 s
+  std::string device = "cpu";  // cpu, cuda, cuda:N or auto: where the model and the data set live
+  int64_t warmup = 0;          // training runs before the timed ones (GPU: kernels' first-call set-up)
+  int64_t repeat = 1;          // timed training runs, each from the same seed; "seconds" is their median
   // A/B switches for bench/NOTES.md: LibTorch's own Adam instead of the library's optimizer,
   // LibTorch's BCE with logits instead of the library's fused one, gradients zeroed in place
   // instead of dropped, no InferenceMode in W4, glibc's default malloc thresholds.
@@ -141,8 +144,15 @@ double test_bce(torch::nn::Module& module, const std::function<torch::Tensor(con
   return sum / static_cast<double>(x.numel());
 }
 
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  const auto i = static_cast<size_t>(std::min<double>(v.size() - 1, std::ceil(p * v.size()) - 1));
+  return v[i];
+}
+
 // One timed training run of `module` on the training split with `batch_loss` and Adam (the
-// library's, or LibTorch's with --torch-adam): {seconds, final training loss}.
+// library's, or LibTorch's with --torch-adam): {seconds, final training loss}. The clock stops
+// after the epoch's loss is read, which waits for a GPU's queued work.
 std::pair<double, double> timed_fit(const Args& a, const latent::TrainingSpec& tspec, torch::nn::Module& module,
                                     const latent::BatchLossFn& batch_loss, const latent::DataSplits& data) {
   std::unique_ptr<torch::optim::Optimizer> optimizer;
@@ -161,18 +171,36 @@ std::pair<double, double> timed_fit(const Args& a, const latent::TrainingSpec& t
   return {seconds_since(t0), history.back().train_loss};
 }
 
-// A training workload's JSON: time, rates, losses and FLOPs.
-json train_result(const Args& a, const latent::DataSplits& data, std::pair<double, double> run, double test_loss,
+// What one training run measured: its time and its final training and test losses.
+struct TrainRun {
+  double seconds = 0;
+  double final_train_loss = 0;
+  double test_loss = 0;
+};
+
+// A training workload's JSON from `once` (one run from the seed): --warmup untimed runs, then
+// --repeat timed ones; "seconds" is their median (with one run, its time), the losses the last
+// run's (at one CPU thread every run computes the same numbers), "runs_seconds" every timed run.
+json train_result(const Args& a, const latent::DataSplits& data, const std::function<TrainRun()>& once,
                   const std::vector<LayerMacs>& layers) {
-  const auto [seconds, final_train_loss] = run;
+  for (int64_t r = 0; r < a.warmup; ++r) once();
+  std::vector<double> times;
+  TrainRun last;
+  for (int64_t r = 0; r < a.repeat; ++r) {
+    last = once();
+    times.push_back(last.seconds);
+  }
+  const double seconds = percentile(times, 0.5);
   const double samples = static_cast<double>(data.train.size() * a.epochs);
   const double flops = train_flops_per_example(layers) * samples;
-  return {{"seconds", seconds},
-          {"samples_per_second", samples / seconds},
-          {"final_train_loss", final_train_loss},
-          {"test_loss", test_loss},
-          {"flops", flops},
-          {"gflops_per_second", flops / seconds / 1e9}};
+  json out = {{"seconds", seconds},
+              {"samples_per_second", samples / seconds},
+              {"final_train_loss", last.final_train_loss},
+              {"test_loss", last.test_loss},
+              {"flops", flops},
+              {"gflops_per_second", flops / seconds / 1e9}};
+  if (a.repeat > 1) out["runs_seconds"] = times;
+  return out;
 }
 
 json train_workload(const Args& a, const latent::DataSplits& data) {
@@ -185,30 +213,34 @@ json train_workload(const Args& a, const latent::DataSplits& data) {
   tspec.noise_std = conv ? 0.3 : 0.0;
   const auto objective = latent::ReconstructionObjective::from_spec(tspec);
 
-  torch::manual_seed(a.seed);
-  std::shared_ptr<latent::AutoencoderBase> dense;
-  ConvAe conv_model{nullptr};
-  torch::nn::Module* module = nullptr;
-  if (conv) {
-    conv_model = ConvAe(a.torch_deconv);
-    module = conv_model.get();
-  } else {
-    latent::ModelSpec mspec;
-    mspec.hidden = hidden;
-    dense = latent::make_autoencoder(mspec, {1, 28, 28});
-    module = dense.get();
-  }
-  latent::BatchLossFn batch_loss = [&](const latent::TensorDataset& batch) {
-    auto input = objective.corrupt(batch.x);
-    auto out = conv ? conv_model->forward(input) : dense->forward(input);
-    if (a.torch_bce) return torch::binary_cross_entropy_with_logits(out.logits, batch.x);
-    return objective(out, batch.x, "sigmoid");
+  auto once = [&] {
+    torch::manual_seed(a.seed);
+    std::shared_ptr<latent::AutoencoderBase> dense;
+    ConvAe conv_model{nullptr};
+    torch::nn::Module* module = nullptr;
+    if (conv) {
+      conv_model = ConvAe(a.torch_deconv);
+      module = conv_model.get();
+    } else {
+      latent::ModelSpec mspec;
+      mspec.hidden = hidden;
+      dense = latent::make_autoencoder(mspec, {1, 28, 28});
+      module = dense.get();
+    }
+    module->to(data.train.x.device());
+    latent::BatchLossFn batch_loss = [&](const latent::TensorDataset& batch) {
+      auto input = objective.corrupt(batch.x);
+      auto out = conv ? conv_model->forward(input) : dense->forward(input);
+      if (a.torch_bce) return torch::binary_cross_entropy_with_logits(out.logits, batch.x);
+      return objective(out, batch.x, "sigmoid");
+    };
+    const auto [seconds, final_train_loss] = timed_fit(a, tspec, *module, batch_loss, data);
+    const double test_loss = test_bce(
+        *module, [&](const torch::Tensor& x) { return conv ? conv_model->forward(x).logits : dense->forward(x).logits; },
+        data.test.x, 1000);
+    return TrainRun{seconds, final_train_loss, test_loss};
   };
-  const auto run = timed_fit(a, tspec, *module, batch_loss, data);
-  const double test_loss = test_bce(
-      *module, [&](const torch::Tensor& x) { return conv ? conv_model->forward(x).logits : dense->forward(x).logits; },
-      data.test.x, 1000);
-  return train_result(a, data, run, test_loss, conv ? conv_layers() : dense_layers(widths_for(hidden)));
+  return train_result(a, data, once, conv ? conv_layers() : dense_layers(widths_for(hidden)));
 }
 
 // W5: the dense VAE of the vae-fmnist study (latent 16) trained one epoch on the negative ELBO (BCE
@@ -219,35 +251,39 @@ json vae_workload(const Args& a, const latent::DataSplits& data) {
   tspec.batch_size = a.batch;
   tspec.epochs = a.epochs;
   const auto objective = latent::VaeObjective::from_spec(tspec);
-  torch::manual_seed(a.seed);
   latent::VaeOptions o;
   o.input_shape = {1, 28, 28};
   o.hidden = {kVaeWidths[1]};
   o.latent = kVaeLatent;
-  latent::DenseVae model(o);
-  latent::BatchLossFn batch_loss = [&](const latent::TensorDataset& batch) {
-    return objective(model->forward_vae(batch.x), batch.x, 1.0).loss;
-  };
-  const auto run = timed_fit(a, tspec, *model, batch_loss, data);
-  double test_loss = 0;
-  {
-    latent::EvalMode guard(*model);
-    const auto& x = data.test.x;
-    for (int64_t b = 0; b < x.size(0); b += 1000) {
-      auto xb = x.slice(0, b, std::min(x.size(0), b + 1000));
-      const auto q = model->posterior(xb);
-      const auto recon = latent::reconstruction_nll("bce", model->decode_logits(q.mu), {}, xb);
-      test_loss += (recon + latent::kl_divergence(q.mu, q.logvar)).sum().item<double>();
+  auto once = [&] {
+    torch::manual_seed(a.seed);
+    latent::DenseVae model(o);
+    model->to(data.train.x.device());
+    latent::BatchLossFn batch_loss = [&](const latent::TensorDataset& batch) {
+      return objective(model->forward_vae(batch.x), batch.x, 1.0).loss;
+    };
+    const auto [seconds, final_train_loss] = timed_fit(a, tspec, *model, batch_loss, data);
+    double test_loss = 0;
+    {
+      latent::EvalMode guard(*model);
+      const auto& x = data.test.x;
+      for (int64_t b = 0; b < x.size(0); b += 1000) {
+        auto xb = x.slice(0, b, std::min(x.size(0), b + 1000));
+        const auto q = model->posterior(xb);
+        const auto recon = latent::reconstruction_nll("bce", model->decode_logits(q.mu), {}, xb);
+        test_loss += (recon + latent::kl_divergence(q.mu, q.logvar)).sum().item<double>();
+      }
+      test_loss /= static_cast<double>(x.size(0));
     }
-    test_loss /= static_cast<double>(x.size(0));
-  }
-  return train_result(a, data, run, test_loss, dense_layers(kVaeWidths));
+    return TrainRun{seconds, final_train_loss, test_loss};
+  };
+  return train_result(a, data, once, dense_layers(kVaeWidths));
 }
 
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  const auto i = static_cast<size_t>(std::min<double>(v.size() - 1, std::ceil(p * v.size()) - 1));
-  return v[i];
+// One value of `t` on the host: a plain read on the CPU, a copy (which waits for the queued work)
+// elsewhere.
+float first_value(const torch::Tensor& t) {
+  return t.is_cpu() ? t.data_ptr<float>()[0] : t.flatten()[0].item<float>();
 }
 
 json inference_workload(const Args& a, const latent::DataSplits& data) {
@@ -255,6 +291,7 @@ json inference_workload(const Args& a, const latent::DataSplits& data) {
   latent::ModelSpec mspec;
   auto model = latent::make_autoencoder(mspec, {1, 28, 28});
   const auto& x = data.test.x;
+  model->to(x.device());
   latent::EvalMode guard(*model);
   c10::InferenceMode inference(!a.no_inference_mode);
   // A timed pass reads one value of each batch's reconstructions; the checksum (the sum of all of
@@ -265,7 +302,7 @@ json inference_workload(const Args& a, const latent::DataSplits& data) {
     for (int64_t b = 0; b < x.size(0); b += a.batch) {
       auto xb = x.slice(0, b, std::min(x.size(0), b + a.batch));
       auto recon = model->forward(xb).recon;
-      sum += checksum ? recon.sum().item<double>() : recon.data_ptr<float>()[0];
+      sum += checksum ? recon.sum().item<double>() : first_value(recon);
     }
     return sum;
   };
@@ -284,7 +321,7 @@ json inference_workload(const Args& a, const latent::DataSplits& data) {
     auto xi = x.slice(0, i % x.size(0), i % x.size(0) + 1);
     const auto t0 = Clock::now();
     auto recon = model->forward(xi).recon;
-    const float v = recon.data_ptr<float>()[0];
+    const float v = first_value(recon);
     const double dt = seconds_since(t0);
     if (v < 0) std::abort();  // a sigmoid output is never negative; keeps the read alive
     if (i >= 50) lat.push_back(dt);
@@ -368,10 +405,12 @@ struct HelpRequested {};
 constexpr const char* kUsage =
     "usage: latent_workloads --workload w1|w2|w3|w4|w5|gemm [--threads N] [--seed S] [--data DIR]\n"
     "                        [--epochs E] [--batch B] [--singles N] [--gemm-reps R]\n"
+    "                        [--device cpu|cuda|cuda:N|auto] [--warmup W] [--repeat R]\n"
     "                        [--torch-adam] [--torch-bce] [--torch-deconv] [--zero-grads] [--no-inference-mode]\n"
     "                        [--default-malloc]\n"
     "Runs one benchmark workload through latent's library and prints one JSON object (bench/driver.py runs it;\n"
-    "bench/NOTES.md explains the workloads and the A/B switches).\n";
+    "bench/NOTES.md explains the workloads and the A/B switches). --device puts the model and the whole data\n"
+    "set there; training workloads then run W untimed and R timed times from the seed (\"seconds\": the median).\n";
 
 Args parse(int argc, char** argv) {
   Args a;
@@ -390,6 +429,9 @@ Args parse(int argc, char** argv) {
     else if (k == "--batch") a.batch = std::stoll(value());
     else if (k == "--singles") a.singles = std::stoll(value());
     else if (k == "--gemm-reps") a.gemm_reps = std::stoll(value());
+    else if (k == "--device") a.device = value();
+    else if (k == "--warmup") a.warmup = std::stoll(value());
+    else if (k == "--repeat") a.repeat = std::stoll(value());
     else if (k == "--torch-adam") a.torch_adam = true;
     else if (k == "--torch-bce") a.torch_bce = true;
     else if (k == "--torch-deconv") a.torch_deconv = true;
@@ -401,6 +443,8 @@ Args parse(int argc, char** argv) {
   const std::vector<std::string> known = {"w1", "w2", "w3", "w4", "w5", "gemm"};
   if (std::find(known.begin(), known.end(), a.workload) == known.end())
     throw latent::UsageError("--workload: '" + a.workload + "' (w1, w2, w3, w4, w5 or gemm)");
+  if (a.warmup < 0) throw latent::UsageError("--warmup: " + std::to_string(a.warmup) + " (0 or more)");
+  if (a.repeat < 1) throw latent::UsageError("--repeat: " + std::to_string(a.repeat) + " (1 or more)");
   return a;
 }
 
@@ -412,14 +456,16 @@ int main(int argc, char** argv) {
     const Args a = parse(argc, argv);
     if (!a.default_malloc) latent::keep_freed_memory();
     latent::set_threads(a.threads);
+    const torch::Device device = latent::resolve_device(a.device);
     json result = {{"impl", "latent"}, {"workload", a.workload}, {"threads", latent::current_threads()},
-                   {"batch", a.batch}, {"epochs", a.epochs}, {"seed", a.seed}, {"blas", latent::blas_info()}};
+                   {"batch", a.batch}, {"epochs", a.epochs}, {"seed", a.seed}, {"blas", latent::blas_info()},
+                   {"device", device.str()}};
     if (a.workload == "gemm") {
       result.update(gemm_workload(a));
     } else {
       latent::DataSplits data;
-      data.train = latent::load_idx_split(a.data, "train");
-      data.test = latent::load_idx_split(a.data, "t10k");
+      data.train = latent::load_idx_split(a.data, "train").to(device);
+      data.test = latent::load_idx_split(a.data, "t10k").to(device);
       if (a.workload == "w4") result.update(inference_workload(a, data));
       else if (a.workload == "w5") result.update(vae_workload(a, data));
       else result.update(train_workload(a, data));

@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "cli_util.h"
+#include "latent/report/chart.h"
 #include "test_util.h"
 
 namespace latent {
@@ -80,7 +81,7 @@ TEST(Browser, ReportLoadsEveryImageWithoutConsoleErrors) {
   const std::string html = testing::read_file(report);
   size_t images = 0;
   for (size_t at = html.find("<img "); at != std::string::npos; at = html.find("<img ", at + 1)) ++images;
-  ASSERT_GT(images, 10u);
+  ASSERT_GT(images, latent::charts_available() ? 10u : 5u);  // without PLplot: the PNG grids only
 
   const SelfTest ok = open_page(tmp, report);
   EXPECT_EQ(ok.images, static_cast<int>(images)) << ok.detail;

@@ -104,6 +104,14 @@ IdxArray parse_idx(const std::vector<uint8_t>& data, const std::string& name) {
   return out;
 }
 
+bool gzip_supported() {
+#ifdef LATENT_WITH_ZLIB
+  return true;
+#else
+  return false;
+#endif
+}
+
 IdxArray read_idx(const std::filesystem::path& path) {
   std::vector<uint8_t> raw = read_raw(path);
   if (is_gzip(raw)) raw = gunzip(raw, path.string());

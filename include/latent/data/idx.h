@@ -21,6 +21,10 @@ IdxArray read_idx(const std::filesystem::path& path);
 // Parses IDX bytes already in memory (the file name is used in messages only).
 IdxArray parse_idx(const std::vector<uint8_t>& data, const std::string& name);
 
+// Whether this build reads gzipped IDX files (LATENT_WITH_ZLIB); without it read_idx refuses them
+// with an Error that says to gunzip the file.
+bool gzip_supported();
+
 // Writes a plain (uncompressed) unsigned-byte IDX file atomically.
 void write_idx(const std::filesystem::path& path, const std::vector<int64_t>& dims, const std::vector<uint8_t>& bytes);
 
