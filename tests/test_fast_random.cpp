@@ -1,5 +1,5 @@
-// core/fast_random's Bernoulli draws against LibTorch's bernoulli_ (values and the generator state
-// they leave), and models/layers' dropout against torch::dropout.
+// core/fast_random's Bernoulli and normal draws against LibTorch's bernoulli_ and normal_ (values and
+// the generator state they leave), and models/layers' dropout against torch::dropout.
 #include <ATen/Config.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -61,6 +61,70 @@ TEST(FastRandom, OtherTensorsAndBadProbabilities) {
   auto t = torch::empty({10});
   EXPECT_THROW(latent::bernoulli_mask(t, 1.5), latent::Error);
   EXPECT_THROW(latent::bernoulli_mask(t, -0.1), latent::Error);
+}
+
+TEST(FastRandom, NormalInUseWhereTheCpuHasAvx2AndFma) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+    GTEST_SKIP() << "no AVX2/FMA: LibTorch's normal_ takes another path and normal_fill falls back to it";
+  EXPECT_TRUE(latent::fast_normal_in_use());
+#else
+  GTEST_SKIP() << "not x86-64";
+#endif
+}
+
+TEST(FastRandom, NormalFillIsLibTorchsBitForBitAndLeavesTheSameState) {
+  auto theirs = [](double mean, double std) {
+    return [=](torch::Tensor& t, double) { t.normal_(mean, std); };
+  };
+  auto ours = [](double mean, double std) {
+    return [=](torch::Tensor& t, double) { latent::normal_fill(t, mean, std); };
+  };
+  // Sizes at and around the blocks of 16 (a tail redraws the last 16), the 4,096-element chunks
+  // and the 624-word blocks of the stream, below 16 (LibTorch's other path), and a denoising batch.
+  for (int64_t skip : {0, 5, 623}) {
+    for (int64_t n : {1, 15, 16, 17, 31, 32, 624, 625, 4095, 4096, 4097, 4111, 256 * 784}) {
+      for (auto [mean, std] : {std::pair{0.0, 1.0}, {0.25, 1.5}, {-3.0, 0.0}}) {
+        const auto a = after(skip, n, 0, theirs(mean, std));
+        const auto b = after(skip, n, 0, ours(mean, std));
+        const std::string what = "skip " + std::to_string(skip) + " n " + std::to_string(n) + " mean " +
+                                 std::to_string(mean) + " std " + std::to_string(std);
+        ASSERT_TRUE(torch::equal(a.first, b.first)) << what;
+        ASSERT_TRUE(torch::equal(a.second, b.second)) << what;
+      }
+    }
+  }
+  // randn_like: torch::randn_like's values, contiguous even for a strided input.
+  const auto like = torch::empty({28, 40}).t();
+  torch::manual_seed(9);
+  const auto a = latent::randn_like(like);
+  torch::manual_seed(9);
+  const auto b = torch::randn({40, 28});
+  EXPECT_TRUE(a.is_contiguous());
+  EXPECT_EQ(a.sizes(), like.sizes());
+  EXPECT_TRUE(torch::equal(a, b));
+}
+
+TEST(FastRandom, NormalFillOtherTensorsGoToLibTorch) {
+  for (auto make : std::vector<std::function<torch::Tensor()>>{
+           [] { return torch::empty({40, 6}).t(); }, [] { return torch::empty({300}, torch::kFloat64); },
+           [] { return torch::empty({300}).requires_grad_(); }}) {
+    torch::manual_seed(4);
+    auto ours = make();
+    {
+      torch::NoGradGuard no_grad;  // LibTorch refuses an in-place draw into a leaf that needs a gradient
+      latent::normal_fill(ours, 0.5, 2.0);
+    }
+    torch::manual_seed(4);
+    auto theirs = make();
+    {
+      torch::NoGradGuard no_grad;
+      theirs.normal_(0.5, 2.0);
+    }
+    EXPECT_TRUE(torch::equal(ours, theirs));
+  }
+  auto t = torch::empty({100});
+  EXPECT_THROW(latent::normal_fill(t, 0.0, -1.0), c10::Error);  // LibTorch's own error for std < 0
 }
 
 TEST(FastRandom, DropoutIsTorchDropoutInValuesAndGradient) {

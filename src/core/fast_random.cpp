@@ -1,4 +1,4 @@
-// LibTorch's Bernoulli draws a block at a time (see fast_random.h).
+// LibTorch's Bernoulli and normal draws a block at a time (see fast_random.h).
 #include "latent/core/fast_random.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -14,6 +14,13 @@
 #include "latent/core/fast_math.h"
 
 namespace latent {
+
+namespace detail {
+// Defined in box_muller_avx2.cpp, the one file compiled with AVX2 and FMA: whether this build has the
+// step, and LibTorch's normal_fill_16_AVX2 applied to `blocks` consecutive blocks of 16 uniforms.
+bool box_muller_avx2_built();
+void box_muller_avx2(float* data, int64_t blocks, float mean, float std);
+}  // namespace detail
 
 namespace {
 
@@ -77,34 +84,70 @@ LATENT_VECTOR_CLONES void compare(const uint32_t* words, uint64_t bound, float* 
   }
 }
 
-void own_bernoulli(torch::Tensor& out, double p) {
-  check(p >= 0.0 && p <= 1.0, "bernoulli_mask: p = " + std::to_string(p) + " is not in [0, 1]");
-  const auto bound = static_cast<uint64_t>(std::ceil(std::ldexp(p, 53)));
-  constexpr int64_t kChunk = 4096;  // elements per block of words (32 KiB on the stack)
-  std::array<uint32_t, 2 * kChunk> words;
+// Runs fill(pod) on the default CPU generator's MT19937 state under the generator's lock, then
+// stores the advanced state back.
+template <class Fill>
+void with_default_engine(Fill fill) {
   auto generator = at::detail::getDefaultCPUGenerator();
   auto* impl = generator.get<at::CPUGeneratorImpl>();
-  float* y = out.data_ptr<float>();
-  const int64_t n = out.numel();
   std::lock_guard<std::mutex> lock(generator.mutex());
   auto engine = impl->engine();
   auto pod = engine.data();
-  for (int64_t begin = 0; begin < n; begin += kChunk) {
-    const int64_t count = std::min(kChunk, n - begin);
-    draw(pod, words.data(), 2 * count);
-    compare(words.data(), bound, y + begin, count);
-  }
+  fill(pod);
   engine.set_data(pod);
   impl->set_engine(engine);
+}
+
+void own_bernoulli(torch::Tensor& out, double p) {
+  check(p >= 0.0 && p <= 1.0, "bernoulli_mask: p = " + std::to_string(p) + " is not in [0, 1]");
+  const auto bound = static_cast<uint64_t>(std::ceil(std::ldexp(p, 53)));
+  float* y = out.data_ptr<float>();
+  const int64_t n = out.numel();
+  with_default_engine([&](at::mt19937_data_pod& pod) {
+    constexpr int64_t kChunk = 4096;  // elements per block of words (32 KiB on the stack)
+    std::array<uint32_t, 2 * kChunk> words;
+    for (int64_t begin = 0; begin < n; begin += kChunk) {
+      const int64_t count = std::min(kChunk, n - begin);
+      draw(pod, words.data(), 2 * count);
+      compare(words.data(), bound, y + begin, count);
+    }
+  });
+}
+
+// LibTorch's uniform float in [0, 1) from one word: its low 24 bits times 2^-24 (exact).
+LATENT_VECTOR_CLONES void unit_floats(const uint32_t* words, float* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(static_cast<int32_t>(words[i] & 0xFFFFFFu)) * 0x1p-24f;
+}
+
+void own_normal(torch::Tensor& out, float mean, float std) {
+  float* y = out.data_ptr<float>();
+  const int64_t n = out.numel();
+  with_default_engine([&](at::mt19937_data_pod& pod) {
+    constexpr int64_t kChunk = 4096;  // a multiple of 16, so chunks hold whole Box-Muller blocks
+    std::array<uint32_t, kChunk> words;
+    for (int64_t begin = 0; begin < n; begin += kChunk) {
+      const int64_t count = std::min(kChunk, n - begin);
+      draw(pod, words.data(), count);
+      unit_floats(words.data(), y + begin, count);
+      detail::box_muller_avx2(y + begin, count / 16, mean, std);
+    }
+    if (n % 16 != 0) {  // as LibTorch: 16 fresh uniforms for the last 16 elements, then their block
+      draw(pod, words.data(), 16);
+      unit_floats(words.data(), y + n - 16, 16);
+      detail::box_muller_avx2(y + n - 16, 1, mean, std);
+    }
+  });
 }
 
 bool same_state(const at::mt19937_data_pod& a, const at::mt19937_data_pod& b) {
   return a.seed_ == b.seed_ && a.left_ == b.left_ && a.seeded_ == b.seeded_ && a.next_ == b.next_ && a.state_ == b.state_;
 }
 
-// Draws 3,001 elements (across a block boundary of the stream) with LibTorch's bernoulli_ and with
-// own_bernoulli from the same generator state; the state is restored after.
-bool reproduces_libtorch() {
+// Fills 3,001 elements (across a block boundary of the stream; for normal_, a size with a tail that
+// is not a whole block of 16) with LibTorch's `theirs` and with `ours` from the same generator state,
+// and compares the values and the state after; the state is restored after.
+template <class Theirs, class Ours>
+bool reproduces_libtorch(Theirs theirs_fill, Ours ours_fill) {
   auto generator = at::detail::getDefaultCPUGenerator();
   auto* impl = generator.get<at::CPUGeneratorImpl>();
   at::mt19937 saved;
@@ -114,24 +157,41 @@ bool reproduces_libtorch() {
   }
   auto theirs = torch::empty({3001});
   auto ours = torch::empty({3001});
-  theirs.bernoulli_(0.3);
+  theirs_fill(theirs);
   at::mt19937 after_theirs;
   {
     std::lock_guard<std::mutex> lock(generator.mutex());
     after_theirs = impl->engine();
     impl->set_engine(saved);
   }
-  own_bernoulli(ours, 0.3);
+  ours_fill(ours);
   std::lock_guard<std::mutex> lock(generator.mutex());
   const bool same = torch::equal(ours, theirs) && same_state(impl->engine().data(), after_theirs.data());
   impl->set_engine(saved);
   return same;
 }
 
+bool cpu_has_avx2_fma() {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
+}
+
 }  // namespace
 
 bool fast_bernoulli_in_use() {
-  static const bool in_use = reproduces_libtorch();
+  static const bool in_use = reproduces_libtorch([](torch::Tensor& t) { t.bernoulli_(0.3); },
+                                                 [](torch::Tensor& t) { own_bernoulli(t, 0.3); });
+  return in_use;
+}
+
+bool fast_normal_in_use() {
+  // A mean and std other than 0 and 1, so the check covers the step's last multiply-add too.
+  static const bool in_use = detail::box_muller_avx2_built() && cpu_has_avx2_fma() &&
+                             reproduces_libtorch([](torch::Tensor& t) { t.normal_(0.25, 1.5); },
+                                                 [](torch::Tensor& t) { own_normal(t, 0.25f, 1.5f); });
   return in_use;
 }
 
@@ -141,6 +201,20 @@ void bernoulli_mask(torch::Tensor& out, double p) {
     return;
   }
   own_bernoulli(out, p);
+}
+
+void normal_fill(torch::Tensor& out, double mean, double std) {
+  if (!is_dense_cpu_float(out) || out.numel() < 16 || out.requires_grad() || !(std >= 0.0) || !fast_normal_in_use()) {
+    out.normal_(mean, std);
+    return;
+  }
+  own_normal(out, static_cast<float>(mean), static_cast<float>(std));
+}
+
+torch::Tensor randn_like(const torch::Tensor& x) {
+  auto out = torch::empty_like(x, torch::MemoryFormat::Contiguous);
+  normal_fill(out);
+  return out;
 }
 
 }  // namespace latent

@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "latent/core/error.h"
+#include "latent/core/fast_random.h"
 #include "latent/models/conv2d.h"
 #include "latent/models/conv_transpose.h"
 #include "latent/models/layers.h"
@@ -11,7 +12,7 @@
 namespace latent {
 
 torch::Tensor reparameterize(const torch::Tensor& mu, const torch::Tensor& logvar) {
-  return mu + torch::exp(0.5 * logvar) * torch::randn_like(mu);
+  return mu + torch::exp(0.5 * logvar) * latent::randn_like(mu);
 }
 
 // x: (B, *input_shape) -> {recon, logits (B, *input_shape), mu, logvar, z (B, latent)}

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "latent/core/error.h"
+#include "latent/core/fast_random.h"
 #include "latent/core/eval_mode.h"
 #include "latent/core/fs.h"
 #include "latent/data/csv.h"
@@ -113,7 +114,7 @@ class AnomalyStudy : public StudyRunner {
     const int64_t steps_per_epoch = (train_.size(0) + spec.training.batch_size - 1) / spec.training.batch_size;
     int64_t step = 0;
     auto batch_loss = [&](const TensorDataset& batch) {
-      auto input = noise > 0 ? batch.x + noise * torch::randn_like(batch.x) : batch.x;
+      auto input = noise > 0 ? batch.x + noise * latent::randn_like(batch.x) : batch.x;
       if (vae) return vae_objective(vae->forward_vae(input), batch.x, vae_objective.beta_at(step, steps_per_epoch)).loss;
       return objective(model->forward(input), batch.x, out_act);
     };

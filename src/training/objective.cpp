@@ -2,6 +2,7 @@
 #include "latent/training/objective.h"
 
 #include "latent/core/error.h"
+#include "latent/core/fast_random.h"
 #include "latent/core/system.h"
 #include "latent/training/fused_loss.h"
 
@@ -18,7 +19,7 @@ ReconstructionObjective ReconstructionObjective::from_spec(const TrainingSpec& s
 torch::Tensor ReconstructionObjective::corrupt(const torch::Tensor& clean) const {
   if (noise_std <= 0.0) return clean;
   SerialScope serial(clean);  // three elementwise passes over a batch: on one thread (core/system.h)
-  return (clean + noise_std * torch::randn_like(clean)).clamp_(0.0, 1.0);
+  return (clean + noise_std * latent::randn_like(clean)).clamp_(0.0, 1.0);
 }
 
 torch::Tensor reconstruction_loss(const std::string& loss, const AeOutput& out, const torch::Tensor& target,

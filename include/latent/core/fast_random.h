@@ -1,4 +1,5 @@
-// Bernoulli draws from LibTorch's default CPU generator, many at a time, bit for bit LibTorch's.
+// Bernoulli and normal draws from LibTorch's default CPU generator, many at a time, bit for bit
+// LibTorch's.
 //
 // LibTorch 1.13's Tensor::bernoulli_(p) on the CPU (Debian's build, without MKL) draws one element at
 // a time: two 32-bit outputs of the generator's MT19937, the first as the high word of a 64-bit
@@ -12,6 +13,14 @@
 // break that, so the first call checks it once per process on a small tensor (restoring the
 // generator's state after) and, if the values or the final state differ, bernoulli_mask is
 // out.bernoulli_(p) from then on.
+//
+// normal_fill does the same for Tensor::normal_ (torch::randn_like, the denoising objectives' noise):
+// LibTorch 1.13 fills a float tensor with one uniform u = (word & 0xFFFFFF) * 2^-24 per element, one
+// generator word at a time under its lock (~2 ns an element here), then turns each block of 16 into
+// 16 normals by Box-Muller in AVX2 (log and sincos from ATen's avx_mathfun.h), and for a size that is
+// not a multiple of 16 draws 16 more and redoes the last 16 elements. normal_fill makes the words a
+// block at a time and runs the same Box-Muller code, compiled as LibTorch compiles it
+// (src/core/box_muller_avx2.cpp), with the same once-per-process check and fallback.
 #pragma once
 
 #include <torch/torch.h>
@@ -24,5 +33,16 @@ void bernoulli_mask(torch::Tensor& out, double p);
 
 // Whether bernoulli_mask's own generator is in use (the once-per-process check passed).
 bool fast_bernoulli_in_use();
+
+// out.normal_(mean, std) for a contiguous float CPU tensor `out` of at least 16 elements that needs no
+// gradient, from the default CPU generator; any other tensor goes to out.normal_(mean, std) itself.
+void normal_fill(torch::Tensor& out, double mean = 0.0, double std = 1.0);
+
+// torch::randn_like(x) (a contiguous tensor like x) with its values from normal_fill.
+torch::Tensor randn_like(const torch::Tensor& x);
+
+// Whether normal_fill's own generator is in use: the CPU has AVX2 and FMA, this build has the AVX2
+// Box-Muller step, and the once-per-process check passed.
+bool fast_normal_in_use();
 
 }  // namespace latent
