@@ -115,5 +115,5 @@ for stage in $stages; do
   if [ "$stage" = build ] && [ $rc -ne 0 ]; then tail -40 "$out/build.log"; exit 1; fi
 done
 [ -f "$out/gpu_results.md" ] && cat "$out/gpu_results.md"
-grep -E "tests passed|tests failed|\(Failed\)|\(SEGFAULT\)|Skipped" "$out/test.log" 2>/dev/null | head -30
+grep -E "tests passed|tests failed|\(Failed\)|\(SEGFAULT\)|\(Timeout\)|Skipped|Cuda" "$out/test.log" 2>/dev/null | head -40
 exit $status
