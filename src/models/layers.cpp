@@ -7,6 +7,7 @@
 #include "latent/core/gemm.h"
 #include "latent/core/system.h"
 #include "latent/models/pooling.h"
+#include "latent/models/upsample.h"
 
 namespace latent {
 
@@ -121,6 +122,8 @@ torch::Tensor forward_sequential(torch::nn::Sequential& seq, torch::Tensor x) {
     else if (module.ptr()->as<torch::nn::ReLUImpl>()) x = relu_activation(x);
     else if (auto* pool = module.ptr()->as<torch::nn::MaxPool2dImpl>(); pool && is_max_pool2x2(*pool))
       x = max_pool2x2(x);
+    else if (auto* up = module.ptr()->as<torch::nn::UpsampleImpl>(); up && x.dim() == 4 && is_upsample_nearest2x(*up))
+      x = upsample_nearest2x(x);
     else if (auto* drop = module.ptr()->as<torch::nn::DropoutImpl>(); drop && !drop->options.inplace())
       x = latent::dropout(x, drop->options.p(), drop->is_training());
     else x = module.forward(x);

@@ -37,8 +37,9 @@ torch::Tensor relu_activation(const torch::Tensor& x);
 torch::Tensor dropout(const torch::Tensor& x, double p, bool train);
 
 // seq->forward(x), with every Linear in `seq` applied through linear() above, every ReLU through
-// relu_activation(), every Dropout (not in place) through dropout() and every 2×2 stride-2 MaxPool2d
-// through max_pool2x2() (models/pooling.h).
+// relu_activation(), every Dropout (not in place) through dropout(), every 2×2 stride-2 MaxPool2d
+// through max_pool2x2() (models/pooling.h) and every scale-2 nearest Upsample of a 4-D tensor through
+// upsample_nearest2x() (models/upsample.h).
 torch::Tensor forward_sequential(torch::nn::Sequential& seq, torch::Tensor x);
 
 }  // namespace latent
