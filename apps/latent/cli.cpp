@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "latent/core/error.h"
+#include "latent/core/fast_random.h"
 #include "latent/core/gemm.h"
 #include "latent/core/interrupt.h"
 #include "latent/core/system.h"
@@ -39,6 +40,9 @@ void print_info(std::ostream& out) {
       << "threads   " << current_threads() << " (hardware: " << std::thread::hardware_concurrency() << ")\n"
       << "kernels   dense products: " << (gemm_kernel_enabled() ? "latent's AVX-512 gemm (LATENT_GEMM=blas for the BLAS)" : "the BLAS")
       << "; latent's loops on " << kernel_loop_threads() << " thread(s)\n"
+      << "random    dropout masks " << (fast_bernoulli_in_use() ? "drawn a block at a time" : "by LibTorch's bernoulli_")
+      << ", Gaussian noise " << (fast_normal_in_use() ? "drawn a block at a time" : "by LibTorch's normal_")
+      << " (LibTorch's values either way)\n"
       << "devices   " << devices_info() << "\n"
       << "data path ";
   bool first = true;
