@@ -99,7 +99,15 @@ nlohmann::json run_small(const TempDir& tmp, const std::string& name, const std:
   args.insert(args.end(), extra.begin(), extra.end());
   auto r = run_cli(args);
   EXPECT_EQ(r.code, 0) << r.err;
-  return nlohmann::json::parse(testing::read_file(tmp / name / "metrics.json"));
+  auto m = nlohmann::json::parse(testing::read_file(tmp / name / "metrics.json"));
+  // The closing summary: a line per variant, the denoising one with its noisy -> denoised PSNR.
+  for (const auto& v : m["variants"]) {
+    const auto name_at = r.out.find(v["name"].get<std::string>() + " ");
+    EXPECT_NE(name_at, std::string::npos) << r.out;
+    const std::string line = r.out.substr(name_at, r.out.find('\n', name_at) - name_at);
+    EXPECT_EQ(line.find(" denoised ") != std::string::npos, v["test"].contains("denoised_psnr_db")) << line;
+  }
+  return m;
 }
 
 double first_epoch_loss(const std::filesystem::path& history_csv) {

@@ -80,6 +80,10 @@ void print_summary(std::ostream& out, const RunSummary& summary) {
     if (v["test"].contains("psnr_db")) out << " test PSNR " << std::setprecision(2) << v["test"]["psnr_db"].get<double>() << " dB";
     if (v["test"].contains("bce")) out << "  BCE " << std::setprecision(4) << v["test"]["bce"].get<double>();
     if (v["test"].contains("mse")) out << "  MSE " << std::setprecision(5) << v["test"]["mse"].get<double>();
+    // A denoising variant: what it does with noisy inputs (the PSNR above is of clean inputs' reconstructions).
+    if (v["test"].contains("denoised_psnr_db") && v["test"].contains("noisy_input_psnr_db"))
+      out << "  denoised " << std::setprecision(2) << v["test"]["denoised_psnr_db"].get<double>() << " dB from noisy "
+          << v["test"]["noisy_input_psnr_db"].get<double>() << " dB";
     if (v["test"].contains("elbo_nats")) out << " test ELBO " << std::setprecision(2) << v["test"]["elbo_nats"].get<double>() << " nats";
     if (v["test"].contains("f1")) out << " test F1 " << std::setprecision(4) << v["test"]["f1"].get<double>();
     if (v["test"].contains("pr_auc")) out << "  PR-AUC " << std::setprecision(4) << v["test"]["pr_auc"].get<double>();
