@@ -420,18 +420,31 @@ Args parse(int argc, char** argv) {
       if (i + 1 >= argc) throw latent::UsageError(k + ": needs a value");
       return argv[++i];
     };
+    // A whole number for option k, or a UsageError naming it and the value.
+    auto number = [&]() -> int64_t {
+      const std::string v = value();
+      size_t used = 0;
+      int64_t n = 0;
+      try {
+        n = std::stoll(v, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == 0 || used != v.size()) throw latent::UsageError(k + ": '" + v + "' is not a whole number");
+      return n;
+    };
     if (k == "--help" || k == "-h") throw HelpRequested();
     if (k == "--workload") a.workload = value();
-    else if (k == "--threads") a.threads = std::stoi(value());
-    else if (k == "--seed") a.seed = std::stoull(value());
+    else if (k == "--threads") a.threads = static_cast<int>(number());
+    else if (k == "--seed") a.seed = static_cast<uint64_t>(number());
     else if (k == "--data") a.data = value();
-    else if (k == "--epochs") a.epochs = std::stoll(value());
-    else if (k == "--batch") a.batch = std::stoll(value());
-    else if (k == "--singles") a.singles = std::stoll(value());
-    else if (k == "--gemm-reps") a.gemm_reps = std::stoll(value());
+    else if (k == "--epochs") a.epochs = number();
+    else if (k == "--batch") a.batch = number();
+    else if (k == "--singles") a.singles = number();
+    else if (k == "--gemm-reps") a.gemm_reps = number();
     else if (k == "--device") a.device = value();
-    else if (k == "--warmup") a.warmup = std::stoll(value());
-    else if (k == "--repeat") a.repeat = std::stoll(value());
+    else if (k == "--warmup") a.warmup = number();
+    else if (k == "--repeat") a.repeat = number();
     else if (k == "--torch-adam") a.torch_adam = true;
     else if (k == "--torch-bce") a.torch_bce = true;
     else if (k == "--torch-deconv") a.torch_deconv = true;
@@ -443,6 +456,8 @@ Args parse(int argc, char** argv) {
   const std::vector<std::string> known = {"w1", "w2", "w3", "w4", "w5", "gemm"};
   if (std::find(known.begin(), known.end(), a.workload) == known.end())
     throw latent::UsageError("--workload: '" + a.workload + "' (w1, w2, w3, w4, w5 or gemm)");
+  for (auto [name, v] : {std::pair{"--threads", int64_t{a.threads}}, {"--epochs", a.epochs}, {"--batch", a.batch}})
+    if (v < 1) throw latent::UsageError(std::string(name) + ": " + std::to_string(v) + " (1 or more)");
   if (a.warmup < 0) throw latent::UsageError("--warmup: " + std::to_string(a.warmup) + " (0 or more)");
   if (a.repeat < 1) throw latent::UsageError("--repeat: " + std::to_string(a.repeat) + " (1 or more)");
   return a;
