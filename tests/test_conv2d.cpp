@@ -37,10 +37,7 @@ torch::Tensor theirs(const torch::Tensor& x, const torch::Tensor& w, const torch
   return torch::conv2d(x, w, b, {c.stride, c.stride}, {c.pad, c.pad}, {c.dilation, c.dilation}, c.groups);
 }
 
-// Relative to the largest magnitude, so float cases compare at float's precision.
-double rel_diff(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a - b).abs().max().item<double>() / std::max(1e-30, b.abs().max().item<double>());
-}
+using latent::testing::rel_diff;
 
 // {output, ∂x, ∂w, ∂b} of one convolution for a fixed output gradient.
 std::vector<torch::Tensor> run(bool split, const torch::Tensor& x0, const torch::Tensor& w0, const torch::Tensor& b0,

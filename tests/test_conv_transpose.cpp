@@ -30,10 +30,7 @@ torch::Tensor theirs(const torch::Tensor& x, const torch::Tensor& w, const torch
                                  {c.dilation, c.dilation});
 }
 
-// Relative to the largest magnitude, so float cases compare at float's precision.
-double rel_diff(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a - b).abs().max().item<double>() / std::max(1e-30, b.abs().max().item<double>());
-}
+using latent::testing::rel_diff;
 
 void compare_with_libtorch(torch::Dtype dtype, double tol) {
   const auto opts = torch::TensorOptions().dtype(dtype);

@@ -14,14 +14,12 @@
 #include "latent/training/optimizer.h"
 #include "latent/training/trainer.h"
 #include "latent/training/vae_objective.h"
+#include "test_util.h"
 
 namespace latent {
 namespace {
 
-// Relative to the largest magnitude, so float cases compare at float's precision.
-double rel_diff(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a.cpu() - b.cpu()).abs().max().item<double>() / std::max(1e-30, b.cpu().abs().max().item<double>());
-}
+using testing::rel_diff;
 
 #define LATENT_NEEDS_CUDA() \
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device"

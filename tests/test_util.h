@@ -82,6 +82,12 @@ inline void write_bytes(const fs::path& p, const std::string& bytes) {
   out << bytes;
 }
 
+// max |a − b| relative to max |b|, so float results compare at float's precision; either tensor
+// may be on any device.
+inline double rel_diff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a.cpu() - b.cpu()).abs().max().item<double>() / std::max(1e-30, b.cpu().abs().max().item<double>());
+}
+
 // f() run with LibTorch's thread count (which latent's own kernels follow) at 1 and then at 2; the
 // count is restored after. Returns {at 1 thread, at 2 threads}.
 template <typename F>

@@ -193,8 +193,7 @@ torch::Tensor gemm(const torch::Tensor& a, const torch::Tensor& b, const torch::
   const int64_t row_blocks = (m_size + kRows - 1) / kRows;
   // Row blocks split across threads, kMinParallelTaskSeconds of work a task at ~1e11 multiply-adds/s
   // (one core), so a W1-sized product (256×784×32, 6.4M) stays on one thread.
-  constexpr auto kGrainMacs = static_cast<int64_t>(kMinParallelTaskSeconds * 1e11);
-  const int64_t grain = std::max<int64_t>(1, kGrainMacs / std::max<int64_t>(1, kRows * k_size * n_size));
+  const int64_t grain = parallel_grain(1e11, kRows * k_size * n_size);
   at::parallel_for(0, row_blocks, grain, [&](int64_t begin, int64_t end) {
     for (int64_t first = 0; first < panel_count; first += block) {
       const int64_t last = std::min(panel_count, first + block);

@@ -4,6 +4,7 @@
 #include <ATen/Parallel.h>
 
 #include "latent/core/fast_math.h"
+#include "latent/core/system.h"
 
 namespace latent {
 
@@ -48,8 +49,8 @@ LATENT_VECTOR_CLONES void unpool_row(const float* grad, const int32_t* arg, floa
   }
 }
 
-// Rows of output per parallel task: about kMinParallelTaskSeconds of work at ~1 ns an output.
-int64_t grain_rows(int64_t width) { return std::max<int64_t>(1, 100000 / std::max<int64_t>(1, width)); }
+// Rows of output per parallel task, at ~1 ns an output.
+int64_t grain_rows(int64_t width) { return parallel_grain(1e9, width); }
 
 class MaxPool2x2Function : public torch::autograd::Function<MaxPool2x2Function> {
  public:

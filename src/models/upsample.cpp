@@ -4,6 +4,7 @@
 #include <ATen/Parallel.h>
 
 #include "latent/core/fast_math.h"
+#include "latent/core/system.h"
 
 namespace latent {
 
@@ -32,8 +33,8 @@ LATENT_VECTOR_CLONES void downsum_row(const float* top, const float* bottom, flo
   }
 }
 
-// Input rows per parallel task: about kMinParallelTaskSeconds of work at ~1 ns an output.
-int64_t grain_rows(int64_t width) { return std::max<int64_t>(1, 100000 / std::max<int64_t>(1, 4 * width)); }
+// Input rows per parallel task, at ~1 ns an output (four outputs an input).
+int64_t grain_rows(int64_t width) { return parallel_grain(1e9, 4 * width); }
 
 class UpsampleNearest2xFunction : public torch::autograd::Function<UpsampleNearest2xFunction> {
  public:

@@ -3,6 +3,8 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 
 namespace latent {
@@ -48,6 +50,12 @@ int kernel_loop_threads();
 // 2-core machines measured, so a loop split into smaller tasks runs slower on 2 threads than on one
 // (bench/NOTES.md, change 15). Each kernel's grain is this time at its measured one-thread rate.
 constexpr double kMinParallelTaskSeconds = 100e-6;
+
+// Items per parallel task for a loop whose item is `work_per_item` units of work, done at
+// `units_per_second` on one thread: kMinParallelTaskSeconds of work a task, at least one item.
+constexpr int64_t parallel_grain(double units_per_second, int64_t work_per_item) {
+  return std::max<int64_t>(1, static_cast<int64_t>(kMinParallelTaskSeconds * units_per_second) / std::max<int64_t>(1, work_per_item));
+}
 
 // LibTorch's own kernels split any loop past 32,768 elements, so at 2 threads its ops on one W1 batch
 // (256 × 784) each paid a wake-up larger than their work. Below kSerialOpElements (~100 µs of a
