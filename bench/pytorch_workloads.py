@@ -174,9 +174,8 @@ def train(args, train_x, test_x):
     runs = [train_once(args, train_x, test_x) for _ in range(args.repeat)]
     result = dict(runs[-1])
     seconds = percentile([r["seconds"] for r in runs], 0.5)
-    scale = runs[-1]["seconds"] / seconds
-    result.update(seconds=seconds, samples_per_second=runs[-1]["samples_per_second"] * scale,
-                  gflops_per_second=runs[-1]["gflops_per_second"] * scale)
+    result.update(seconds=seconds, samples_per_second=train_x.shape[0] * args.epochs / seconds,
+                  gflops_per_second=result["flops"] / seconds / 1e9)
     if args.repeat > 1:
         result["runs_seconds"] = [r["seconds"] for r in runs]
     return result
