@@ -107,7 +107,7 @@ def scores(recon, target):
 
 
 def run(v, train, test, args):
-    if v.get("val_split", 0) > 0:  # held out as latent does (same count, not the same examples)
+    if v.get("val_split", 0) > 0:  # held out as latent does: the same permutation of the same seed, so the same examples
         n_val = int(train.shape[0] * v["val_split"])
         train = train[torch.randperm(train.shape[0], generator=torch.Generator().manual_seed(args.seed))[: train.shape[0] - n_val]]
     torch.manual_seed(args.seed)
@@ -201,7 +201,7 @@ def main():
     for v in variants:  # each result also on stderr as it comes, so a long run stopped early keeps what it did
         results.append(run(v, train, test, args))
         print("result " + json.dumps(results[-1]), file=sys.stderr, flush=True)
-    print(json.dumps({"study": args.study, "framework": f"pytorch {torch.__version__}", "threads": torch.get_num_threads(),
+    print(json.dumps({"study": args.study, "framework": f"pytorch {torch.__version__}", "seed": args.seed, "threads": torch.get_num_threads(),
                       "train_examples": len(train), "test_examples": len(test), "variants": results}, indent=2))
 
 

@@ -142,7 +142,7 @@ def main():
         torch.set_num_threads(args.threads)
     train, test = load(args.data, "train").reshape(-1, 1, 28, 28), load(args.data, "t10k").reshape(-1, 1, 28, 28)
     results = [run(name, train, test, args) for name in args.variants.split(",")]
-    print(json.dumps({"study": "vae-fmnist", "framework": f"pytorch {torch.__version__}",
+    print(json.dumps({"study": "vae-fmnist", "framework": f"pytorch {torch.__version__}", "seed": args.seed,
                       "threads": torch.get_num_threads(), "variants": results}, indent=2))
 
 

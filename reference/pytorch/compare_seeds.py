@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Paired comparison of latent and PyTorch over seeds, for the quality tables in docs/results.md.
+
+Both sides of a study start from the same weights and draw the same batches for a given seed, so a
+seed gives one pair (latent's figure, PyTorch's figure) per variant. This reads latent run folders
+(their metrics.json) and the output of the reference scripts in this folder (ae_studies.py, vae.py:
+the JSON document they print, or their "result {...}" lines), pairs them by variant name and seed,
+and prints per variant: the seeds, both means, the mean of the per-seed differences latent - PyTorch
+with its standard error, and on how many seeds latent is ahead; then the same over all pairs. Standard library only.
+
+    reference/pytorch/compare_seeds.py [--metric M] LATENT_RUN_DIR=PYTORCH_OUTPUT[,PYTORCH_OUTPUT...] [...]
+
+Each argument is one seed: a latent run folder and the file or files (comma-separated, e.g. one per
+process when the variants were run in several) holding PyTorch's output for the same seed (the seed is read from the run folder's metrics.json, and checked against the PyTorch output
+where it records one). The metric defaults to the first of denoised_psnr_db, psnr_db, elbo_nats
+that the variants report (higher is better for all three).
+"""
+import argparse
+import json
+import math
+import os
+import sys
+
+METRICS = ("denoised_psnr_db", "psnr_db", "elbo_nats")
+
+
+def fail(message):
+    print(f"compare_seeds: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def latent_run(folder):
+    path = os.path.join(folder, "metrics.json")
+    try:
+        with open(path) as f:
+            m = json.load(f)
+    except (OSError, ValueError) as e:
+        fail(f"{path}: {e}")
+    return m.get("seed"), {v["name"]: v.get("test", {}) for v in m.get("variants", [])}
+
+
+def pytorch_output(path):
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError as e:
+        fail(f"{path}: {e}")
+    doc, variants = None, {}
+    start = text.find("\n{")
+    if text.startswith("{"):
+        start = 0
+    if start >= 0:
+        try:
+            doc = json.loads(text[start:])
+        except ValueError:
+            doc = None
+    if doc is not None:
+        variants = {v["name"]: v.get("test", {}) for v in doc.get("variants", [])}
+    for line in text.splitlines():  # a run stopped early has only its "result" lines
+        if line.startswith("result "):
+            v = json.loads(line[len("result "):])
+            variants.setdefault(v["name"], v.get("test", {}))
+    if not variants:
+        fail(f"{path}: no PyTorch results in it (expected the JSON document or 'result {{...}}' lines)")
+    return (doc or {}).get("seed"), variants
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--metric", choices=METRICS, help="default: the first the variants report")
+    p.add_argument("pairs", nargs="+", metavar="LATENT_RUN_DIR=PYTORCH_OUTPUT[,...]")
+    args = p.parse_args()
+
+    rows = {}  # variant -> list of (seed, latent, pytorch)
+    metric = args.metric
+    for pair in args.pairs:
+        if "=" not in pair:
+            fail(f"'{pair}': expected LATENT_RUN_DIR=PYTORCH_OUTPUT")
+        run_dir, py_paths = pair.split("=", 1)
+        seed, lt = latent_run(run_dir)
+        py = {}
+        for py_path in py_paths.split(","):
+            py_seed, variants = pytorch_output(py_path)
+            if py_seed is not None and py_seed != seed:
+                fail(f"{py_path}: PyTorch ran seed {py_seed}, the latent run {run_dir} seed {seed}")
+            py.update(variants)
+        for name, test in lt.items():
+            if name not in py:
+                continue
+            if metric is None:
+                metric = next((k for k in METRICS if k in test and k in py[name]), None)
+                if metric is None:
+                    fail(f"{run_dir}: variant {name} reports none of {', '.join(METRICS)}")
+            if metric not in test or metric not in py[name]:
+                fail(f"'{pair}': variant {name} lacks {metric} on one side")
+            rows.setdefault(name, []).append((seed, test[metric], py[name][metric]))
+    if not rows:
+        fail("no variant appears on both sides")
+
+    print(f"metric: {metric} (higher is better); latent - PyTorch per seed, mean ± standard error\n")
+    print("| variant | seeds | latent mean | PyTorch mean | latent − PyTorch | latent ahead |")
+    print("|---|---|---:|---:|---:|---:|")
+    def line(label, r, seeds_text):
+        d = [a - b for _, a, b in r]
+        n = len(d)
+        mean = sum(d) / n
+        se = f" ± {math.sqrt(sum((x - mean) ** 2 for x in d) / (n - 1) / n):.3f}" if n > 1 else ""
+        ahead, level = sum(1 for x in d if x > 0), sum(1 for x in d if x == 0)
+        print(f"| {label} | {seeds_text} | {sum(a for _, a, _ in r) / n:.3f} | {sum(b for _, _, b in r) / n:.3f} | "
+              f"{mean:+.3f}{se} | {ahead} of {n}" + (f" ({level} level)" if level else "") + " |")
+
+    for name, r in rows.items():
+        seeds = sorted(s for s, _, _ in r)
+        if len(set(seeds)) != len(seeds):
+            fail(f"variant {name}: seed given twice ({seeds})")
+        span = f"{seeds[0]}-{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) else ", ".join(map(str, seeds))
+        line(name, r, f"{len(seeds)} ({span})")
+    if len(rows) > 1:  # every (variant, seed) pair as one unit
+        line("all variants pooled", [x for r in rows.values() for x in r], f"{sum(len(r) for r in rows.values())} pairs")
+
+if __name__ == "__main__":
+    main()
