@@ -16,7 +16,10 @@ as latent's) and a StepLR schedule (gamma 0.1 after 150 epochs; deep-dae-noise a
 deep-ae-fmnist takes the init and StepLR after 30, without the rotations.
 
     /usr/bin/python3 reference/pytorch/ae_studies.py STUDY [--epochs N] [--train-limit N]
-        [--test-limit N] [--variants a,b] [--threads N]
+        [--test-limit N] [--variants a,b] [--threads N] [--seed N] [--nudge-one-ulp]
+
+--nudge-one-ulp moves every initial weight one float step up: a control run, PyTorch against itself,
+for how far float rounding alone carries two trainings apart (compare_seeds.py pairs the outputs).
 """
 import argparse
 import json
@@ -30,7 +33,7 @@ from torch import nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from autoencoder import find, read_idx  # noqa: E402
+from autoencoder import find, nudge_one_ulp, read_idx  # noqa: E402
 
 
 def load(folder, prefix, limit):
@@ -112,6 +115,8 @@ def run(v, train, test, args):
         train = train[torch.randperm(train.shape[0], generator=torch.Generator().manual_seed(args.seed))[: train.shape[0] - n_val]]
     torch.manual_seed(args.seed)
     model = v["model"]()
+    if args.nudge_one_ulp:
+        nudge_one_ulp(model)
     opt = torch.optim.Adam(model.parameters(), lr=v.get("lr", 1e-3), weight_decay=v.get("weight_decay", 0.0))
     sched = torch.optim.lr_scheduler.StepLR(opt, v["step_size"], v["gamma"]) if "step_size" in v else None
     loss_fn = {"bce": nn.BCELoss(), "mse": nn.MSELoss(), "l1": nn.L1Loss()}[v["loss"]]
@@ -189,6 +194,7 @@ def main():
     p.add_argument("--test-limit", type=int, default=0)
     p.add_argument("--variants", default="")
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--nudge-one-ulp", action="store_true", help="control run: every initial weight one float step up")
     p.add_argument("--threads", type=int, default=0)
     args = p.parse_args()
     if args.threads > 0:
@@ -201,7 +207,7 @@ def main():
     for v in variants:  # each result also on stderr as it comes, so a long run stopped early keeps what it did
         results.append(run(v, train, test, args))
         print("result " + json.dumps(results[-1]), file=sys.stderr, flush=True)
-    print(json.dumps({"study": args.study, "framework": f"pytorch {torch.__version__}", "seed": args.seed, "threads": torch.get_num_threads(),
+    print(json.dumps({"study": args.study, "framework": f"pytorch {torch.__version__}", "seed": args.seed, "nudge_one_ulp": args.nudge_one_ulp, "threads": torch.get_num_threads(),
                       "train_examples": len(train), "test_examples": len(test), "variants": results}, indent=2))
 
 

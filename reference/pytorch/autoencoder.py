@@ -25,6 +25,15 @@ import torch
 from torch import nn
 
 
+def nudge_one_ulp(model):
+    """Moves every parameter one float step up (towards +inf): the control runs of docs/results.md,
+    PyTorch against itself started one ulp apart, which show how far float rounding alone carries
+    two trainings of the same model apart. Draws no random numbers."""
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.nextafter(p, torch.full_like(p, float("inf"))))
+
+
 def read_idx(path):
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rb") as f:

@@ -6,14 +6,17 @@ seed gives one pair (latent's figure, PyTorch's figure) per variant. This reads 
 (their metrics.json) and the output of the reference scripts in this folder (ae_studies.py, vae.py:
 the JSON document they print, or their "result {...}" lines), pairs them by variant name and seed,
 and prints per variant: the seeds, both means, the mean of the per-seed differences latent - PyTorch
-with its standard error, and on how many seeds latent is ahead; then the same over all pairs. Standard library only.
+with its standard error, and on how many seeds latent is ahead; then the same over all pairs.
+Standard library only.
 
-    reference/pytorch/compare_seeds.py [--metric M] LATENT_RUN_DIR=PYTORCH_OUTPUT[,PYTORCH_OUTPUT...] [...]
+    reference/pytorch/compare_seeds.py [--metric M] [--names A,B] RUN=PYTORCH_OUTPUT[,PYTORCH_OUTPUT...] ...
 
-Each argument is one seed: a latent run folder and the file or files (comma-separated, e.g. one per
-process when the variants were run in several) holding PyTorch's output for the same seed (the seed is read from the run folder's metrics.json, and checked against the PyTorch output
-where it records one). The metric defaults to the first of denoised_psnr_db, psnr_db, elbo_nats
-that the variants report (higher is better for all three).
+Each argument is one seed: RUN is a latent run folder (its metrics.json gives the seed) or, for a
+control such as PyTorch against PyTorch started one ulp apart (--nudge-one-ulp), PyTorch output
+files (name the sides with --names); after the '=' come the file or files (comma-separated, e.g. one
+per process when the variants ran in several) holding PyTorch's output for the same seed, checked
+against the seed where they record one. The metric defaults to the first of denoised_psnr_db,
+psnr_db, elbo_nats that the variants report (higher is better for all three).
 """
 import argparse
 import json
@@ -65,10 +68,23 @@ def pytorch_output(path):
     return (doc or {}).get("seed"), variants
 
 
+def pytorch_outputs(paths, seed):
+    """Merges comma-separated PyTorch outputs of one seed; checks the seed where they record one."""
+    merged = {}
+    for path in paths.split(","):
+        py_seed, variants = pytorch_output(path)
+        if py_seed is not None and seed is not None and py_seed != seed:
+            fail(f"{path}: PyTorch ran seed {py_seed}, the other side seed {seed}")
+        seed = seed if seed is not None else py_seed
+        merged.update(variants)
+    return seed, merged
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--metric", choices=METRICS, help="default: the first the variants report")
-    p.add_argument("pairs", nargs="+", metavar="LATENT_RUN_DIR=PYTORCH_OUTPUT[,...]")
+    p.add_argument("--names", default="latent,PyTorch", help="the two sides' names in the table (default latent,PyTorch)")
+    p.add_argument("pairs", nargs="+", metavar="RUN=PYTORCH_OUTPUT[,...]")
     args = p.parse_args()
 
     rows = {}  # variant -> list of (seed, latent, pytorch)
@@ -77,13 +93,13 @@ def main():
         if "=" not in pair:
             fail(f"'{pair}': expected LATENT_RUN_DIR=PYTORCH_OUTPUT")
         run_dir, py_paths = pair.split("=", 1)
-        seed, lt = latent_run(run_dir)
-        py = {}
-        for py_path in py_paths.split(","):
-            py_seed, variants = pytorch_output(py_path)
-            if py_seed is not None and py_seed != seed:
-                fail(f"{py_path}: PyTorch ran seed {py_seed}, the latent run {run_dir} seed {seed}")
-            py.update(variants)
+        if os.path.isdir(run_dir):
+            seed, lt = latent_run(run_dir)
+        else:  # a control: PyTorch outputs on both sides
+            seed, lt = pytorch_outputs(run_dir, None)
+            if seed is None:
+                fail(f"{run_dir}: records no seed to pair by")
+        py = pytorch_outputs(py_paths, seed)[1]
         for name, test in lt.items():
             if name not in py:
                 continue
@@ -97,8 +113,9 @@ def main():
     if not rows:
         fail("no variant appears on both sides")
 
-    print(f"metric: {metric} (higher is better); latent - PyTorch per seed, mean ± standard error\n")
-    print("| variant | seeds | latent mean | PyTorch mean | latent − PyTorch | latent ahead |")
+    first, second = (args.names.split(",") + ["?"])[:2]
+    print(f"metric: {metric} (higher is better); {first} - {second} per seed, mean ± standard error\n")
+    print(f"| variant | seeds | {first} mean | {second} mean | {first} − {second} | {first} ahead |")
     print("|---|---|---:|---:|---:|---:|")
     def line(label, r, seeds_text):
         d = [a - b for _, a, b in r]
@@ -113,7 +130,8 @@ def main():
         seeds = sorted(s for s, _, _ in r)
         if len(set(seeds)) != len(seeds):
             fail(f"variant {name}: seed given twice ({seeds})")
-        span = f"{seeds[0]}-{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) else ", ".join(map(str, seeds))
+        contiguous = len(seeds) > 1 and seeds == list(range(seeds[0], seeds[-1] + 1))
+        span = f"{seeds[0]}-{seeds[-1]}" if contiguous else ", ".join(map(str, seeds))
         line(name, r, f"{len(seeds)} ({span})")
     if len(rows) > 1:  # every (variant, seed) pair as one unit
         line("all variants pooled", [x for r in rows.values() for x in r], f"{sum(len(r) for r in rows.values())} pairs")

@@ -71,12 +71,26 @@ class CompareSeeds(unittest.TestCase):
         l1 = latent_run(self.root, 1, {"a": 1.0})
         empty = os.path.join(self.root, "empty.log")
         open(empty, "w").close()
-        for args, words in (([f"{l1}={empty}"], "no PyTorch results"), ([f"{self.root}/nope={empty}"], "metrics.json"),
+        for args, words in (([f"{l1}={empty}"], "no PyTorch results"), ([f"{self.root}/nope={empty}"], "nope: [Errno 2]"),
                             ([l1], "expected LATENT_RUN_DIR=PYTORCH_OUTPUT")):
             r = run(*args)
             self.assertEqual(r.returncode, 2, args)
             self.assertIn(words, r.stderr)
             self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
+
+    def test_a_control_pairs_two_pytorch_outputs(self):
+        p1 = pytorch_doc(self.root, "p1.log", 3, {"a": -246.5})
+        q1 = pytorch_doc(self.root, "q1.log", 3, {"a": -246.25})
+        r = run("--names", "PyTorch,nudged", f"{p1}={q1}")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("| variant | seeds | PyTorch mean | nudged mean | PyTorch − nudged | PyTorch ahead |", r.stdout)
+        self.assertIn("| a | 1 (3) | -246.500 | -246.250 | -0.250 | 0 of 1 |", r.stdout)
+        undated = os.path.join(self.root, "u.log")
+        with open(undated, "w") as f:
+            f.write("result " + json.dumps({"name": "a", "test": {"psnr_db": 1.0}}) + "\n")
+        r = run(f"{undated}={q1}")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("records no seed", r.stderr)
 
     def test_the_same_seed_twice_is_an_error(self):
         l1 = latent_run(self.root, 1, {"a": 1.0})

@@ -9,7 +9,7 @@ reshuffled every epoch) and the same metric (test ELBO per image in nats, one sa
 `latent run vae-fmnist`.
 
 Run with Debian's python3-torch (the same LibTorch 1.13 build latent links):
-    /usr/bin/python3 reference/pytorch/vae.py [--epochs 10] [--seed 42] [--threads N] [--variants dense-z2,...]
+    /usr/bin/python3 reference/pytorch/vae.py [--epochs 10] [--seed 42] [--threads N] [--variants dense-z2,...] [--nudge-one-ulp]
 """
 import argparse
 import json
@@ -22,7 +22,7 @@ from torch import nn
 from torch.nn import functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from autoencoder import load  # noqa: E402
+from autoencoder import load, nudge_one_ulp  # noqa: E402
 
 
 class DenseVae(nn.Module):
@@ -100,6 +100,8 @@ VARIANTS = {
 def run(name, train, test, args):
     torch.manual_seed(args.seed)
     model = VARIANTS[name]()
+    if args.nudge_one_ulp:
+        nudge_one_ulp(model)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     n = train.shape[0]
     start = time.perf_counter()
@@ -135,6 +137,7 @@ def main():
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--nudge-one-ulp", action="store_true", help="control run: every initial weight one float step up")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--variants", default=",".join(VARIANTS))
     args = p.parse_args()
@@ -142,7 +145,7 @@ def main():
         torch.set_num_threads(args.threads)
     train, test = load(args.data, "train").reshape(-1, 1, 28, 28), load(args.data, "t10k").reshape(-1, 1, 28, 28)
     results = [run(name, train, test, args) for name in args.variants.split(",")]
-    print(json.dumps({"study": "vae-fmnist", "framework": f"pytorch {torch.__version__}", "seed": args.seed,
+    print(json.dumps({"study": "vae-fmnist", "framework": f"pytorch {torch.__version__}", "seed": args.seed, "nudge_one_ulp": args.nudge_one_ulp,
                       "threads": torch.get_num_threads(), "variants": results}, indent=2))
 
 
