@@ -91,7 +91,7 @@ def main():
     metric = args.metric
     for pair in args.pairs:
         if "=" not in pair:
-            fail(f"'{pair}': expected LATENT_RUN_DIR=PYTORCH_OUTPUT")
+            fail(f"'{pair}': expected RUN=PYTORCH_OUTPUT")
         run_dir, py_paths = pair.split("=", 1)
         if os.path.isdir(run_dir):
             seed, lt = latent_run(run_dir)

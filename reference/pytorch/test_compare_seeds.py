@@ -72,7 +72,7 @@ class CompareSeeds(unittest.TestCase):
         empty = os.path.join(self.root, "empty.log")
         open(empty, "w").close()
         for args, words in (([f"{l1}={empty}"], "no PyTorch results"), ([f"{self.root}/nope={empty}"], "nope: [Errno 2]"),
-                            ([l1], "expected LATENT_RUN_DIR=PYTORCH_OUTPUT")):
+                            ([l1], "expected RUN=PYTORCH_OUTPUT")):
             r = run(*args)
             self.assertEqual(r.returncode, 2, args)
             self.assertIn(words, r.stderr)
