@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 
+#include "latent/core/fast_random.h"
 #include "latent/core/system.h"
 #include "test_util.h"
 
@@ -102,6 +103,35 @@ TEST(System, SerialScopeRunsLibTorchLoopsOnOneThreadAndRestores) {
   });
   EXPECT_EQ(one, (std::array<int, 5>{1, 1, 1, 1, 1}));
   EXPECT_EQ(two, (std::array<int, 5>{1, 1, 2, 1, 2}));
+}
+
+TEST(System, IsolatedRandomScopeDrawsFromItsSeedAndRestores) {
+  // Inside: what a fresh generator of that seed gives, through LibTorch's and latent's own samplers.
+  // After: the draws the default generator would have made had the scope never been.
+  torch::manual_seed(5);
+  const auto expected_after = torch::randn({100});
+  torch::Tensor inside, inside_fast, after;
+  torch::manual_seed(5);
+  {
+    latent::IsolatedRandomScope scope(torch::kCPU, 99);
+    inside = torch::randn({100});
+    inside_fast = latent::randn_like(torch::empty({48}));
+  }
+  after = torch::randn({100});
+  EXPECT_TRUE(torch::equal(after, expected_after));
+  auto gen = at::detail::createCPUGenerator(99);
+  EXPECT_TRUE(torch::equal(inside, torch::randn({100}, gen)));
+  EXPECT_TRUE(torch::equal(inside_fast, torch::randn({48}, gen)));
+  EXPECT_FALSE(torch::equal(inside, after));
+
+  torch::manual_seed(6);
+  auto mask = torch::empty({64});
+  latent::bernoulli_mask(mask, 0.5);
+  const auto expected_mask = mask.clone();
+  torch::manual_seed(6);
+  { latent::IsolatedRandomScope scope(torch::kCPU, 7), again(torch::kCPU, 8); }
+  latent::bernoulli_mask(mask, 0.5);
+  EXPECT_TRUE(torch::equal(mask, expected_mask));
 }
 
 }  // namespace

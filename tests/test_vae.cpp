@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "cli_util.h"
@@ -196,6 +197,45 @@ TEST(Vae, StudyRunAndSampleRoundTrip) {
   EXPECT_EQ(bad.code, 1);
   EXPECT_NE(bad.err.find("no such checkpoint"), std::string::npos) << bad.err;
   EXPECT_EQ(run_cli({"sample", model, "-n", "0"}).code, 2);
+}
+
+TEST(Vae, ValidationLeavesTrainingsDrawsAlone) {
+  // Validation runs on the test set here (no data.val_split), so test sets of 32 and 20 images make
+  // the epoch's validation draw different numbers of posterior samples. Those come from their own
+  // generator state (IsolatedRandomScope), so epoch 2 trains on the same draws either way; drawn
+  // from training's generator, epoch 2's shuffle and samples, and so its loss, would differ.
+  TempDir tmp;
+  testing::write_synthetic_idx(tmp / "data", 96, 32);
+  auto train_losses = [&](int test_limit) {
+    const auto out = tmp / ("run" + std::to_string(test_limit));
+    auto r = run_cli({"run", "vae-fmnist", "--set", "data.path=" + (tmp / "data").string(), "--set", "data.dataset=idx", "--set",
+                      "training.epochs=2", "--set", "training.batch_size=16", "--set", "model.hidden=[16]", "--set",
+                      "data.test_limit=" + std::to_string(test_limit), "--out", out.string(), "--quiet", "--threads", "1"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    std::vector<std::string> columns;  // epoch 2's train_loss and val_loss of every variant
+    for (const char* v : {"dense-z2", "dense-z16", "dense-z32", "conv-z16"}) {
+      std::istringstream lines(testing::read_file(out / v / "history.csv"));
+      std::string line;
+      while (std::getline(lines, line)) {
+        if (line.rfind("2,", 0) != 0) continue;
+        std::istringstream cells(line);
+        std::string epoch, train, val;
+        std::getline(cells, epoch, ',');
+        std::getline(cells, train, ',');
+        std::getline(cells, val, ',');
+        columns.push_back(train);
+        columns.push_back(val);
+      }
+    }
+    return columns;
+  };
+  const auto a = train_losses(32), b = train_losses(20);
+  ASSERT_EQ(a.size(), 8u);
+  ASSERT_EQ(b.size(), 8u);
+  for (size_t i = 0; i < a.size(); i += 2) {
+    EXPECT_EQ(a[i], b[i]) << "train_loss of variant " << i / 2;
+    EXPECT_NE(a[i + 1], b[i + 1]) << "val_loss of variant " << i / 2;  // the two validation sets differ
+  }
 }
 
 }  // namespace

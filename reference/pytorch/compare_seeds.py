@@ -9,7 +9,7 @@ and prints per variant: the seeds, both means, the mean of the per-seed differen
 with its standard error, and on how many seeds latent is ahead; then the same over all pairs.
 Standard library only.
 
-    reference/pytorch/compare_seeds.py [--metric M] [--names A,B] RUN=PYTORCH_OUTPUT[,PYTORCH_OUTPUT...] ...
+    reference/pytorch/compare_seeds.py [--metric M] [--variants a,b] [--names A,B] RUN=PYTORCH_OUTPUT[,...] ...
 
 Each argument is one seed: RUN is a latent run folder (its metrics.json gives the seed) or, for a
 control such as PyTorch against PyTorch started one ulp apart (--nudge-one-ulp), PyTorch output
@@ -83,6 +83,7 @@ def pytorch_outputs(paths, seed):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--metric", choices=METRICS, help="default: the first the variants report")
+    p.add_argument("--variants", default="", help="comma-separated variant names to compare (default: every one on both sides)")
     p.add_argument("--names", default="latent,PyTorch", help="the two sides' names in the table (default latent,PyTorch)")
     p.add_argument("pairs", nargs="+", metavar="RUN=PYTORCH_OUTPUT[,...]")
     args = p.parse_args()
@@ -100,8 +101,9 @@ def main():
             if seed is None:
                 fail(f"{run_dir}: records no seed to pair by")
         py = pytorch_outputs(py_paths, seed)[1]
+        wanted = set(filter(None, args.variants.split(",")))
         for name, test in lt.items():
-            if name not in py:
+            if name not in py or (wanted and name not in wanted):
                 continue
             if metric is None:
                 metric = next((k for k in METRICS if k in test and k in py[name]), None)

@@ -58,6 +58,10 @@ class CompareSeeds(unittest.TestCase):
         self.assertIn("| b | 2 (1-2) | 11.500 | 10.500 | +1.000 ± 0.000 | 2 of 2 |", r.stdout)
         # pooled: +0.5, -0.25, +1, +1 -> mean 0.5625, sd 0.5907, se 0.2953
         self.assertIn("| all variants pooled | 4 pairs | 15.812 | 15.250 | +0.562 ± 0.295 | 3 of 4 |", r.stdout)
+        r = run("--variants", "b", f"{l1}={p1}", f"{l2}={p2a},{p2b}")
+        self.assertNotIn("| a |", r.stdout)
+        self.assertIn("| b | 2 (1-2) |", r.stdout)
+        self.assertNotIn("pooled", r.stdout)
 
     def test_a_seed_mismatch_is_an_error(self):
         l1 = latent_run(self.root, 1, {"a": 1.0})

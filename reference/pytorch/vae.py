@@ -5,8 +5,8 @@ Same data (the real Fashion-MNIST IDX files, 60,000 train / 10,000 test), same m
 (dense 784-512-z-512-784 VAE, ReLU, Bernoulli decoder on logits; conv VAE with two stride-2
 4x4 convolutions 32/64, mirrored transposed convolutions), same objective (BCE summed per
 image + beta * KL, one posterior sample per image), same training (Adam lr 1e-3, batch 128,
-reshuffled every epoch) and the same metric (test ELBO per image in nats, one sample) as
-`latent run vae-fmnist`.
+reshuffled every epoch) and the same metric (test ELBO per image in nats, one posterior sample per
+image, drawn from a generator seeded with seed + 3000017 as latent draws it) as `latent run vae-fmnist`.
 
 Run with Debian's python3-torch (the same LibTorch 1.13 build latent links):
     /usr/bin/python3 reference/pytorch/vae.py [--epochs 10] [--seed 42] [--threads N] [--variants dense-z2,...] [--nudge-one-ulp]
@@ -80,9 +80,10 @@ class ConvVae(nn.Module):
         return self.decoder(F.relu(self.decoder_input(z)).reshape(-1, *self.bottom))
 
 
-def terms(model, x):
+def terms(model, x, generator=None):
     mu, logvar = model.posterior(x)
-    z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+    eps = torch.randn_like(mu) if generator is None else torch.randn(mu.shape, generator=generator, dtype=mu.dtype)
+    z = mu + torch.exp(0.5 * logvar) * eps
     logits = model.decode_logits(z)
     recon = F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
     kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)
@@ -121,9 +122,12 @@ def run(name, train, test, args):
     seconds = time.perf_counter() - start
     model.eval()
     recon_sum = kl_sum = 0.0
+    # latent evaluates with posterior draws from a generator seeded with seed + 3000017 (vae_study.cpp,
+    # kEvalSeedOffset), which leaves training's draws alone: the same draws here.
+    gen = torch.Generator().manual_seed(args.seed + 3000017)
     with torch.no_grad():
         for b in range(0, test.shape[0], 1000):
-            r, k = terms(model, test[b: b + 1000])
+            r, k = terms(model, test[b: b + 1000], gen)
             recon_sum += r.double().sum().item()
             kl_sum += k.double().sum().item()
     recon, kl = recon_sum / test.shape[0], kl_sum / test.shape[0]

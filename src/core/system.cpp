@@ -161,4 +161,24 @@ void seed_everything(uint64_t seed) {
   if (torch::cuda::is_available()) torch::cuda::manual_seed_all(seed);
 }
 
+namespace {
+
+at::Generator default_generator(const torch::Device& device) {
+  if (!device.is_cuda()) return at::detail::getDefaultCPUGenerator();
+  return at::globalContext().defaultGenerator(c10::Device(c10::DeviceType::CUDA, device.has_index() ? device.index() : 0));
+}
+
+}  // namespace
+
+IsolatedRandomScope::IsolatedRandomScope(const torch::Device& device, uint64_t seed) : generator_(default_generator(device)) {
+  std::lock_guard<std::mutex> lock(generator_.mutex());
+  saved_ = generator_.get_state();
+  generator_.set_current_seed(seed);
+}
+
+IsolatedRandomScope::~IsolatedRandomScope() {
+  std::lock_guard<std::mutex> lock(generator_.mutex());
+  generator_.set_state(saved_);
+}
+
 }  // namespace latent

@@ -7,6 +7,7 @@
 #include "latent/core/error.h"
 #include "latent/core/eval_mode.h"
 #include "latent/core/fs.h"
+#include "latent/core/system.h"
 #include "latent/data/dataset.h"
 #include "latent/models/vae.h"
 #include "latent/report/image_grid.h"
@@ -24,6 +25,10 @@ namespace latent {
 namespace {
 
 constexpr uint64_t kSampleSeedOffset = 7919;
+// The posterior draws of every evaluation (each epoch's validation and the final test ELBO) come
+// from the default generator started at seed + this, and leave training's draws where they were
+// (IsolatedRandomScope): reference/pytorch/vae.py evaluates with the same draws.
+constexpr uint64_t kEvalSeedOffset = 3000017;
 constexpr int64_t kManifoldSide = 15;
 constexpr double kManifoldExtent = 3.0;
 
@@ -60,7 +65,7 @@ class VaeStudy : public StudyRunner {
       return objective(model->forward_vae(batch.x), batch.x, beta).loss;
     };
     auto validate = [&]() {
-      auto s = evaluate(*model, val, objective, spec.evaluation.batch_size);
+      auto s = evaluate(*model, val, objective, spec.evaluation.batch_size, eval_seed(spec));
       return (s.recon + objective.beta * s.kl) / static_cast<double>(s.n);
     };
     FitOptions fit_options = variant_fit_options(spec, variant, ctx, input_shape);
@@ -68,7 +73,7 @@ class VaeStudy : public StudyRunner {
     History history = fit(*model, *optimizer, data_.train, batch_loss, validate, fit_options, *ctx.progress);
     const double seconds = train_seconds(history);
 
-    const ElboSums test = evaluate(*model, data_.test, objective, spec.evaluation.batch_size);
+    const ElboSums test = evaluate(*model, data_.test, objective, spec.evaluation.batch_size, eval_seed(spec));
     const double recon = test.recon / static_cast<double>(test.n), kl = test.kl / static_cast<double>(test.n);
 
     const fs::path dir = ctx.variant_dir;
@@ -127,8 +132,11 @@ class VaeStudy : public StudyRunner {
   }
 
  private:
-  ElboSums evaluate(VaeBase& model, const TensorDataset& set, const VaeObjective& objective, int64_t bs) {
+  static uint64_t eval_seed(const Spec& spec) { return static_cast<uint64_t>(spec.seed) + kEvalSeedOffset; }
+
+  ElboSums evaluate(VaeBase& model, const TensorDataset& set, const VaeObjective& objective, int64_t bs, uint64_t seed) {
     EvalMode guard(model);
+    IsolatedRandomScope draws(set.x.device(), seed);
     ElboSums s;
     torch::Tensor recon_sum = torch::zeros({}, torch::kFloat64), kl_sum = torch::zeros({}, torch::kFloat64);
     for (int64_t begin = 0; begin < set.size(); begin += bs) {

@@ -89,4 +89,21 @@ std::string cpu_model();
 // Seeds LibTorch's CPU (and CUDA, when present) generators.
 void seed_everything(uint64_t seed);
 
+// For its lifetime, the default generator of `device` (LibTorch's global one, from which training
+// draws its shuffles, dropout masks, noise and a VAE's posterior samples) starts from `seed`; on
+// exit it gets back the state it had. Evaluation that samples runs in one, so that validating every
+// epoch does not change what training draws next (a run with and without validation trains the same
+// model), and the same model always gets the same figure.
+class IsolatedRandomScope {
+ public:
+  IsolatedRandomScope(const torch::Device& device, uint64_t seed);
+  ~IsolatedRandomScope();
+  IsolatedRandomScope(const IsolatedRandomScope&) = delete;
+  IsolatedRandomScope& operator=(const IsolatedRandomScope&) = delete;
+
+ private:
+  at::Generator generator_;
+  torch::Tensor saved_;
+};
+
 }  // namespace latent
