@@ -1,6 +1,7 @@
-// History as CSV.
+// History as CSV, and whether a run has stopped learning.
 #include "latent/training/history.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -16,6 +17,18 @@ std::string num(double v) {
   return buf;
 }
 }  // namespace
+
+int64_t stalled_since(const History& history) {
+  if (static_cast<int64_t>(history.size()) < kStalledEpochs) return 0;
+  const auto same = [](double a, double b) {
+    if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+    return std::abs(a - b) <= 1e-6 * std::max(std::abs(a), std::abs(b));
+  };
+  const EpochRecord& last = history.back();
+  for (auto it = history.end() - kStalledEpochs; it != history.end(); ++it)
+    if (!same(it->train_loss, last.train_loss) || !same(it->val_loss, last.val_loss)) return 0;
+  return (history.end() - kStalledEpochs)->epoch;
+}
 
 std::string history_csv(const History& history) {
   std::string out = "epoch,train_loss,val_loss,lr,seconds";

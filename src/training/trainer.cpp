@@ -62,6 +62,7 @@ History fit(torch::nn::Module& model, torch::optim::Optimizer& optimizer, const 
   History& history = state.history;
   if (stopped) return history;
 
+  bool warned_stalled = false;
   for (int64_t epoch = state.epoch; epoch <= options.epochs; ++epoch) {
     model.train();
     progress.begin_epoch(options.label, epoch, options.epochs, batches);
@@ -120,6 +121,12 @@ History fit(torch::nn::Module& model, torch::optim::Optimizer& optimizer, const 
     if (options.epoch_extras) record.extra = options.epoch_extras();
     progress.end_epoch(record, seen);
     history.push_back(record);
+    if (const int64_t since = stalled_since(history); since > 0 && !warned_stalled) {
+      warned_stalled = true;
+      progress.message(options.label + ": warning: the loss has not changed since epoch " + std::to_string(since) + " (train " +
+                       std::to_string(record.train_loss) + "): the model has stopped learning (a dead or saturated output, or a learning rate too small to move " +
+                       "it?); try another seed or training.lr");
+    }
     if (options.schedule) {
       const bool use_val = options.schedule_on_val && !std::isnan(record.val_loss);
       set_learning_rate(optimizer, options.schedule->step(epoch, use_val ? record.val_loss : record.train_loss));

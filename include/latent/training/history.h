@@ -23,6 +23,12 @@ struct EpochRecord {
 
 using History = std::vector<EpochRecord>;
 
+// The epoch from which a run has stopped learning, or 0: its last kStalledEpochs epochs have the
+// same training loss (to 1e-6 relative) and the same validation loss (to 1e-6, or none), which
+// only a model whose outputs no longer change gives, e.g. a saturated or dead output layer.
+constexpr int64_t kStalledEpochs = 3;
+int64_t stalled_since(const History& history);
+
 std::string history_csv(const History& history);
 void write_history_csv(const std::filesystem::path& path, const History& history);
 
