@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include "latent/core/error.h"
@@ -170,15 +171,25 @@ at::Generator default_generator(const torch::Device& device) {
 
 }  // namespace
 
-IsolatedRandomScope::IsolatedRandomScope(const torch::Device& device, uint64_t seed) : generator_(default_generator(device)) {
-  std::lock_guard<std::mutex> lock(generator_.mutex());
-  saved_ = generator_.get_state();
-  generator_.set_current_seed(seed);
+torch::Tensor generator_state(const torch::Device& device) {
+  auto generator = default_generator(device);
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  return generator.get_state();
 }
 
-IsolatedRandomScope::~IsolatedRandomScope() {
-  std::lock_guard<std::mutex> lock(generator_.mutex());
-  generator_.set_state(saved_);
+void set_generator_state(const torch::Tensor& state, const torch::Device& device) {
+  auto generator = default_generator(device);
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state);
 }
+
+IsolatedRandomScope::IsolatedRandomScope(const torch::Device& device, uint64_t seed)
+    : device_(device), saved_(generator_state(device)) {
+  auto generator = default_generator(device);
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_current_seed(seed);
+}
+
+IsolatedRandomScope::~IsolatedRandomScope() { set_generator_state(saved_, device_); }
 
 }  // namespace latent

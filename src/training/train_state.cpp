@@ -1,12 +1,10 @@
 // Training-state checkpoints for resuming (see train_state.h).
 #include "latent/training/train_state.h"
 
-#include <ATen/CPUGeneratorImpl.h>
-
 #include <cstring>
-#include <mutex>
 
 #include "latent/core/error.h"
+#include "latent/core/system.h"
 
 namespace latent {
 
@@ -73,18 +71,6 @@ History history_from(const torch::Tensor& t, const std::vector<std::string>& nam
   return history;
 }
 
-torch::Tensor rng_state() {
-  auto gen = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(gen.mutex());
-  return gen.get_state();
-}
-
-void set_rng_state(const torch::Tensor& state) {
-  auto gen = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(gen.mutex());
-  gen.set_state(state);
-}
-
 const torch::Tensor& need(const TensorMap& extras, const std::string& key, const std::filesystem::path& path) {
   auto it = extras.find(key);
   if (it == extras.end()) throw Error(path.string() + ": not a training-state checkpoint (no '" + key + "')");
@@ -101,7 +87,7 @@ void save_train_state(const std::filesystem::path& path, torch::nn::Module& mode
   for (const auto& [name, tensor] : state.study_state) extras[kStudyPrefix + name] = tensor.to(torch::kCPU);
   extras["train.position"] = torch::tensor({state.epoch, state.next_batch, state.seen}, torch::kInt64);
   extras["train.sums"] = torch::tensor({state.loss_sum, state.seconds}, torch::kFloat64);
-  extras["train.rng"] = rng_state();
+  extras["train.rng"] = generator_state();
   if (state.next_batch > 0) extras["train.order"] = state.order.to(torch::kCPU);
   save_checkpoint(path, model, meta, extras, &optimizer);
 }
@@ -138,7 +124,7 @@ TrainState load_train_state(const std::filesystem::path& path, torch::nn::Module
   load_checkpoint_weights(path, model);
   load_checkpoint_optimizer(path, optimizer);
   try {
-    set_rng_state(rng);
+    set_generator_state(rng);
   } catch (const c10::Error& e) {
     throw Error(path.string() + ": damaged training state (random generator: " + std::string(e.what_without_backtrace()).substr(0, 120) + ")");
   }

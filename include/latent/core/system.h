@@ -89,6 +89,11 @@ std::string cpu_model();
 // Seeds LibTorch's CPU (and CUDA, when present) generators.
 void seed_everything(uint64_t seed);
 
+// The state of LibTorch's default generator for `device` (the CPU's, or a CUDA device's), read and
+// written under the generator's lock.
+torch::Tensor generator_state(const torch::Device& device = torch::kCPU);
+void set_generator_state(const torch::Tensor& state, const torch::Device& device = torch::kCPU);
+
 // For its lifetime, the default generator of `device` (LibTorch's global one, from which training
 // draws its shuffles, dropout masks, noise and a VAE's posterior samples) starts from `seed`; on
 // exit it gets back the state it had. Evaluation that samples runs in one, so that validating every
@@ -102,7 +107,7 @@ class IsolatedRandomScope {
   IsolatedRandomScope& operator=(const IsolatedRandomScope&) = delete;
 
  private:
-  at::Generator generator_;
+  torch::Device device_;
   torch::Tensor saved_;
 };
 
