@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "cli_util.h"
 #include "latent/core/error.h"
@@ -110,13 +109,7 @@ nlohmann::json run_small(const TempDir& tmp, const std::string& name, const std:
   return m;
 }
 
-double first_epoch_loss(const std::filesystem::path& history_csv) {
-  std::istringstream in(testing::read_file(history_csv));
-  std::string header, row;
-  std::getline(in, header);
-  std::getline(in, row);
-  return std::stod(row.substr(row.find(',') + 1));
-}
+double first_epoch_loss(const std::filesystem::path& history_csv) { return std::stod(testing::csv_rows(history_csv).at(1).at(1)); }
 
 TEST(Cli, EndToEndRunWritesTheWholeRunFolder) {
   TempDir tmp;

@@ -58,15 +58,12 @@ void expect_same_results(const nlohmann::json& a, const nlohmann::json& b) {
 
 // history.csv without its seconds column (wall time differs between runs).
 std::string losses_of(const fs::path& csv) {
-  std::istringstream in(testing::read_file(csv));
-  std::string line, out;
+  std::string out;
   int seconds_column = -1;
-  while (std::getline(in, line)) {
-    std::istringstream cells(line);
-    std::string cell;
-    for (int i = 0; std::getline(cells, cell, ','); ++i) {
-      if (seconds_column < 0 && cell == "seconds") seconds_column = i;
-      if (i != seconds_column) out += cell + ",";
+  for (const auto& row : testing::csv_rows(csv)) {
+    for (int i = 0; i < static_cast<int>(row.size()); ++i) {
+      if (seconds_column < 0 && row[i] == "seconds") seconds_column = i;
+      if (i != seconds_column) out += row[i] + ",";
     }
     out += "\n";
   }

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -75,6 +76,18 @@ inline std::string error_of(const std::function<void()>& f) {
 inline std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// A CSV file without quoting (a run folder's history.csv) as rows of cells, the header first.
+inline std::vector<std::vector<std::string>> csv_rows(const fs::path& p) {
+  std::istringstream lines(read_file(p));
+  std::vector<std::vector<std::string>> rows;
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream cells(line);
+    rows.emplace_back();
+    for (std::string cell; std::getline(cells, cell, ',');) rows.back().push_back(cell);
+  }
+  return rows;
 }
 
 inline void write_bytes(const fs::path& p, const std::string& bytes) {

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "cli_util.h"
@@ -213,20 +212,9 @@ TEST(Vae, ValidationLeavesTrainingsDrawsAlone) {
                       "data.test_limit=" + std::to_string(test_limit), "--out", out.string(), "--quiet", "--threads", "1"});
     EXPECT_EQ(r.code, 0) << r.err;
     std::vector<std::string> columns;  // epoch 2's train_loss and val_loss of every variant
-    for (const char* v : {"dense-z2", "dense-z16", "dense-z32", "conv-z16"}) {
-      std::istringstream lines(testing::read_file(out / v / "history.csv"));
-      std::string line;
-      while (std::getline(lines, line)) {
-        if (line.rfind("2,", 0) != 0) continue;
-        std::istringstream cells(line);
-        std::string epoch, train, val;
-        std::getline(cells, epoch, ',');
-        std::getline(cells, train, ',');
-        std::getline(cells, val, ',');
-        columns.push_back(train);
-        columns.push_back(val);
-      }
-    }
+    for (const char* v : {"dense-z2", "dense-z16", "dense-z32", "conv-z16"})
+      for (const auto& row : testing::csv_rows(out / v / "history.csv"))
+        if (row.size() >= 3 && row[0] == "2") columns.insert(columns.end(), {row[1], row[2]});
     return columns;
   };
   const auto a = train_losses(32), b = train_losses(20);
