@@ -22,6 +22,7 @@ import argparse
 import json
 import math
 import os
+import statistics
 import sys
 
 METRICS = ("denoised_psnr_db", "psnr_db", "elbo_nats")
@@ -61,7 +62,10 @@ def pytorch_output(path):
         variants = {v["name"]: v.get("test", {}) for v in doc.get("variants", [])}
     for line in text.splitlines():  # a run stopped early has only its "result" lines
         if line.startswith("result "):
-            v = json.loads(line[len("result "):])
+            try:
+                v = json.loads(line[len("result "):])
+            except ValueError as e:
+                fail(f"{path}: a malformed 'result' line ({e})")
             variants.setdefault(v["name"], v.get("test", {}))
     if not variants:
         fail(f"{path}: no PyTorch results in it (expected the JSON document or 'result {{...}}' lines)")
@@ -90,6 +94,7 @@ def main():
 
     rows = {}  # variant -> list of (seed, latent, pytorch)
     metric = args.metric
+    wanted = set(filter(None, args.variants.split(",")))
     for pair in args.pairs:
         if "=" not in pair:
             fail(f"'{pair}': expected RUN=PYTORCH_OUTPUT")
@@ -101,7 +106,6 @@ def main():
             if seed is None:
                 fail(f"{run_dir}: records no seed to pair by")
         py = pytorch_outputs(py_paths, seed)[1]
-        wanted = set(filter(None, args.variants.split(",")))
         for name, test in lt.items():
             if name not in py or (wanted and name not in wanted):
                 continue
@@ -122,11 +126,10 @@ def main():
     def line(label, r, seeds_text):
         d = [a - b for _, a, b in r]
         n = len(d)
-        mean = sum(d) / n
-        se = f" ± {math.sqrt(sum((x - mean) ** 2 for x in d) / (n - 1) / n):.3f}" if n > 1 else ""
+        se = f" ± {statistics.stdev(d) / math.sqrt(n):.3f}" if n > 1 else ""
         ahead, level = sum(1 for x in d if x > 0), sum(1 for x in d if x == 0)
-        print(f"| {label} | {seeds_text} | {sum(a for _, a, _ in r) / n:.3f} | {sum(b for _, _, b in r) / n:.3f} | "
-              f"{mean:+.3f}{se} | {ahead} of {n}" + (f" ({level} level)" if level else "") + " |")
+        print(f"| {label} | {seeds_text} | {statistics.mean(a for _, a, _ in r):.3f} | {statistics.mean(b for _, _, b in r):.3f} | "
+              f"{statistics.mean(d):+.3f}{se} | {ahead} of {n}" + (f" ({level} level)" if level else "") + " |")
 
     for name, r in rows.items():
         seeds = sorted(s for s, _, _ in r)

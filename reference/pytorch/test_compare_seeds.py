@@ -75,7 +75,10 @@ class CompareSeeds(unittest.TestCase):
         l1 = latent_run(self.root, 1, {"a": 1.0})
         empty = os.path.join(self.root, "empty.log")
         open(empty, "w").close()
-        for args, words in (([f"{l1}={empty}"], "no PyTorch results"), ([f"{self.root}/nope={empty}"], "nope: [Errno 2]"),
+        broken = os.path.join(self.root, "broken.log")
+        with open(broken, "w") as f:
+            f.write('result {"name": "a", "test"\n')
+        for args, words in (([f"{l1}={empty}"], "no PyTorch results"), ([f"{l1}={broken}"], "a malformed 'result' line"), ([f"{self.root}/nope={empty}"], "nope: [Errno 2]"),
                             ([l1], "expected RUN=PYTORCH_OUTPUT")):
             r = run(*args)
             self.assertEqual(r.returncode, 2, args)
