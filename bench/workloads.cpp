@@ -25,7 +25,8 @@
 #include "latent/models/vae.h"
 #include "latent/training/objective.h"
 #include "latent/training/optimizer.h"
-#include "latent/training/trainer.h"
+#include "latent/data/batch.h"
+#include "latent/training/loop.h"
 #include "latent/training/vae_objective.h"
 
 namespace {
@@ -53,7 +54,6 @@ struct Args {
   bool torch_adam = false;
   bool torch_bce = false;
   bool torch_deconv = false;  // W3: LibTorch's ConvTranspose2d instead of latent::AdjointConvTranspose2d
-  bool zero_grads = false;
   bool no_inference_mode = false;
   bool default_malloc = false;  // skip latent::keep_freed_memory()
 };
@@ -150,24 +150,37 @@ double percentile(std::vector<double> v, double p) {
   return v[i];
 }
 
+// The loss of one batch (its input images), with its autograd graph.
+using BatchLoss = std::function<torch::Tensor(const torch::Tensor& x)>;
+
 // One timed training run of `module` on the training split with `batch_loss` and Adam (the
-// library's, or LibTorch's with --torch-adam): {seconds, final training loss}. The clock stops
-// after the epoch's loss is read, which waits for a GPU's queued work.
-std::pair<double, double> timed_fit(const Args& a, const latent::TrainingSpec& tspec, torch::nn::Module& module,
-                                    const latent::BatchLossFn& batch_loss, const latent::DataSplits& data) {
+// library's, or LibTorch's with --torch-adam), through the training loop every study uses:
+// {seconds, final training loss}. The clock stops after the epoch's loss is read, which waits
+// for a GPU's queued work.
+std::pair<double, double> timed_fit(const Args& a, const latent::TrainingSpec& tspec, std::shared_ptr<torch::nn::Module> module,
+                                    const BatchLoss& batch_loss, const latent::DataSplits& data) {
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   if (a.torch_adam)
-    optimizer = std::make_unique<torch::optim::Adam>(module.parameters(), torch::optim::AdamOptions(tspec.lr));
+    optimizer = std::make_unique<torch::optim::Adam>(module->parameters(), torch::optim::AdamOptions(tspec.lr));
   else
-    optimizer = latent::make_optimizer(tspec, module.parameters());
-  latent::FitOptions fo;
-  fo.epochs = a.epochs;
-  fo.batch_size = a.batch;
-  fo.label = a.workload;
-  fo.grads_to_none = !a.zero_grads;
+    optimizer = latent::make_optimizer(tspec, module->parameters());
+  latent::TrainSession session(data.train.x.device());
+  session.add_module("model", module);
+  session.add_optimizer("model", std::move(optimizer));
+  latent::LoopOptions lo;
+  lo.training = tspec;
+  lo.label = a.workload;
   auto progress = latent::make_progress(latent::ProgressStyle::kQuiet);
+  const latent::TensorSource train({{"x", data.train.x}});
+  auto step = [&](const latent::Batch& batch, latent::TrainSession& s) {
+    torch::Tensor loss = batch_loss(batch["x"]);
+    s.minimize("model", loss);
+    latent::StepStats stats;
+    stats.mean("loss", loss, static_cast<double>(batch.size()));
+    return stats;
+  };
   const auto t0 = Clock::now();
-  auto history = latent::fit(module, *optimizer, data.train, batch_loss, nullptr, fo, *progress);
+  auto history = latent::train_loop(session, train, step, nullptr, lo, *progress);
   return {seconds_since(t0), history.back().train_loss};
 }
 
@@ -210,31 +223,32 @@ json train_workload(const Args& a, const latent::DataSplits& data) {
   latent::TrainingSpec tspec;
   tspec.batch_size = a.batch;
   tspec.epochs = a.epochs;
-  tspec.noise_std = conv ? 0.3 : 0.0;
-  const auto objective = latent::ReconstructionObjective::from_spec(tspec);
+  latent::ReconstructionObjective objective;
+  objective.loss = "bce";
+  objective.noise_std = conv ? 0.3 : 0.0;
 
   auto once = [&] {
     torch::manual_seed(a.seed);
     std::shared_ptr<latent::AutoencoderBase> dense;
     ConvAe conv_model{nullptr};
-    torch::nn::Module* module = nullptr;
+    std::shared_ptr<torch::nn::Module> module;
     if (conv) {
       conv_model = ConvAe(a.torch_deconv);
-      module = conv_model.get();
+      module = conv_model.ptr();
     } else {
       latent::ModelSpec mspec;
       mspec.hidden = hidden;
       dense = latent::make_autoencoder(mspec, {1, 28, 28});
-      module = dense.get();
+      module = dense;
     }
     module->to(data.train.x.device());
-    latent::BatchLossFn batch_loss = [&](const latent::TensorDataset& batch) {
-      auto input = objective.corrupt(batch.x);
+    BatchLoss batch_loss = [&](const torch::Tensor& x) {
+      auto input = objective.corrupt(x);
       auto out = conv ? conv_model->forward(input) : dense->forward(input);
-      if (a.torch_bce) return torch::binary_cross_entropy_with_logits(out.logits, batch.x);
-      return objective(out, batch.x, "sigmoid");
+      if (a.torch_bce) return torch::binary_cross_entropy_with_logits(out.logits, x);
+      return objective(out, x, "sigmoid");
     };
-    const auto [seconds, final_train_loss] = timed_fit(a, tspec, *module, batch_loss, data);
+    const auto [seconds, final_train_loss] = timed_fit(a, tspec, module, batch_loss, data);
     const double test_loss = test_bce(
         *module, [&](const torch::Tensor& x) { return conv ? conv_model->forward(x).logits : dense->forward(x).logits; },
         data.test.x, 1000);
@@ -250,7 +264,7 @@ json vae_workload(const Args& a, const latent::DataSplits& data) {
   latent::TrainingSpec tspec;
   tspec.batch_size = a.batch;
   tspec.epochs = a.epochs;
-  const auto objective = latent::VaeObjective::from_spec(tspec);
+  const latent::VaeObjective objective;  // BCE, beta 1, no warm-up
   latent::VaeOptions o;
   o.input_shape = {1, 28, 28};
   o.hidden = {kVaeWidths[1]};
@@ -259,10 +273,8 @@ json vae_workload(const Args& a, const latent::DataSplits& data) {
     torch::manual_seed(a.seed);
     latent::DenseVae model(o);
     model->to(data.train.x.device());
-    latent::BatchLossFn batch_loss = [&](const latent::TensorDataset& batch) {
-      return objective(model->forward_vae(batch.x), batch.x, 1.0).loss;
-    };
-    const auto [seconds, final_train_loss] = timed_fit(a, tspec, *model, batch_loss, data);
+    BatchLoss batch_loss = [&](const torch::Tensor& x) { return objective(model->forward_vae(x), x, 1.0).loss; };
+    const auto [seconds, final_train_loss] = timed_fit(a, tspec, model.ptr(), batch_loss, data);
     double test_loss = 0;
     {
       latent::EvalMode guard(*model);
@@ -406,7 +418,7 @@ constexpr const char* kUsage =
     "usage: latent_workloads --workload w1|w2|w3|w4|w5|gemm [--threads N] [--seed S] [--data DIR]\n"
     "                        [--epochs E] [--batch B] [--singles N] [--gemm-reps R]\n"
     "                        [--device cpu|cuda|cuda:N|auto] [--warmup W] [--repeat R]\n"
-    "                        [--torch-adam] [--torch-bce] [--torch-deconv] [--zero-grads] [--no-inference-mode]\n"
+    "                        [--torch-adam] [--torch-bce] [--torch-deconv] [--no-inference-mode]\n"
     "                        [--default-malloc]\n"
     "Runs one benchmark workload through latent's library and prints one JSON object (bench/driver.py runs it;\n"
     "bench/NOTES.md explains the workloads and the A/B switches). --device puts the model and the whole data\n"
@@ -448,7 +460,6 @@ Args parse(int argc, char** argv) {
     else if (k == "--torch-adam") a.torch_adam = true;
     else if (k == "--torch-bce") a.torch_bce = true;
     else if (k == "--torch-deconv") a.torch_deconv = true;
-    else if (k == "--zero-grads") a.zero_grads = true;
     else if (k == "--no-inference-mode") a.no_inference_mode = true;
     else if (k == "--default-malloc") a.default_malloc = true;
     else throw latent::UsageError("unknown argument '" + k + "'");

@@ -57,10 +57,10 @@ TEST(Augment, OffLeavesDataUnchangedOnIsSeeded) {
 
 TEST(Augment, SpecKeys) {
   auto s = parse_study_spec("study = \"a\"\n[training]\naugment_flip = true\naugment_rotate = 12.5\n", "a.toml");
-  auto o = AugmentOptions::from_spec(s.base.training);
+  auto o = AugmentOptions::from_values(s.variants[0].spec.values);
   EXPECT_TRUE(o.flip);
   EXPECT_DOUBLE_EQ(o.rotate_degrees, 12.5);
-  EXPECT_FALSE(AugmentOptions::from_spec(TrainingSpec{}).enabled());
+  EXPECT_FALSE(AugmentOptions::from_values(default_spec("reconstruction").values).enabled());
   try {
     parse_study_spec("study = \"a\"\n[training]\naugment_flip = 1\n", "a.toml");
     ADD_FAILURE() << "no error";
@@ -68,7 +68,7 @@ TEST(Augment, SpecKeys) {
     EXPECT_NE(std::string(e.what()).find("training.augment_flip: expected true or false"), std::string::npos) << e.what();
   }
   auto t = parse_study_spec("study = \"a\"\n", "a.toml", {"training.augment_flip=true"});
-  EXPECT_TRUE(t.base.training.augment_flip);
+  EXPECT_TRUE(t.variants[0].spec.get<bool>("training.augment_flip"));
   EXPECT_NE(spec_to_toml(t.base).find("augment_flip = true"), std::string::npos);
 }
 

@@ -28,12 +28,13 @@ struct Saved {
 
 Saved save_model(const std::filesystem::path& path, std::vector<int64_t> hidden, int64_t latent = 6) {
   Saved s;
-  s.spec.model.hidden = std::move(hidden);
-  s.spec.model.latent = latent;
-  s.model = make_autoencoder(s.spec.model, {1, 5, 5});
+  s.spec = default_spec("reconstruction");
+  s.spec.values.set("model.hidden", std::move(hidden));
+  s.spec.values.set("model.latent", latent);
+  s.model = make_autoencoder(ModelSpec::from_values(s.spec.values), {1, 5, 5});
   CheckpointMeta meta;
   meta.kind = "reconstruction";
-  meta.model_type = s.spec.model.type;
+  meta.model_type = s.spec.model_type();
   meta.variant = "v";
   meta.input_shape = {1, 5, 5};
   meta.spec_toml = spec_to_toml(s.spec);
@@ -73,7 +74,7 @@ TEST(Checkpoint, MetadataSpecAndExtrasSurvive) {
   ASSERT_TRUE(extras.count("threshold"));
   EXPECT_FLOAT_EQ(extras["threshold"].item<float>(), 0.25f);
   auto loaded = load_autoencoder(tmp / "model.pt");
-  EXPECT_EQ(loaded.spec.model.hidden, (std::vector<int64_t>{12}));
+  EXPECT_EQ(loaded.spec.get<IntList>("model.hidden"), (std::vector<int64_t>{12}));
   EXPECT_FALSE(loaded.model->is_training());
   EXPECT_FALSE(std::filesystem::exists(tmp / "model.pt.tmp"));
 }

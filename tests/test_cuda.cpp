@@ -12,7 +12,7 @@
 #include "latent/models/vae.h"
 #include "latent/training/objective.h"
 #include "latent/training/optimizer.h"
-#include "latent/training/trainer.h"
+#include "loop_util.h"
 #include "latent/training/vae_objective.h"
 #include "test_util.h"
 
@@ -91,18 +91,16 @@ TEST(Cuda, OneEpochOfTrainingMatches) {
     torch::manual_seed(8);
     auto model = make_autoencoder(spec_of("dense_ae"), {1, 28, 28});
     model->to(device);
-    TrainingSpec spec;
-    auto optimizer = make_optimizer(spec, model->parameters());
+    LoopOptions lo;
+    lo.training.epochs = 2;
+    lo.training.batch_size = 32;
+    auto optimizer = make_optimizer(lo.training, model->parameters());
     const ReconstructionObjective objective;
-    TensorDataset train{x.to(device), torch::zeros({200}, torch::kLong).to(device)};
-    FitOptions fo;
-    fo.epochs = 2;
-    fo.batch_size = 32;
     auto progress = make_progress(ProgressStyle::kQuiet);
     torch::manual_seed(9);  // the shuffle draws from the CPU generator on both devices
-    const auto history = fit(
-        *model, *optimizer, train, [&](const TensorDataset& b) { return objective(model->forward(b.x), b.x, "sigmoid"); },
-        nullptr, fo, *progress);
+    const auto history = testing::fit_simple(
+        model, std::move(optimizer), x.to(device), [&](const torch::Tensor& b) { return objective(model->forward(b), b, "sigmoid"); }, lo,
+        *progress);
     return std::make_pair(history.back().train_loss, model->forward(x.to(device)).recon.detach().cpu());
   };
   const auto cpu = run(torch::kCPU);

@@ -30,13 +30,12 @@ void expect_error(const Result& r, int code, const std::string& fragment) {
 // A small conv autoencoder for 8x8 gray images, saved as a reconstruction checkpoint.
 std::shared_ptr<AutoencoderBase> save_model(const std::filesystem::path& path) {
   torch::manual_seed(11);
-  Spec spec;
-  spec.model.type = "conv_ae";
-  spec.model.channels = {4};
-  auto model = make_autoencoder(spec.model, {1, 8, 8});
+  Spec spec = default_spec("reconstruction", "conv_ae");
+  spec.values.set("model.channels", IntList{4});
+  auto model = make_autoencoder(ModelSpec::from_values(spec.values), {1, 8, 8});
   CheckpointMeta meta;
   meta.kind = "reconstruction";
-  meta.model_type = spec.model.type;
+  meta.model_type = spec.model_type();
   meta.variant = "default";
   meta.input_shape = {1, 8, 8};
   meta.spec_toml = spec_to_toml(spec);

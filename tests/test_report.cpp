@@ -109,7 +109,7 @@ TEST(Report, CompareTablesAndOverlaidCurves) {
   EXPECT_EQ(html.find("http://"), std::string::npos);
   EXPECT_EQ(count(html, "<tr><td>" + (tmp / "a").string() + " / "), 2u);
   EXPECT_EQ(count(html, "<tr><td>" + (tmp / "b").string() + " / "), 2u);
-  EXPECT_NE(html.find("<th>test.psnr_db</th>"), std::string::npos);
+  EXPECT_NE(html.find("<th>test PSNR (dB)</th>"), std::string::npos);  // the kind's declared columns
   EXPECT_EQ(count(html, "<img "), 3u);  // validation loss, training loss, learning rate
   EXPECT_EQ(count(html, "src=\"data:image/svg+xml;base64,"), 3u);
 }

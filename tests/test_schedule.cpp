@@ -1,10 +1,9 @@
-// Learning-rate schedules and early stopping on hand-computed sequences, and their use in fit().
+// Learning-rate schedules and early stopping on hand-computed sequences (their use in the loop: test_loop.cpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "latent/training/schedule.h"
-#include "latent/training/trainer.h"
 
 namespace latent {
 namespace {
@@ -47,29 +46,6 @@ TEST(EarlyStopping, StopsAfterPatienceEpochsWithoutImprovement) {
   EXPECT_EQ(stop.best_epoch(), 4);
   EarlyStopping off(0);
   for (int i = 0; i < 5; ++i) EXPECT_FALSE(off.update(1.0 + i));
-}
-
-TEST(Fit, AppliesTheScheduleAndStopsEarly) {
-  torch::manual_seed(0);
-  torch::nn::Linear model(2, 1);
-  torch::optim::SGD opt(model->parameters(), torch::optim::SGDOptions(0.4));
-  TensorDataset train{torch::rand({8, 2}), torch::Tensor()};
-  auto loss_fn = [&](const TensorDataset& b) { return model->forward(b.x).pow(2).mean(); };
-  // A validation loss that improves twice and then gets worse.
-  std::vector<double> val = {3, 2, 2.5, 2.6, 2.7, 2.8};
-  size_t calls = 0;
-  auto validate = [&]() { return val.at(calls++); };
-  StepLr step(0.4, 1, 0.5);
-  FitOptions o;
-  o.epochs = 6;
-  o.batch_size = 4;
-  o.schedule = &step;
-  o.early_stopping_patience = 2;
-  auto progress = make_progress(ProgressStyle::kQuiet);
-  History h = fit(*model, opt, train, loss_fn, validate, o, *progress);
-  ASSERT_EQ(h.size(), 4u);  // epochs 3 and 4 bring no improvement over epoch 2
-  const std::vector<double> lrs = {0.4, 0.2, 0.1, 0.05};
-  for (size_t i = 0; i < 4; ++i) EXPECT_NEAR(h[i].lr, lrs[i], 1e-12) << i;
 }
 
 }  // namespace

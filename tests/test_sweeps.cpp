@@ -12,6 +12,7 @@
 #include "cli_util.h"
 #include "latent/report/chart.h"
 #include "latent/studies/spec.h"
+#include "latent/studies/reconstruction.h"
 #include "latent/studies/sweep_table.h"
 #include "test_util.h"
 
@@ -65,12 +66,15 @@ TEST(Sweeps, TableMarksTheBestAndLeavesMissingCellsEmpty) {
   results[0].metrics = {{"name", "a"}, {"sweep", {{"k", "1"}}}, {"test", {{"psnr_db", 10.0}}}};
   results[1].metrics = {{"name", "b"}, {"sweep", {{"k", "2"}}}, {"test", {{"psnr_db", 12.5}}}};
   results[2].metrics = {{"name", "c"}, {"sweep", {{"k", "3"}}}, {"test", nlohmann::json::object()}};
-  auto t = make_sweep_table(results, {{"psnr_db", {"test", "psnr_db"}, 1}}, {"psnr_db", {"test", "psnr_db"}, 1});
+  ResultSchema schema;
+  schema.headline = {{"test.psnr_db", "PSNR", "dB", 1, true}};
+  auto t = make_sweep_table(results, schema);
   EXPECT_EQ(t.best, 1);
   EXPECT_EQ(t.csv, "variant,k,psnr_db,best\na,1,10,0\nb,2,12.5,1\nc,3,,0\n");
   EXPECT_NE(t.markdown.find("| b **(best)** | 2 | 12.5 |"), std::string::npos) << t.markdown;
   EXPECT_NE(t.markdown.find("| c | 3 | - |"), std::string::npos) << t.markdown;
-  auto lowest = make_sweep_table(results, {}, {"psnr_db", {"test", "psnr_db"}, 1}, false);
+  schema.headline[0].higher_is_better = false;
+  auto lowest = make_sweep_table(results, schema);
   EXPECT_EQ(lowest.best, 0);
 }
 
@@ -210,9 +214,9 @@ TEST(Sweeps, NoiseSweepChartOnlyForSweepsOverTheNoise) {
 
 TEST(Sweeps, NoiseVarianceAndStdMustAgree) {
   auto s = parse_study_spec("study = \"a\"\n[training]\nnoise_variance = 0.25\n", "a.toml");
-  EXPECT_DOUBLE_EQ(s.base.training.noise_std, 0.5);
+  EXPECT_DOUBLE_EQ(s.variants[0].spec.get<double>("training.noise_std"), 0.5);
   // The resolved spec (both keys) parses again.
-  EXPECT_NO_THROW(parse_spec(spec_to_toml(s.base), "saved"));
+  EXPECT_NO_THROW(parse_spec(spec_to_toml(s.variants[0].spec), "saved"));
   try {
     parse_study_spec("study = \"a\"\n[training]\nnoise_variance = 0.25\nnoise_std = 0.3\n", "a.toml");
     ADD_FAILURE() << "no error";

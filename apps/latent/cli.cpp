@@ -13,6 +13,7 @@
 #include "latent/core/gemm.h"
 #include "latent/core/interrupt.h"
 #include "latent/core/system.h"
+#include "latent/data/dataset.h"
 #include "latent/data/fraud_synth.h"
 #include "latent/report/html_report.h"
 #include "latent/studies/anomaly.h"
@@ -21,6 +22,8 @@
 #include "latent/studies/runner.h"
 #include "latent/studies/spec.h"
 #include "latent/studies/vae.h"
+#include "latent/report/results_schema.h"
+#include "fault_injection.h"
 
 namespace latent {
 
@@ -61,34 +64,32 @@ void print_list(std::ostream& out) {
   }
 }
 
-void print_spec_keys(std::ostream& out, bool markdown) {
-  if (markdown) {
-    out << "| key | type | default | meaning |\n|---|---|---|---|\n";
-    for (const auto& k : spec_schema())
+// Every key (or one kind's), grouped by the kind or model type that declares it.
+void print_spec_keys(std::ostream& out, bool markdown, const std::string& kind) {
+  std::string owner;
+  for (const auto& k : spec_schema(kind)) {
+    if (k.owner != owner) {
+      owner = k.owner;
+      if (markdown) out << "\n### " << (owner == "every kind" ? "Every kind" : owner) << "\n\n| key | type | default | meaning |\n|---|---|---|---|\n";
+      else out << "\n" << (owner == "every kind" ? "every kind" : owner) << ":\n";
+    }
+    if (markdown)
       out << "| `" << k.key << "` | " << k.type << " | `" << k.default_value << "` | " << k.doc << " |\n";
-    return;
+    else
+      out << "  " << std::left << std::setw(33) << k.key << " " << std::setw(18) << k.type << " " << std::setw(16) << k.default_value << " "
+          << k.doc << "\n";
   }
-  for (const auto& k : spec_schema())
-    out << std::left << std::setw(26) << k.key << " " << std::setw(18) << k.type << " " << std::setw(16) << k.default_value << " "
-        << k.doc << "\n";
 }
 
+// One line per variant: the kind's declared summary metrics, then the training time.
 void print_summary(std::ostream& out, const RunSummary& summary) {
   out << "\n";
+  const auto schema = summary.metrics.contains("results") ? ResultSchema::from_json(summary.metrics["results"], "metrics.json") : ResultSchema{};
   for (const auto& v : summary.metrics["variants"]) {
-    out << std::left << std::setw(18) << v["name"].get<std::string>() << std::fixed;
-    if (v["test"].contains("psnr_db")) out << " test PSNR " << std::setprecision(2) << v["test"]["psnr_db"].get<double>() << " dB";
-    if (v["test"].contains("bce")) out << "  BCE " << std::setprecision(4) << v["test"]["bce"].get<double>();
-    if (v["test"].contains("mse")) out << "  MSE " << std::setprecision(5) << v["test"]["mse"].get<double>();
-    // A denoising variant: what it does with noisy inputs (the PSNR above is of clean inputs' reconstructions).
-    if (v["test"].contains("denoised_psnr_db") && v["test"].contains("noisy_input_psnr_db"))
-      out << "  denoised " << std::setprecision(2) << v["test"]["denoised_psnr_db"].get<double>() << " dB from noisy "
-          << v["test"]["noisy_input_psnr_db"].get<double>() << " dB";
-    if (v["test"].contains("elbo_nats")) out << " test ELBO " << std::setprecision(2) << v["test"]["elbo_nats"].get<double>() << " nats";
-    if (v["test"].contains("f1")) out << " test F1 " << std::setprecision(4) << v["test"]["f1"].get<double>();
-    if (v["test"].contains("pr_auc")) out << "  PR-AUC " << std::setprecision(4) << v["test"]["pr_auc"].get<double>();
-    if (v["test"].contains("roc_auc")) out << "  ROC-AUC " << std::setprecision(4) << v["test"]["roc_auc"].get<double>();
-    out << "  (" << std::setprecision(1) << v["train_seconds"].get<double>() << " s training)\n";
+    out << std::left << std::setw(18) << v["name"].get<std::string>();
+    for (const auto& m : schema.summary)
+      if (auto value = metric_value(v, m.key)) out << "  " << m.label << " " << format_metric(m, *value);
+    out << "  (" << std::fixed << std::setprecision(1) << v.value("train_seconds", 0.0) << " s training)\n";
   }
   out << "results: " << summary.run_dir.string() << " (report.html, metrics.json, results.md, figures/)\n";
 }
@@ -128,8 +129,10 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
   auto* list_cmd = app.add_subcommand("list", "List the built-in studies");
   auto* info_cmd = app.add_subcommand("info", "Show the LibTorch version, BLAS, threads and devices");
   bool markdown = false;
-  auto* spec_cmd = app.add_subcommand("spec", "List every spec key with its type, default and meaning");
-  spec_cmd->add_flag("--markdown", markdown, "print as a Markdown table");
+  std::string spec_kind;
+  auto* spec_cmd = app.add_subcommand("spec", "List every spec key with its type, default and meaning, by the kind or model that has it");
+  spec_cmd->add_flag("--markdown", markdown, "print as Markdown tables");
+  spec_cmd->add_option("--kind", spec_kind, "only the keys of this study kind and its model types");
   std::string show_name;
   auto* show_cmd = app.add_subcommand("show", "Print a study's resolved spec (defaults, file and --set applied)");
   show_cmd->add_option("spec", show_name, "built-in study name or TOML file");
@@ -230,6 +233,7 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
     if (*run_cmd) {
       run.device = device;
       run.progress = quiet ? ProgressStyle::kQuiet : plain ? ProgressStyle::kLines : ProgressStyle::kAuto;
+      if (auto fault = fault_injection_from_environment()) run.observers.push_back(fault);
       RunSummary summary = run_study(run);
       print_summary(out, summary);
     } else if (*list_cmd) {
@@ -237,7 +241,7 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
     } else if (*info_cmd) {
       print_info(out);
     } else if (*spec_cmd) {
-      print_spec_keys(out, markdown);
+      print_spec_keys(out, markdown, spec_kind);
     } else if (*sample_cmd) {
       write_vae_samples(sample_model, sample_n, static_cast<uint64_t>(sample_seed), sample_out, sample_scale);
       out << "wrote " << sample_n << " samples to " << sample_out << "\n";

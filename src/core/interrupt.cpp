@@ -1,4 +1,4 @@
-// Signal flag for graceful interruption, and LATENT_FAULT injection.
+// Signal flag for graceful interruption.
 #include "latent/core/interrupt.h"
 
 #include <csignal>
@@ -24,31 +24,6 @@ extern "C" void on_signal(int sig) {
   g_signal = sig;
 }
 
-struct FaultPlan {
-  std::string what;  // "" when none
-  int64_t at = 0;
-};
-
-FaultPlan parse_fault() {
-  const char* env = std::getenv("LATENT_FAULT");
-  if (env == nullptr || *env == '\0') return {};
-  const std::string s = env;
-  const auto at = s.find('@');
-  FaultPlan plan;
-  if (at != std::string::npos) {
-    plan.what = s.substr(0, at);
-    char* end = nullptr;
-    plan.at = std::strtoll(s.c_str() + at + 1, &end, 10);
-    if (end == s.c_str() + at + 1 || *end != '\0') plan.at = 0;
-  }
-  if ((plan.what != "kill" && plan.what != "term" && plan.what != "int" && plan.what != "nan") || plan.at <= 0)
-    throw UsageError("LATENT_FAULT='" + s + "': expected kill@N, term@N, int@N or nan@N with N >= 1");
-  return plan;
-}
-
-FaultPlan g_plan;
-int64_t g_batches = 0;
-
 }  // namespace
 
 InterruptGuard::InterruptGuard() {
@@ -56,8 +31,6 @@ InterruptGuard::InterruptGuard() {
     ++g_guards;
     return;
   }
-  g_plan = parse_fault();
-  g_batches = 0;
   ++g_guards;
   g_signal = 0;
   struct sigaction sa {};
@@ -72,7 +45,6 @@ InterruptGuard::~InterruptGuard() {
   sigaction(SIGINT, &g_old_int, nullptr);
   sigaction(SIGTERM, &g_old_term, nullptr);
   g_signal = 0;
-  g_plan = {};
 }
 
 int interrupt_signal() { return g_signal; }
@@ -84,13 +56,6 @@ std::string signal_name(int signal) {
     case SIGKILL: return "SIGKILL";
     default: return "signal " + std::to_string(signal);
   }
-}
-
-Fault training_batch_fault() {
-  if (g_plan.what.empty() || ++g_batches != g_plan.at) return Fault::kNone;
-  if (g_plan.what == "nan") return Fault::kNan;
-  std::raise(g_plan.what == "kill" ? SIGKILL : g_plan.what == "term" ? SIGTERM : SIGINT);
-  return Fault::kNone;
 }
 
 }  // namespace latent

@@ -20,7 +20,6 @@ namespace {
 
 constexpr const char* kLossChart = "training_loss.svg";
 constexpr const char* kLrChart = "learning_rate.svg";
-constexpr const char* kAccuracyChart = "pixel_accuracy.svg";
 
 const char* kStyle = R"(
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1200px; padding: 0 1em; color: #222; }
@@ -53,27 +52,6 @@ if (location.search.indexOf('selftest') >= 0) {
   });
 }
 )";
-
-struct KnownFigure {
-  const char* file;
-  const char* caption;
-};
-
-// Captions of the figures the study kinds write, in the order they are shown.
-const std::vector<KnownFigure>& known_figures() {
-  static const std::vector<KnownFigure> kKnown = {
-      {"reconstructions.png", "Test originals (top row) and reconstructions (below; noisy inputs in between for denoising variants)"},
-      {"samples.png", "Images decoded from z ~ N(0, I)"},
-      {"manifold.png", "Decoded latent manifold (z1 left to right, z2 bottom to top)"},
-      {"latent_scatter.png", "Test-set latent codes coloured by class"},
-      {"confusion.svg", "Confusion matrix"},
-      {"roc.svg", "ROC curve"},
-      {"pr.svg", "Precision-recall curve"},
-      {"error_histogram.svg", "Score histogram by class"},
-      {"psnr_vs_variance.svg", "Test PSNR of the denoised outputs and of the noisy inputs against the training noise variance"},
-  };
-  return kKnown;
-}
 
 std::string read_bytes(const fs::path& p) { return read_text_file(p); }
 
@@ -111,28 +89,50 @@ std::string cell(const nlohmann::json& v) {
   return std::string(v.is_number() ? "<td class=\"num\">" : "<td>") + html_escape(format_value(v)) + "</td>";
 }
 
-// The figures section of a variant (or of the study), known figures first, training curves left out.
-std::string figures_html(const std::vector<fs::path>& figures) {
+// The training-curve charts of a run: the loss, the learning rate and one per declared curve.
+struct CurveChart {
+  std::string file;
+  std::string title;    // chart title (the variant's name is added)
+  std::string y_label;
+  std::string caption;
+  std::vector<std::pair<std::string, std::string>> series;  // (series name, history column)
+};
+
+std::vector<CurveChart> curve_charts(const RunFolder& run) {
+  std::vector<CurveChart> out = {
+      {kLossChart, "Training curves", "loss", "Training and validation loss per epoch", {{"train", "train_loss"}, {"validation", "val_loss"}}},
+      {kLrChart, "Learning rate", "learning rate", "Learning rate per epoch", {{"learning rate", "lr"}}}};
+  if (run.results)
+    for (const auto& c : run.results->curves)
+      out.push_back({c.name + ".svg", c.label, c.name, c.label + " per epoch", {{"train", "train_" + c.name}, {"validation", "val_" + c.name}}});
+  return out;
+}
+
+// The figures section of a variant (or of the study): the kind's declared figures first with their
+// captions, then any others by name; training curves left out.
+std::string figures_html(const RunFolder& run, const std::vector<fs::path>& figures) {
   std::ostringstream out;
-  std::set<std::string> done = {kLossChart, kLrChart, kAccuracyChart};
-  for (const auto& k : known_figures())
-    for (const auto& f : figures)
-      if (f.filename() == k.file) out << figure_html(f, k.caption), done.insert(k.file);
+  std::set<std::string> done;
+  for (const auto& c : curve_charts(run)) done.insert(c.file);
+  if (run.results)
+    for (const auto& k : run.results->figures)
+      for (const auto& f : figures)
+        if (f.filename() == k.file && !done.count(k.file)) out << figure_html(f, k.caption), done.insert(k.file);
   for (const auto& f : figures)
     if (!done.count(f.filename().string())) out << figure_html(f, f.stem().string());
   return out.str();
 }
 
-bool any_finite(const std::vector<HistoryRow>& h, double HistoryRow::*field) {
+bool any_finite(const std::vector<HistoryRow>& h, const std::string& column) {
   for (const auto& r : h)
-    if (std::isfinite(r.*field)) return true;
+    if (std::isfinite(r.value(column))) return true;
   return false;
 }
 
-ChartSeries history_series(const std::string& name, const std::vector<HistoryRow>& h, double HistoryRow::*field) {
+ChartSeries history_series(const std::string& name, const std::vector<HistoryRow>& h, const std::string& column) {
   ChartSeries s;
   s.name = name;
-  for (const auto& r : h) s.x.push_back(static_cast<double>(r.epoch)), s.y.push_back(r.*field);
+  for (const auto& r : h) s.x.push_back(static_cast<double>(r.epoch)), s.y.push_back(r.value(column));
   s.markers = h.size() < 30;
   return s;
 }
@@ -146,37 +146,24 @@ LineChart epoch_chart(const std::string& title, const std::string& y_label) {
   return c;
 }
 
-// A chart of the history columns that have numbers: (series name, column).
-void write_history_chart(const fs::path& path, LineChart chart, const std::vector<HistoryRow>& h,
-                         const std::vector<std::pair<std::string, double HistoryRow::*>>& columns) {
-  for (const auto& [name, field] : columns)
-    if (any_finite(h, field)) chart.series.push_back(history_series(name, h, field));
-  if (!chart.series.empty()) write_chart(path, chart);
-}
-
-// figures/training_loss.svg, learning_rate.svg and (reconstruction studies) pixel_accuracy.svg
-// of one variant.
-void write_training_curves(const VariantFolder& v) {
+// figures/training_loss.svg, learning_rate.svg and one chart per curve the kind declares, of one variant.
+void write_training_curves(const RunFolder& run, const VariantFolder& v) {
   if (v.history.empty()) return;
   make_dirs(v.dir / "figures");
-  const fs::path dir = v.dir / "figures";
-  write_history_chart(dir / kLossChart, epoch_chart("Training curves: " + v.name, "loss"), v.history,
-                      {{"train", &HistoryRow::train_loss}, {"validation", &HistoryRow::val_loss}});
-  write_history_chart(dir / kLrChart, epoch_chart("Learning rate: " + v.name, "learning rate"), v.history,
-                      {{"learning rate", &HistoryRow::lr}});
-  write_history_chart(dir / kAccuracyChart, epoch_chart("Pixel accuracy (agreement at 0.5): " + v.name, "pixel accuracy"), v.history,
-                      {{"train", &HistoryRow::train_pixel_accuracy}, {"validation", &HistoryRow::val_pixel_accuracy}});
+  for (const auto& c : curve_charts(run)) {
+    LineChart chart = epoch_chart(c.title + ": " + v.name, c.y_label);
+    for (const auto& [name, column] : c.series)
+      if (any_finite(v.history, column)) chart.series.push_back(history_series(name, v.history, column));
+    if (!chart.series.empty()) write_chart(v.dir / "figures" / c.file, chart);
+  }
 }
 
-std::string curves_html(const VariantFolder& v) {
+std::string curves_html(const RunFolder& run, const VariantFolder& v) {
   std::string out;
-  const std::pair<const char*, const char*> curves[] = {{kLossChart, "Training and validation loss per epoch"},
-                                                         {kLrChart, "Learning rate per epoch"},
-                                                         {kAccuracyChart, "Pixel accuracy (outputs and targets on the same side of 0.5) per epoch"}};
-  for (const auto& [file, caption] : curves) {
-    const fs::path p = v.dir / "figures" / file;
+  for (const auto& c : curve_charts(run)) {
+    const fs::path p = v.dir / "figures" / c.file;
     std::error_code ec;
-    if (fs::exists(p, ec)) out += figure_html(p, caption);
+    if (fs::exists(p, ec)) out += figure_html(p, c.caption);
   }
   return out;
 }
@@ -225,30 +212,73 @@ bool skip_metric(const std::string& key) {
   return key == "name" || key == "dir" || key == "checkpoint" || key.rfind("figures.", 0) == 0;
 }
 
+// A metric's value as a table cell, with the declaration's digits.
+std::string metric_cell(const nlohmann::json& variant, const MetricDecl& m) {
+  const auto v = metric_value(variant, m.key);
+  if (!v) return "<td></td>";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", m.digits, *v);
+  return "<td class=\"num\">" + html_escape(std::isfinite(*v) ? buf : "n/a") + "</td>";
+}
+
+// The declared columns (headline first) that any of `variants` has; empty without a declaration.
+std::vector<MetricDecl> declared_columns(const ResultSchema& results, const std::optional<MetricDecl>& headline,
+                                         const std::vector<nlohmann::json>& variants) {
+  std::vector<MetricDecl> out;
+  if (headline) out.push_back(*headline);
+  std::vector<MetricDecl> candidates = results.columns;
+  candidates.insert(candidates.end(), results.headline.begin(), results.headline.end());
+  for (const auto& c : candidates) {
+    const bool again = std::any_of(out.begin(), out.end(), [&](const MetricDecl& d) { return d.key == c.key; });
+    const bool present = std::any_of(variants.begin(), variants.end(), [&](const nlohmann::json& v) { return metric_value(v, c.key).has_value(); });
+    if (!again && present) out.push_back(c);
+  }
+  return out;
+}
+
+std::string column_header(const MetricDecl& m) {
+  return "<th>" + html_escape(m.label + (m.unit.empty() ? "" : " (" + m.unit + ")")) + "</th>";
+}
+
 std::string sweep_table(const RunFolder& run) {
   if (run.variants.size() < 2) return "";
+  std::vector<nlohmann::json> variants;
+  for (const auto& v : run.variants) variants.push_back(v.metrics);
+  const auto headline = run_headline(run);
+  const int best = best_variant(run);
+  std::ostringstream out;
+  out << "<h2>Sweep</h2>\n";
+  if (best >= 0)
+    out << "<p>Best variant by " << html_escape(headline->label) << " (" << (headline->higher_is_better ? "higher" : "lower")
+        << " is better): <strong>" << html_escape(run.variants[static_cast<size_t>(best)].name) << "</strong> (marked &#9733;).</p>\n";
+  out << "<div class=\"scroll\"><table>\n<tr><th>variant</th><th>model</th>";
+  if (run.results) {
+    const auto columns = declared_columns(*run.results, headline, variants);
+    for (const auto& c : columns) out << column_header(c);
+    out << "</tr>\n";
+    for (size_t i = 0; i < run.variants.size(); ++i) {
+      const auto& v = run.variants[i];
+      const bool is_best = static_cast<int>(i) == best;
+      out << "<tr" << (is_best ? " class=\"best\"" : "") << "><td><a href=\"#variant-" << html_escape(v.name) << "\">" << html_escape(v.name)
+          << "</a>" << (is_best ? " &#9733;" : "") << "</td><td>" << html_escape(json_text(v.metrics.value("model", nlohmann::json()), "type"))
+          << "</td>";
+      for (const auto& c : columns) out << metric_cell(v.metrics, c);
+      out << "</tr>\n";
+    }
+    out << "</table></div>\n";
+    return out.str();
+  }
+  // A run folder without a declaration (an older latent): its test metrics as they are.
   std::vector<std::string> columns;
   std::set<std::string> seen;
   for (const auto& v : run.variants)
     for (const auto& [k, value] : flatten_json(v.metrics))
-      if (!skip_metric(k) && (k.rfind("test.", 0) == 0 || k == "model.type" || k == "model.parameters" || k == "train_seconds") &&
-          seen.insert(k).second)
-        columns.push_back(k);
-  const RankMetric metric = rank_metric(run.variants);
-  const int best = best_variant(run.variants, metric);
-  std::ostringstream out;
-  out << "<h2>Sweep</h2>\n";
-  if (best >= 0)
-    out << "<p>Best variant by test " << html_escape(metric.key) << " (" << (metric.higher_is_better ? "higher" : "lower")
-        << " is better): <strong>" << html_escape(run.variants[static_cast<size_t>(best)].name) << "</strong> (marked &#9733;).</p>\n";
-  out << "<div class=\"scroll\"><table>\n<tr><th>variant</th>";
+      if (!skip_metric(k) && k.rfind("test.", 0) == 0 && seen.insert(k).second) columns.push_back(k);
   for (const auto& c : columns) out << "<th>" << html_escape(c) << "</th>";
   out << "</tr>\n";
-  for (size_t i = 0; i < run.variants.size(); ++i) {
-    const auto& v = run.variants[i];
-    const bool is_best = static_cast<int>(i) == best;
-    out << "<tr" << (is_best ? " class=\"best\"" : "") << "><td><a href=\"#variant-" << html_escape(v.name) << "\">"
-        << html_escape(v.name) << "</a>" << (is_best ? " &#9733;" : "") << "</td>";
+  for (const auto& v : run.variants) {
+    out << "<tr><td><a href=\"#variant-" << html_escape(v.name) << "\">" << html_escape(v.name) << "</a></td><td>"
+        << html_escape(json_text(v.metrics.value("model", nlohmann::json()), "type")) << "</td>";
     std::map<std::string, nlohmann::json> flat;
     for (auto& [k, value] : flatten_json(v.metrics)) flat[k] = value;
     for (const auto& c : columns) out << (flat.count(c) ? cell(flat[c]) : "<td></td>");
@@ -258,7 +288,7 @@ std::string sweep_table(const RunFolder& run) {
   return out.str();
 }
 
-std::string variant_section(const VariantFolder& v, bool titled) {
+std::string variant_section(const RunFolder& run, const VariantFolder& v, bool titled) {
   std::ostringstream out;
   out << "<section id=\"variant-" << html_escape(v.name) << "\">\n<h2>" << (titled ? "Variant " : "Results: ") << html_escape(v.name)
       << "</h2>\n";
@@ -266,9 +296,9 @@ std::string variant_section(const VariantFolder& v, bool titled) {
   for (const auto& [k, value] : flatten_json(v.metrics))
     if (!skip_metric(k)) metrics << "<tr><th>" << html_escape(k) << "</th>" << cell(value) << "</tr>\n";
   if (!metrics.str().empty()) out << "<h3>Metrics</h3>\n<table>\n" << metrics.str() << "</table>\n";
-  const std::string curves = curves_html(v);
+  const std::string curves = curves_html(run, v);
   if (!curves.empty()) out << "<h3>Training curves</h3>\n" << curves;
-  const std::string figures = figures_html(v.figures);
+  const std::string figures = figures_html(run, v.figures);
   if (!figures.empty()) out << "<h3>Figures</h3>\n" << figures;
   if (!v.spec_toml.empty())
     out << "<h3>Resolved spec</h3>\n<details><summary>spec of " << html_escape(v.name) << " (TOML)</summary><pre>"
@@ -326,7 +356,10 @@ std::string base64_encode(const std::string& bytes) {
 }
 
 fs::path write_run_report(const fs::path& run_dir) {
-  for (const auto& v : read_run_folder(run_dir).variants) write_training_curves(v);
+  {
+    const RunFolder before = read_run_folder(run_dir);
+    for (const auto& v : before.variants) write_training_curves(before, v);
+  }
   const RunFolder run = read_run_folder(run_dir);  // again, with the curves among the figures
   const std::string study = json_text(run.metrics, "study");
   std::ostringstream body;
@@ -334,9 +367,9 @@ fs::path write_run_report(const fs::path& run_dir) {
   if (!run.description.empty()) body << "<p>" << html_escape(run.description) << "</p>\n";
   body << header_table(run);
   body << sweep_table(run);
-  const std::string study_figures = figures_html(run.study_figures);
+  const std::string study_figures = figures_html(run, run.study_figures);
   if (!study_figures.empty()) body << "<h2>Study figures</h2>\n" << study_figures;
-  for (const auto& v : run.variants) body << variant_section(v, run.variants.size() > 1);
+  for (const auto& v : run.variants) body << variant_section(run, v, run.variants.size() > 1);
   const fs::path out = run_dir / "report.html";
   write_file_atomic(out, page("latent: " + study, body.str()));
   return out;
@@ -371,38 +404,56 @@ void write_compare_report(const std::vector<fs::path>& run_dirs, const fs::path&
   }
   body << "</table></div>\n";
 
-  // Metrics: one row per run / variant, one column per metric key seen anywhere.
-  std::vector<std::string> columns;
-  std::set<std::string> seen;
-  for (const auto& r : runs)
-    for (const auto& v : r.variants)
-      for (const auto& [k, value] : flatten_json(v.metrics))
-        if (!skip_metric(k) && seen.insert(k).second) columns.push_back(k);
-  std::stable_sort(columns.begin(), columns.end(), [](const std::string& a, const std::string& b) {
-    return (a.rfind("test.", 0) == 0) > (b.rfind("test.", 0) == 0);
+  // Metrics: one row per run / variant. Runs of one kind: its declared columns; else every metric key seen anywhere.
+  const bool one_kind = std::all_of(runs.begin(), runs.end(), [&](const RunFolder& r) {
+    return r.results && json_text(r.metrics, "kind") == json_text(runs.front().metrics, "kind");
   });
   body << "<h2>Metrics</h2>\n<div class=\"scroll\"><table>\n<tr><th>run / variant</th>";
-  for (const auto& c : columns) body << "<th>" << html_escape(c) << "</th>";
-  body << "</tr>\n";
-  for (size_t i = 0; i < runs.size(); ++i)
-    for (const auto& v : runs[i].variants) {
-      std::map<std::string, nlohmann::json> flat;
-      for (auto& [k, value] : flatten_json(v.metrics)) flat[k] = value;
-      body << "<tr><td>" << html_escape(label(i) + " / " + v.name) << "</td>";
-      for (const auto& c : columns) body << (flat.count(c) ? cell(flat[c]) : "<td></td>");
-      body << "</tr>\n";
-    }
+  if (one_kind) {
+    std::vector<nlohmann::json> all;
+    for (const auto& r : runs)
+      for (const auto& v : r.variants) all.push_back(v.metrics);
+    const auto columns = declared_columns(*runs.front().results, runs.front().results->headline_for(all), all);
+    for (const auto& c : columns) body << column_header(c);
+    body << "</tr>\n";
+    for (size_t i = 0; i < runs.size(); ++i)
+      for (const auto& v : runs[i].variants) {
+        body << "<tr><td>" << html_escape(label(i) + " / " + v.name) << "</td>";
+        for (const auto& c : columns) body << metric_cell(v.metrics, c);
+        body << "</tr>\n";
+      }
+  } else {
+    std::vector<std::string> columns;
+    std::set<std::string> seen;
+    for (const auto& r : runs)
+      for (const auto& v : r.variants)
+        for (const auto& [k, value] : flatten_json(v.metrics))
+          if (!skip_metric(k) && seen.insert(k).second) columns.push_back(k);
+    std::stable_sort(columns.begin(), columns.end(), [](const std::string& a, const std::string& b) {
+      return (a.rfind("test.", 0) == 0) > (b.rfind("test.", 0) == 0);
+    });
+    for (const auto& c : columns) body << "<th>" << html_escape(c) << "</th>";
+    body << "</tr>\n";
+    for (size_t i = 0; i < runs.size(); ++i)
+      for (const auto& v : runs[i].variants) {
+        std::map<std::string, nlohmann::json> flat;
+        for (auto& [k, value] : flatten_json(v.metrics)) flat[k] = value;
+        body << "<tr><td>" << html_escape(label(i) + " / " + v.name) << "</td>";
+        for (const auto& c : columns) body << (flat.count(c) ? cell(flat[c]) : "<td></td>");
+        body << "</tr>\n";
+      }
+  }
   body << "</table></div>\n";
 
   // Overlaid curves, one series per run / variant.
   struct Curve {
     const char* title;
     const char* y_label;
-    double HistoryRow::*field;
+    const char* column;
   };
   std::ostringstream curves;
-  for (const Curve& c : {Curve{"Validation loss", "loss", &HistoryRow::val_loss}, Curve{"Training loss", "loss", &HistoryRow::train_loss},
-                         Curve{"Learning rate", "learning rate", &HistoryRow::lr}}) {
+  for (const Curve& c : {Curve{"Validation loss", "loss", "val_loss"}, Curve{"Training loss", "loss", "train_loss"},
+                         Curve{"Learning rate", "learning rate", "lr"}}) {
     LineChart chart;
     chart.title = c.title;
     chart.x_label = "epoch";
@@ -410,7 +461,7 @@ void write_compare_report(const std::vector<fs::path>& run_dirs, const fs::path&
     chart.integer_x = true;
     for (size_t i = 0; i < runs.size(); ++i)
       for (const auto& v : runs[i].variants)
-        if (any_finite(v.history, c.field)) chart.series.push_back(history_series(short_label(i) + " / " + v.name, v.history, c.field));
+        if (any_finite(v.history, c.column)) chart.series.push_back(history_series(short_label(i) + " / " + v.name, v.history, c.column));
     if (chart.series.size() > 3) chart.legend = "outside";
     if (chart.series.empty()) continue;
     curves << "<figure>" << img_tag(c.title, data_uri("image/svg+xml", render_svg(chart)), false) << "<figcaption>" << html_escape(c.title)

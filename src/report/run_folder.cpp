@@ -78,8 +78,8 @@ std::vector<HistoryRow> read_history(const fs::path& path) {
     r.val_loss = get("val_loss");
     r.lr = get("lr");
     r.seconds = get("seconds");
-    r.train_pixel_accuracy = get("train_pixel_accuracy");
-    r.val_pixel_accuracy = get("val_pixel_accuracy");
+    for (const auto& entry : col)
+      if (const std::string& name = entry.first; name != "epoch" && name != "train_loss" && name != "val_loss" && name != "lr" && name != "seconds") r.extra[name] = get(name);
     rows.push_back(r);
   }
   return rows;
@@ -99,6 +99,7 @@ RunFolder read_run_folder(const fs::path& dir) {
   }
   if (!run.metrics.is_object() || !run.metrics.contains("variants") || !run.metrics["variants"].is_array())
     throw Error(metrics_path.string() + ": no 'variants' list (not a latent metrics.json)");
+  if (run.metrics.contains("results")) run.results = ResultSchema::from_json(run.metrics["results"], metrics_path.string());
 
   // Each variant's resolved spec from spec.toml ([[variants]] entries by name).
   std::map<std::string, std::string> specs;
@@ -156,28 +157,28 @@ std::vector<std::pair<std::string, nlohmann::json>> flatten_json(const nlohmann:
   return out;
 }
 
-RankMetric rank_metric(const std::vector<VariantFolder>& variants) {
-  static const std::vector<RankMetric> kOrder = {{"denoised_psnr_db", true}, {"psnr_db", true}, {"elbo_nats", true}, {"pr_auc", true},
-                                                 {"f1", true},               {"accuracy", true}, {"loss", false}};
-  if (variants.empty()) return {"", true};
-  for (const auto& m : kOrder) {
-    bool all = true;
-    for (const auto& v : variants) all = all && v.metrics.contains("test") && v.metrics["test"].contains(m.key) && v.metrics["test"][m.key].is_number();
-    if (all) return m;
-  }
-  return {"", true};
+std::optional<MetricDecl> run_headline(const RunFolder& run) {
+  if (!run.results) return std::nullopt;
+  std::vector<nlohmann::json> variants;
+  for (const auto& v : run.variants) variants.push_back(v.metrics);
+  return run.results->headline_for(variants);
 }
 
-int best_variant(const std::vector<VariantFolder>& variants, const RankMetric& metric) {
-  if (metric.key.empty()) return -1;
-  int best = -1;
-  double best_value = 0;
-  for (size_t i = 0; i < variants.size(); ++i) {
-    const double v = variants[i].metrics["test"][metric.key].get<double>();
-    if (!std::isfinite(v)) continue;
-    if (best < 0 || (metric.higher_is_better ? v > best_value : v < best_value)) best = static_cast<int>(i), best_value = v;
-  }
-  return best;
+int best_variant(const RunFolder& run) {
+  const auto headline = run_headline(run);
+  if (!headline) return -1;
+  std::vector<nlohmann::json> variants;
+  for (const auto& v : run.variants) variants.push_back(v.metrics);
+  return best_index(variants, *headline);
+}
+
+double HistoryRow::value(const std::string& column) const {
+  if (column == "train_loss") return train_loss;
+  if (column == "val_loss") return val_loss;
+  if (column == "lr") return lr;
+  if (column == "seconds") return seconds;
+  auto it = extra.find(column);
+  return it == extra.end() ? NAN : it->second;
 }
 
 }  // namespace latent

@@ -10,6 +10,7 @@
 #include "latent/core/fast_random.h"
 #include "latent/core/eval_mode.h"
 #include "latent/core/fs.h"
+#include "latent/data/batch.h"
 #include "latent/data/csv.h"
 #include "latent/data/fraud_synth.h"
 #include "latent/metrics/classification.h"
@@ -20,8 +21,7 @@
 #include "latent/studies/study_util.h"
 #include "latent/training/checkpoint.h"
 #include "latent/training/objective.h"
-#include "latent/training/optimizer.h"
-#include "latent/training/trainer.h"
+#include "latent/training/loop.h"
 #include "latent/training/vae_objective.h"
 
 namespace latent {
@@ -102,39 +102,44 @@ class AnomalyStudy : public StudyRunner {
     const Spec& spec = variant.spec;
     load(spec, ctx);
     const int64_t features = train_.size(1);
-    auto model = make_autoencoder(spec.model, {features});
+    auto model = make_autoencoder(ModelSpec::from_values(spec.values), {features});
     model->to(ctx.device);
     auto vae = std::dynamic_pointer_cast<VaeBase>(model);
-    auto optimizer = make_optimizer(spec.training, model->parameters());
-    ReconstructionObjective objective = ReconstructionObjective::from_spec(spec.training);
+    TrainSession session = model_session(model, spec, ctx.device);
+    ReconstructionObjective objective = ReconstructionObjective::from_values(spec.values);
     objective.noise_std = 0.0;  // standardised data: noise is added here, without clipping to [0, 1]
-    const VaeObjective vae_objective = VaeObjective::from_spec(spec.training);
-    const double noise = spec.training.noise_std;
+    const VaeObjective vae_objective = VaeObjective::from_values(spec.values);
+    const double noise = spec.get<double>("training.noise_std");
     const std::string& out_act = model->output_activation();
-    const int64_t steps_per_epoch = (train_.size(0) + spec.training.batch_size - 1) / spec.training.batch_size;
-    int64_t step = 0;
-    auto batch_loss = [&](const TensorDataset& batch) {
-      auto input = noise > 0 ? batch.x + noise * latent::randn_like(batch.x) : batch.x;
-      if (vae) return vae_objective(vae->forward_vae(input), batch.x, vae_objective.beta_at(step, steps_per_epoch)).loss;
-      return objective(model->forward(input), batch.x, out_act);
+    auto step = [&](const Batch& batch, TrainSession& s) {
+      const auto& x = batch["x"];
+      auto input = noise > 0 ? x + noise * latent::randn_like(x) : x;
+      torch::Tensor loss = vae ? vae_objective(vae->forward_vae(input), x, vae_objective.beta_at(s.global_step(), s.batches_per_epoch())).loss
+                               : objective(model->forward(input), x, out_act);
+      s.minimize("model", loss);
+      StepStats stats;
+      stats.mean("loss", loss, static_cast<double>(batch.size()));
+      return stats;
     };
-    auto validate = [&]() { return reconstruction_error(*model, val_normals_).mean().item<double>(); };
-    FitOptions fit_options = variant_fit_options(spec, variant, ctx, {features});
-    fit_options.global_step = &step;
-    History history = fit(*model, *optimizer, TensorDataset{train_, torch::Tensor()}, batch_loss, validate, fit_options, *ctx.progress);
-    const double seconds = train_seconds(history);
+    auto validate = [&](TrainSession&) -> std::vector<std::pair<std::string, double>> {
+      return {{"loss", reconstruction_error(*model, val_normals_).mean().item<double>()}};
+    };
+    const LoopOptions options = variant_loop_options(spec, variant, ctx, {features}, true);
+    History history = train_loop(session, TensorSource({{"x", train_}}), step, validate, options, *ctx.progress);
+    const std::string score = spec.get<std::string>("evaluation.score");
+    const std::string loss_name = spec.get<std::string>("training.loss");
 
     // Threshold on the validation split.
-    const auto score_of = [&](const torch::Tensor& x) { return to_doubles(anomaly_score(*model, x, spec.evaluation.score, spec.training.loss)); };
+    const auto score_of = [&](const torch::Tensor& x) { return to_doubles(anomaly_score(*model, x, score, loss_name)); };
     const auto val_scores = score_of(val_.x);
     const auto val_labels = to_ints(val_.y);
     std::vector<double> val_normal_scores;
     for (size_t i = 0; i < val_scores.size(); ++i)
       if (!val_labels[i]) val_normal_scores.push_back(val_scores[i]);
-    std::string method = spec.evaluation.threshold;
+    std::string method = spec.get<std::string>("evaluation.threshold");
     if (method == "f1" && std::none_of(val_labels.begin(), val_labels.end(), [](int64_t y) { return y != 0; })) method = "percentile";
     const double threshold = method == "f1" ? f1_optimal_threshold(val_scores, val_labels)
-                                            : percentile(val_normal_scores, spec.evaluation.percentile);
+                                            : percentile(val_normal_scores, spec.get<double>("evaluation.percentile"));
 
     const auto scores = score_of(test_.x);
     const auto labels = to_ints(test_.y);
@@ -160,21 +165,14 @@ class AnomalyStudy : public StudyRunner {
                  true);
     curve_figure(dir / "figures" / "pr.svg", "Precision-recall curve (AP " + format_fixed(ap, 4) + ")", "recall", "precision", rec, prec, false);
 
-    const int64_t parameters = parameter_count(*model);
-    nlohmann::json m;
-    m["name"] = variant.name;
-    m["model"] = {{"type", spec.model.type}, {"hidden", spec.model.hidden}, {"latent", spec.model.latent}, {"parameters", parameters}};
+    nlohmann::json m = loop_metrics(variant.name, spec, history, train_.size(0), test_.size());
+    m["model"] = {{"type", spec.model_type()}, {"hidden", spec.get<IntList>("model.hidden")}, {"latent", spec.get<int64_t>("model.latent")},
+                  {"parameters", parameter_count(*model)}};
     m["threshold"] = {{"method", method}, {"value", threshold}};
-    m["score"] = spec.evaluation.score;
+    m["score"] = score;
     m["test"] = {{"precision", cm.precision()}, {"recall", cm.recall()}, {"f1", cm.f1()}, {"roc_auc", auc}, {"pr_auc", ap},
                  {"confusion", {{"tp", cm.tp}, {"fp", cm.fp}, {"tn", cm.tn}, {"fn", cm.fn}}}};
-    m["epochs"] = spec.training.epochs;
-    m["final_train_loss"] = history.back().train_loss;
-    m["train_seconds"] = seconds;
-    m["samples_per_second"] = seconds > 0 ? static_cast<double>(train_.size(0) * spec.training.epochs) / seconds : 0.0;
-    m["train_examples"] = train_.size(0);
     m["val_examples"] = val_.size();
-    m["test_examples"] = test_.size();
     m["test_anomalies"] = cm.tp + cm.fn;
     m["checkpoint"] = "model.pt";
     VariantResult result;
@@ -214,34 +212,35 @@ class AnomalyStudy : public StudyRunner {
 
  private:
   void load(const Spec& spec, const RunContext& ctx) {
-    if (spec.data.dataset != "csv") throw UsageError("data.dataset: the anomaly study reads tables (data.dataset = \"csv\")");
-    if (spec.data.label.empty()) throw UsageError("data.label: the anomaly study needs the label column's name (1 = anomaly)");
-    if (spec.data.val_split <= 0) throw UsageError("data.val_split: the anomaly study needs a validation split (> 0) for its threshold");
-    const std::string key = spec.data.path + "|" + spec.data.label + "|" + std::to_string(spec.data.synthetic_rows) + "|" +
-                            std::to_string(spec.data.val_split) + "|" + std::to_string(spec.data.test_split) + "|" +
+    const std::string& path = spec.get<std::string>("data.path");
+    const std::string& label = spec.get<std::string>("data.label");
+    const int64_t synthetic_rows = spec.get<int64_t>("data.synthetic_rows");
+    const double val_split = spec.get<double>("data.val_split"), test_split = spec.get<double>("data.test_split");
+    const std::string key = path + "|" + label + "|" + std::to_string(synthetic_rows) + "|" + std::to_string(val_split) + "|" +
+                            std::to_string(test_split) + "|" +
                             std::to_string(spec.seed) + "|" + ctx.device.str();
     if (key == loaded_key_) return;
     CsvChunk table;
-    if (spec.data.path.empty()) {
+    if (path.empty()) {
       FraudDataOptions o;
-      o.rows = spec.data.synthetic_rows;
+      o.rows = synthetic_rows;
       o.seed = static_cast<uint64_t>(spec.seed);
       table = make_fraud_table(o);
       feature_names_ = fraud_columns();
       feature_names_.pop_back();
-      if (spec.data.label != "Class") throw UsageError("data.label: the synthetic credit-card table's label column is 'Class'");
+      if (label != "Class") throw UsageError(spec.where("data.label") + ": data.label: the synthetic credit-card table's label column is 'Class'");
       data_name_ = "synthetic credit-card table (" + std::to_string(o.rows) + " rows, seed " + std::to_string(o.seed) + ")";
     } else {
       CsvOptions o;
-      o.label = spec.data.label;
-      table = read_csv(spec.data.path, o, &feature_names_);
-      data_name_ = spec.data.path;
+      o.label = label;
+      table = read_csv(path, o, &feature_names_);
+      data_name_ = path;
     }
     const int64_t n = table.rows();
     auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(spec.seed));
     auto order = torch::randperm(n, gen, torch::kInt64);
-    const int64_t n_test = std::max<int64_t>(1, std::llround(static_cast<double>(n) * spec.data.test_split));
-    const int64_t n_val = std::max<int64_t>(1, std::llround(static_cast<double>(n - n_test) * spec.data.val_split));
+    const int64_t n_test = std::max<int64_t>(1, std::llround(static_cast<double>(n) * test_split));
+    const int64_t n_val = std::max<int64_t>(1, std::llround(static_cast<double>(n - n_test) * val_split));
     if (n - n_test - n_val < 2) throw Error(data_name_ + ": too few rows (" + std::to_string(n) + ") for the test and validation splits");
     TensorDataset all{table.x, table.y};
     TensorDataset test = all.select(order.slice(0, 0, n_test));
@@ -265,9 +264,77 @@ class AnomalyStudy : public StudyRunner {
   TensorDataset val_, test_;
 };
 
+
+ResultSchema anomaly_results() {
+  ResultSchema s;
+  const MetricDecl pr_auc{"test.pr_auc", "PR-AUC", "", 4, true};
+  const MetricDecl f1{"test.f1", "test F1", "", 4, true};
+  const MetricDecl roc_auc{"test.roc_auc", "ROC-AUC", "", 4, true};
+  s.headline = {pr_auc};
+  s.summary = {f1, pr_auc, roc_auc};
+  s.columns = {{"test.precision", "precision", "", 3, true},
+               {"test.recall", "recall", "", 3, true},
+               f1,
+               roc_auc,
+               pr_auc,
+               {"threshold.value", "threshold", "", 4, true},
+               {"model.parameters", "parameters", "", 0, false},
+               {"train_seconds", "training", "s", 1, false}};
+  s.figures = {{"error_histogram.svg", "Test scores by class on a log10 axis, the threshold dashed"},
+               {"roc.svg", "ROC curve"},
+               {"pr.svg", "Precision-recall curve"},
+               {"confusion.svg", "Test confusion matrix at the threshold"}};
+  return s;
+}
+
+std::vector<KeyDef> anomaly_keys() {
+  constexpr double kBig = 1e9;
+  std::vector<KeyDef> keys = {
+      string_key("data.dataset", "csv", "csv: a numeric table with a 0/1 label column (1 = anomaly)", {"csv"}),
+      string_key("data.path", "", "the CSV file; empty: the built-in synthetic credit-card table (data.synthetic_rows rows)"),
+      string_key("data.label", "", "name of the label column (1 = anomaly); required"),
+      float_key("data.val_split", 0.0, "fraction of the non-test rows held out for validation (the threshold is chosen there; required > 0)", 0.0,
+                0.9),
+      float_key("data.test_split", 0.3, "fraction of all rows held out as the test set (a seeded split)", 0.01, 0.9),
+      integer_key("data.synthetic_rows", 50000, "with an empty data.path: rows of the built-in synthetic credit-card table", 100, kBig),
+  };
+  for (const auto& k : ReconstructionObjective::keys()) keys.push_back(k);
+  for (const auto& k : VaeObjective::keys())
+    if (k.key != "training.loss") keys.push_back(k);
+  keys.push_back(string_key("evaluation.threshold", "f1",
+                            "f1 (F1-optimal on labelled validation rows) or percentile (of validation normals' scores)", {"f1", "percentile"}));
+  keys.push_back(float_key("evaluation.percentile", 99.0, "percentile of normal validation scores used as threshold", 0.0, 100.0));
+  keys.push_back(string_key("evaluation.score", "recon_error",
+                            "anomaly score: recon_error (mean squared error of the standardised row) or neg_elbo (VAE models: "
+                            "reconstruction NLL at the posterior mean + KL)",
+                            {"recon_error", "neg_elbo"}));
+  return keys;
+}
+
 }  // namespace
 
-std::unique_ptr<StudyRunner> make_anomaly_study() { return std::make_unique<AnomalyStudy>(); }
+StudyKind anomaly_kind() {
+  StudyKind k;
+  k.name = "anomaly";
+  k.doc = "autoencoders trained on the normal rows of a labelled table, flagging rows by their reconstruction error (P/R/F1, ROC/PR-AUC)";
+  k.keys = anomaly_keys();
+  for (auto& m : autoencoder_models(false))
+    if (m.type == "dense_ae" || m.type == "dense_vae") k.models.push_back(m);
+  k.results = anomaly_results();
+  k.resolve = [](Spec& s) {
+    ReconstructionObjective::resolve_noise(s.values, s.where("training.noise_variance"));
+    check_bce_output(s);
+    if (s.get<std::string>("data.label").empty())
+      throw UsageError(s.where("data.label") + ": data.label: the anomaly study needs the label column's name (1 = anomaly)");
+    if (s.get<double>("data.val_split") <= 0)
+      throw UsageError(s.where("data.val_split") + ": data.val_split: the anomaly study needs a validation split (> 0) for its threshold");
+    if (s.get<std::string>("evaluation.score") == "neg_elbo" && s.model_type() != "dense_vae")
+      throw UsageError(s.where("evaluation.score") + ": evaluation.score: neg_elbo needs a VAE (model.type dense_vae), not '" + s.model_type() +
+                       "'");
+  };
+  k.make = [] { return std::make_unique<AnomalyStudy>(); };
+  return k;
+}
 
 torch::Tensor reconstruction_error(AutoencoderBase& model, const torch::Tensor& x, int64_t batch_size) {
   EvalMode guard(model);
@@ -298,7 +365,7 @@ torch::Tensor anomaly_score(AutoencoderBase& model, const torch::Tensor& x, cons
 }
 
 torch::Tensor AnomalyDetector::score(const torch::Tensor& x) {
-  return anomaly_score(*model, (x - mean) / std, spec.evaluation.score, spec.training.loss);
+  return anomaly_score(*model, (x - mean) / std, spec.get<std::string>("evaluation.score"), spec.get<std::string>("training.loss"));
 }
 
 AnomalyDetector load_anomaly_detector(const std::filesystem::path& path) {
@@ -306,7 +373,7 @@ AnomalyDetector load_anomaly_detector(const std::filesystem::path& path) {
   d.meta = read_checkpoint_meta(path);
   if (d.meta.kind != "anomaly") throw Error(path.string() + ": a '" + d.meta.kind + "' checkpoint, not an anomaly detector");
   d.spec = parse_spec(d.meta.spec_toml, path.string() + " (stored spec)");
-  d.model = make_autoencoder(d.spec.model, d.meta.input_shape);
+  d.model = make_autoencoder(ModelSpec::from_values(d.spec.values), d.meta.input_shape);
   load_checkpoint_weights(path, *d.model);
   d.model->eval();
   auto extras = read_checkpoint_extras(path);
@@ -323,7 +390,7 @@ ScoreSummary score_csv(const std::filesystem::path& model_path, const std::files
                        int64_t chunk_rows) {
   AnomalyDetector d = load_anomaly_detector(model_path);
   CsvOptions o;
-  o.label = d.spec.data.label;
+  o.label = d.spec.get<std::string>("data.label");
   o.label_required = false;
   o.chunk_rows = chunk_rows;
   CsvReader reader(csv, o);

@@ -15,6 +15,7 @@
 #include "latent/data/image_io.h"
 #include "latent/report/image_grid.h"
 #include "latent/studies/builtin.h"
+#include "latent/studies/study_util.h"
 #include "latent/studies/runner.h"
 #include "latent/studies/saved_model.h"
 

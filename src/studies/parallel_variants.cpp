@@ -173,7 +173,9 @@ std::vector<VariantResult> run_variants_in_processes(const RunOptions& options, 
 RunSummary run_variant_worker(const RunOptions& options) {
   set_threads(options.threads);
   if (options.out_dir.empty()) throw UsageError("--worker-variant: needs --out");
-  StudySpec study = resolve_study(options);
+  // The parent's resolved spec.toml, read as written by latent.
+  SpecSource source = load_spec_source(options.spec);
+  StudySpec study = parse_study_spec(source.text, source.where, options.overrides, /*stored=*/true);
   const Variant* variant = nullptr;
   for (const auto& v : study.variants)
     if (v.name == options.worker_variant) variant = &v;
@@ -182,6 +184,7 @@ RunSummary run_variant_worker(const RunOptions& options) {
   ctx.device = resolve_device(options.device);
   ctx.data_dir = options.data_dir;
   ctx.resume = options.worker_resume;
+  ctx.observers = options.observers;
   InterruptGuard interrupts;
   auto progress = make_progress(options.progress);
   ctx.progress = progress.get();

@@ -1,31 +1,31 @@
 // The reconstruction study kind: autoencoders of any family trained with a reconstruction
 // objective (plain, denoising, sparse), evaluated by PSNR / SSIM / BCE / MSE against a PCA
 // baseline at the same latent size (dense models), with image grids.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
-#include <mutex>
 #include <sstream>
 
 #include "latent/core/error.h"
 #include "latent/core/eval_mode.h"
 #include "latent/core/fast_math.h"
 #include "latent/core/fs.h"
+#include "latent/data/batch.h"
 #include "latent/data/dataset.h"
 #include "latent/metrics/reconstruction.h"
 #include "latent/models/autoencoder.h"
 #include "latent/models/pca.h"
 #include "latent/report/chart.h"
 #include "latent/report/image_grid.h"
+#include "latent/studies/reconstruction.h"
 #include "latent/studies/study.h"
 #include "latent/studies/study_util.h"
 #include "latent/studies/sweep_table.h"
-#include "latent/training/checkpoint.h"
-#include "latent/training/objective.h"
-#include "latent/training/optimizer.h"
-#include "latent/training/schedule.h"
 #include "latent/training/augment.h"
-#include "latent/training/trainer.h"
+#include "latent/training/checkpoint.h"
+#include "latent/training/loop.h"
+#include "latent/training/objective.h"
 
 namespace latent {
 
@@ -49,6 +49,11 @@ torch::Tensor test_noise_like(const torch::Tensor& x, double std, uint64_t seed)
   return torch::randn(x.sizes(), gen, torch::TensorOptions().dtype(x.scalar_type())).to(x.device()).mul_(std);
 }
 
+double test_noise_std(const Spec& spec) {
+  const double evaluation = spec.get<double>("evaluation.noise_std");
+  return evaluation > 0 ? evaluation : spec.get<double>("training.noise_std");
+}
+
 class ReconstructionStudy : public StudyRunner {
  public:
   void prepare(const Spec& base, const RunContext& ctx) override { load(base, ctx); }
@@ -57,87 +62,53 @@ class ReconstructionStudy : public StudyRunner {
     const Spec& spec = variant.spec;
     load(spec, ctx);
     const auto input_shape = data_.train.example_shape();
-    auto model = make_autoencoder(spec.model, input_shape);
+    auto model = make_autoencoder(ModelSpec::from_values(spec.values), input_shape);
     model->to(ctx.device);
-    auto optimizer = make_optimizer(spec.training, model->parameters());
-    const auto objective = ReconstructionObjective::from_spec(spec.training);
+    TrainSession session = model_session(model, spec, ctx.device);
+    const auto objective = ReconstructionObjective::from_values(spec.values);
     const std::string& out_act = model->output_activation();
-
-    const TensorDataset& val = data_.val.size() > 0 ? data_.val : data_.test;
+    const bool has_validation = data_.val.size() > 0;
+    const TensorDataset& val = has_validation ? data_.val : data_.test;
     // Augmentation changes the clean image; noise (denoising) is added after it, and the
     // augmented clean image is the target.
-    const AugmentOptions augment = AugmentOptions::from_spec(spec.training);
-    at::Generator augment_gen = at::detail::createCPUGenerator(static_cast<uint64_t>(spec.seed) + kAugmentSeedOffset);
-    // Per-epoch pixel accuracy: training as a running count over the epoch's batches (in
-    // training mode, as Keras reports it), validation in evaluation mode.
-    torch::Tensor train_agree = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(ctx.device));
-    double train_pixels = 0;
-    double train_accuracy = std::nan(""), val_accuracy = std::nan("");
-    auto batch_loss = [&](const TensorDataset& batch) {
-      auto clean = augment_images(batch.x, augment, augment_gen);
+    const AugmentOptions augment = AugmentOptions::from_values(spec.values);
+    at::Generator& augment_gen = session.add_generator("augment", static_cast<uint64_t>(spec.seed) + kAugmentSeedOffset);
+
+    // One step: the objective on the (augmented, corrupted) batch; pixel accuracy counted in
+    // training mode, as Keras reports it.
+    auto step = [&](const Batch& batch, TrainSession& s) {
+      auto clean = augment_images(batch["x"], augment, augment_gen);
       auto out = model->forward(objective.corrupt(clean));
-      {
-        torch::NoGradGuard no_grad;
-        train_agree.add_(count_same_side(out.recon, clean, 0.5));
-        train_pixels += static_cast<double>(clean.numel());
-      }
-      return objective(out, clean, out_act);
+      torch::Tensor loss = objective(out, clean, out_act);
+      s.minimize("model", loss);
+      StepStats stats;
+      stats.mean("loss", loss, static_cast<double>(batch.size()));
+      stats.ratio("pixel_accuracy", count_same_side(out.recon, clean, 0.5), static_cast<double>(clean.numel()));
+      return stats;
     };
-    auto validate = [&]() {
-      const EvalResult r = evaluate(*model, val, spec, objective, spec.training.noise_std, /*full=*/false);
-      train_accuracy = train_pixels > 0 ? train_agree.item<double>() / train_pixels : std::nan("");
-      val_accuracy = r.pixel_accuracy;
-      train_agree.zero_();
-      train_pixels = 0;
-      return r.loss;
+    auto validate = [&](TrainSession&) -> std::vector<std::pair<std::string, double>> {
+      const EvalResult r = evaluate(*model, val, spec, objective, spec.get<double>("training.noise_std"), /*full=*/false);
+      return {{"loss", r.loss}, {"pixel_accuracy", r.pixel_accuracy}};
     };
-    const double test_noise = spec.evaluation.noise_std > 0 ? spec.evaluation.noise_std : spec.training.noise_std;
-    auto schedule = make_lr_schedule(spec.training);
+    const LoopOptions options = variant_loop_options(spec, variant, ctx, input_shape, has_validation);
+    const TensorSource train({{"x", data_.train.x}});
+    History history = train_loop(session, train, step, validate, options, *ctx.progress);
 
-    FitOptions fit_options = variant_fit_options(spec, variant, ctx, input_shape);
-    fit_options.schedule = schedule.get();
-    fit_options.schedule_on_val = data_.val.size() > 0;
-    fit_options.epoch_extras = [&]() -> std::vector<std::pair<std::string, double>> {
-      return {{"train_pixel_accuracy", train_accuracy}, {"val_pixel_accuracy", val_accuracy}};
-    };
-    // The augmentation generator and the epoch's running pixel count survive an interruption.
-    fit_options.save_extra_state = [&]() {
-      std::lock_guard<std::mutex> lock(augment_gen.mutex());
-      return TensorMap{{"train_agree", train_agree.to(torch::kCPU)},
-                       {"train_pixels", torch::tensor(train_pixels, torch::kFloat64)},
-                       {"augment_rng", augment_gen.get_state()}};
-    };
-    fit_options.load_extra_state = [&](const TensorMap& m) {
-      for (const char* key : {"train_agree", "train_pixels", "augment_rng"})
-        check(m.count(key) > 0, fit_options.state_path.string() + ": training state without the study's '" + key + "'");
-      train_agree.copy_(m.at("train_agree"));
-      train_pixels = m.at("train_pixels").item<double>();
-      std::lock_guard<std::mutex> lock(augment_gen.mutex());
-      augment_gen.set_state(m.at("augment_rng"));
-    };
-    History history = fit(*model, *optimizer, data_.train, batch_loss, validate, fit_options, *ctx.progress);
-
-    double train_seconds = 0;
-    for (const auto& r : history) train_seconds += r.seconds;
+    const double test_noise = test_noise_std(spec);
     EvalResult test = evaluate(*model, data_.test, spec, objective, test_noise, true);
 
     const fs::path dir = ctx.variant_dir;
     write_history_csv(dir / "history.csv", history);
-    CheckpointMeta meta;
-    meta.kind = spec.kind;
-    meta.model_type = spec.model.type;
-    meta.variant = variant.name;
-    meta.input_shape = input_shape;
-    meta.spec_toml = spec_to_toml(spec);
-    save_checkpoint(dir / "model.pt", *model, meta);
+    save_checkpoint(dir / "model.pt", *model, variant_checkpoint_meta(spec, variant.name, input_shape));
 
     // Figure: originals, (noisy inputs, denoised), reconstructions of the clean inputs.
     VariantResult result;
     make_dirs(dir / "figures");
-    const int64_t k = std::min<int64_t>(spec.evaluation.grid_images, data_.test.size());
+    const int64_t k = std::min<int64_t>(spec.get<int64_t>("evaluation.grid_images"), data_.test.size());
     auto originals = data_.test.x.slice(0, 0, k);
     std::vector<torch::Tensor> rows = {originals};
     torch::Tensor recon;
+    int64_t code_size = 0;
     {
       EvalMode guard(*model);
       if (test_noise > 0) {
@@ -147,15 +118,15 @@ class ReconstructionStudy : public StudyRunner {
       }
       recon = model->forward(originals).recon;
       rows.push_back(recon);
+      code_size = model->encode(originals.slice(0, 0, 1)).numel();
     }
-    write_image_grid_png(dir / "figures" / "reconstructions.png", rows, spec.evaluation.grid_scale);
+    write_image_grid_png(dir / "figures" / "reconstructions.png", rows, spec.get<int64_t>("evaluation.grid_scale"));
     result.grid_rows = {originals, recon};
 
-    int64_t parameters = 0;
-    for (const auto& p : model->parameters()) parameters += p.numel();
-    nlohmann::json m;
-    m["name"] = variant.name;
-    m["model"] = {{"type", spec.model.type}, {"hidden", spec.model.hidden}, {"latent", spec.model.latent}, {"parameters", parameters}};
+    nlohmann::json m = loop_metrics(variant.name, spec, history, data_.train.size(), data_.test.size());
+    m["model"] = {{"type", spec.model_type()}, {"latent", code_size}, {"parameters", parameter_count(*model)}};
+    if (spec.values.has("model.hidden")) m["model"]["hidden"] = spec.get<IntList>("model.hidden");
+    if (spec.values.has("model.channels")) m["model"]["channels"] = spec.get<IntList>("model.channels");
     m["test"] = {{"psnr_db", test.clean.psnr_db},
                  {"bce", test.clean.bce},
                  {"mse", test.clean.mse},
@@ -171,21 +142,14 @@ class ReconstructionStudy : public StudyRunner {
       m["test"]["denoised_ssim"] = test.denoised.ssim;
       m["test"]["denoising_gain_db"] = test.denoised.psnr_db - test.noisy_psnr_db;
     }
-    if (spec.model.type == "dense_ae") m["pca"] = pca_baseline(spec.model.latent, spec.evaluation.batch_size);
-    m["epochs"] = spec.training.epochs;
-    m["epochs_run"] = static_cast<int64_t>(history.size());
-    m["final_lr"] = history.back().lr;
-    m["final_train_loss"] = history.back().train_loss;
-    m["train_seconds"] = train_seconds;
-    m["samples_per_second"] = train_seconds > 0 ? static_cast<double>(data_.train.size() * spec.training.epochs) / train_seconds : 0.0;
-    m["train_examples"] = data_.train.size();
-    m["test_examples"] = data_.test.size();
-    m["noise_std"] = spec.training.noise_std;
-    m["loss"] = spec.training.loss;
+    if (spec.model_type() == "dense_ae")
+      m["pca"] = pca_baseline(spec.get<int64_t>("model.latent"), spec.get<int64_t>("evaluation.batch_size"));
+    m["noise_std"] = spec.get<double>("training.noise_std");
+    m["loss"] = spec.get<std::string>("training.loss");
     m["checkpoint"] = "model.pt";
     result.metrics = m;
-    ctx.progress->message(spec.study + "/" + variant.name + ": test PSNR " + fixed(test.clean.psnr_db, 2) + " dB, BCE " +
-                          fixed(test.clean.bce, 4) + ", MSE " + fixed(test.clean.mse, 5));
+    ctx.progress->message(spec.study + "/" + variant.name + ": test PSNR " + format_fixed(test.clean.psnr_db, 2) + " dB, BCE " +
+                          format_fixed(test.clean.bce, 4) + ", MSE " + format_fixed(test.clean.mse, 5));
     return result;
   }
 
@@ -197,7 +161,8 @@ class ReconstructionStudy : public StudyRunner {
       if (rows.empty()) rows.push_back(r.grid_rows[0]);
       rows.push_back(r.grid_rows[1]);
     }
-    if (!rows.empty()) write_image_grid_png(run_dir / "figures" / "reconstructions.png", rows, base.evaluation.grid_scale);
+    const int64_t scale = base.get<int64_t>("evaluation.grid_scale");
+    if (!rows.empty()) write_image_grid_png(run_dir / "figures" / "reconstructions.png", rows, scale);
 
     size_t best = 0;
     for (size_t i = 1; i < results.size(); ++i)
@@ -210,19 +175,20 @@ class ReconstructionStudy : public StudyRunner {
     for (size_t i = 0; i < results.size(); ++i) {
       const auto& m = results[i].metrics;
       md << "| " << m["name"].get<std::string>() << (i == best && results.size() > 1 ? " **(best)**" : "") << " | "
-         << m["model"]["parameters"].get<int64_t>() << " | " << fixed(m["test"]["psnr_db"].get<double>(), 2) << " | "
-         << fixed(m["test"]["ssim"].get<double>(), 4) << " | " << fixed(m["test"]["bce"].get<double>(), 4) << " | " << fixed(m["test"]["mse"].get<double>(), 5) << " | "
-         << fixed(m["test"]["pixel_accuracy"].get<double>(), 4) << " | " << fixed(m["train_seconds"].get<double>(), 1) << " | "
-         << fixed(m["samples_per_second"].get<double>(), 0) << " |\n";
+         << m["model"]["parameters"].get<int64_t>() << " | " << format_fixed(m["test"]["psnr_db"].get<double>(), 2) << " | "
+         << format_fixed(m["test"]["ssim"].get<double>(), 4) << " | " << format_fixed(m["test"]["bce"].get<double>(), 4) << " | "
+         << format_fixed(m["test"]["mse"].get<double>(), 5) << " | " << format_fixed(m["test"]["pixel_accuracy"].get<double>(), 4) << " | "
+         << format_fixed(m["train_seconds"].get<double>(), 1) << " | " << format_fixed(m["samples_per_second"].get<double>(), 0) << " |\n";
     }
     // PCA at each latent size used by a dense variant: what a linear projection reaches.
     std::map<int64_t, nlohmann::json> pca_rows;
     for (const auto& r : results)
       if (r.metrics.contains("pca") && r.metrics["pca"].contains("psnr_db")) pca_rows[r.metrics["pca"]["components"].get<int64_t>()] = r.metrics["pca"];
     for (const auto& [k, p] : pca_rows)
-      md << "| pca (" << k << " components) | " << p["parameters"].get<int64_t>() << " | " << fixed(p["psnr_db"].get<double>(), 2) << " | "
-         << fixed(p["ssim"].get<double>(), 4) << " | " << fixed(p["bce"].get<double>(), 4) << " | " << fixed(p["mse"].get<double>(), 5)
-         << " | " << fixed(p["pixel_accuracy"].get<double>(), 4) << " | " << fixed(p["fit_seconds"].get<double>(), 1) << " | - |\n";
+      md << "| pca (" << k << " components) | " << p["parameters"].get<int64_t>() << " | " << format_fixed(p["psnr_db"].get<double>(), 2) << " | "
+         << format_fixed(p["ssim"].get<double>(), 4) << " | " << format_fixed(p["bce"].get<double>(), 4) << " | "
+         << format_fixed(p["mse"].get<double>(), 5) << " | " << format_fixed(p["pixel_accuracy"].get<double>(), 4) << " | "
+         << format_fixed(p["fit_seconds"].get<double>(), 1) << " | - |\n";
     if (!pca_rows.empty())
       md << "\nPCA rows: the top principal components of the training images (fitted in closed form, outputs clipped to [0, 1]), "
             "a linear autoencoder baseline at the same code size.\n";
@@ -237,15 +203,15 @@ class ReconstructionStudy : public StudyRunner {
       for (const auto& r : results) {
         const auto& t = r.metrics["test"];
         if (!t.contains("denoised_psnr_db")) continue;
-        md << "| " << r.metrics["name"].get<std::string>() << " | " << fixed(r.metrics["noise_std"].get<double>(), 2) << " | "
-           << fixed(t["noise_std"].get<double>(), 2) << " | " << fixed(t["noisy_input_psnr_db"].get<double>(), 2) << " | "
-           << fixed(t["denoised_psnr_db"].get<double>(), 2) << " | "
-           << fixed(t["denoised_psnr_db"].get<double>() - t["noisy_input_psnr_db"].get<double>(), 2) << " | "
-           << fixed(t["denoised_ssim"].get<double>(), 4) << " |\n";
+        md << "| " << r.metrics["name"].get<std::string>() << " | " << format_fixed(r.metrics["noise_std"].get<double>(), 2) << " | "
+           << format_fixed(t["noise_std"].get<double>(), 2) << " | " << format_fixed(t["noisy_input_psnr_db"].get<double>(), 2) << " | "
+           << format_fixed(t["denoised_psnr_db"].get<double>(), 2) << " | "
+           << format_fixed(t["denoised_psnr_db"].get<double>() - t["noisy_input_psnr_db"].get<double>(), 2) << " | "
+           << format_fixed(t["denoised_ssim"].get<double>(), 4) << " |\n";
       }
     }
     if (results.size() > 1) {
-      const SweepTable sweep = reconstruction_sweep_table(results);
+      const SweepTable sweep = make_sweep_table(results, study_kind("reconstruction").results);
       write_sweep_table(run_dir, sweep);
       md << "\n## Sweep\n\nOne row per variant: the spec keys that differ between variants, then the test metrics "
             "(also in sweep.csv and sweep.md).\n\n"
@@ -263,45 +229,6 @@ class ReconstructionStudy : public StudyRunner {
   }
 
  private:
-  static std::string fixed(double v, int digits) {
-    std::ostringstream ss;
-    ss.setf(std::ios::fixed);
-    ss.precision(digits);
-    ss << v;
-    return ss.str();
-  }
-
-  // The combined table: clean-input metrics, the denoising ones when any variant has them, the
-  // PCA baseline when any variant has one; best by denoised PSNR when every variant was scored
-  // on noisy inputs, else by PSNR.
-  static SweepTable reconstruction_sweep_table(const std::vector<VariantResult>& results) {
-    bool all_noise = true, any_noise = false, any_pca = false;
-    for (const auto& r : results) {
-      const bool noise = r.metrics["test"].contains("denoised_psnr_db");
-      all_noise = all_noise && noise;
-      any_noise = any_noise || noise;
-      any_pca = any_pca || (r.metrics.contains("pca") && r.metrics["pca"].contains("psnr_db"));
-    }
-    std::vector<SweepColumn> columns = {{"psnr_db", {"test", "psnr_db"}, 2}, {"ssim", {"test", "ssim"}, 4},
-                                        {"bce", {"test", "bce"}, 4},         {"mse", {"test", "mse"}, 5},
-                                        {"pixel_accuracy", {"test", "pixel_accuracy"}, 4}};
-    if (any_noise) {
-      columns.push_back({"test_noise_std", {"test", "noise_std"}, 3});
-      columns.push_back({"noisy_input_psnr_db", {"test", "noisy_input_psnr_db"}, 2});
-      columns.push_back({"denoised_psnr_db", {"test", "denoised_psnr_db"}, 2});
-      columns.push_back({"denoised_ssim", {"test", "denoised_ssim"}, 4});
-    }
-    if (any_pca) {
-      columns.push_back({"pca_psnr_db", {"pca", "psnr_db"}, 2});
-      columns.push_back({"pca_ssim", {"pca", "ssim"}, 4});
-    }
-    columns.push_back({"parameters", {"model", "parameters"}, 0});
-    columns.push_back({"train_seconds", {"train_seconds"}, 1});
-    const SweepColumn rank = all_noise ? SweepColumn{"denoised_psnr_db", {"test", "denoised_psnr_db"}, 2}
-                                       : SweepColumn{"psnr_db", {"test", "psnr_db"}, 2};
-    return make_sweep_table(results, columns, rank);
-  }
-
   static uint64_t seed_of(const Spec& spec) { return static_cast<uint64_t>(spec.seed) + kTestNoiseSeedOffset; }
 
   void load(const Spec& spec, const RunContext& ctx) {
@@ -316,7 +243,7 @@ class ReconstructionStudy : public StudyRunner {
     ReconstructionSums clean, denoised, noisy;
     double loss_sum = 0;
     torch::Tensor agree = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(set.x.device()));
-    const int64_t n = set.size(), bs = spec.evaluation.batch_size;
+    const int64_t n = set.size(), bs = spec.get<int64_t>("evaluation.batch_size");
     const bool denoising = noise_std > 0;
     torch::Tensor noise = denoising ? test_noise_like(set.x, noise_std, seed_of(spec)) : torch::Tensor();
     for (int64_t begin = 0; begin < n; begin += bs) {
@@ -377,8 +304,110 @@ class ReconstructionStudy : public StudyRunner {
   std::map<int64_t, nlohmann::json> pca_cache_;
 };
 
+ResultSchema reconstruction_results() {
+  ResultSchema s;
+  const MetricDecl psnr{"test.psnr_db", "test PSNR", "dB", 2, true};
+  const MetricDecl denoised{"test.denoised_psnr_db", "denoised PSNR", "dB", 2, true};
+  s.headline = {denoised, psnr};  // a sweep of denoisers ranks by what they do with noisy inputs
+  s.summary = {psnr, {"test.bce", "BCE", "", 4, false}, {"test.mse", "MSE", "", 5, false}, {"test.denoised_psnr_db", "denoised", "dB", 2, true},
+               {"test.noisy_input_psnr_db", "from noisy", "dB", 2, true}};
+  s.columns = {psnr,
+               {"test.ssim", "test SSIM", "", 4, true},
+               {"test.bce", "test BCE", "", 4, false},
+               {"test.mse", "test MSE", "", 5, false},
+               {"test.pixel_accuracy", "pixel accuracy", "", 4, true},
+               {"test.noise_std", "test noise std", "", 3, false},
+               {"test.noisy_input_psnr_db", "noisy input PSNR", "dB", 2, true},
+               denoised,
+               {"test.denoised_ssim", "denoised SSIM", "", 4, true},
+               {"pca.psnr_db", "PCA PSNR", "dB", 2, true},
+               {"pca.ssim", "PCA SSIM", "", 4, true},
+               {"model.parameters", "parameters", "", 0, false},
+               {"train_seconds", "training", "s", 1, false}};
+  s.curves = {{"pixel_accuracy", "pixel accuracy (outputs and targets on the same side of 0.5)", true}};
+  s.figures = {{"reconstructions.png", "Test originals (top row) and reconstructions (below; noisy inputs and their denoised outputs first for "
+                                       "denoising variants)"},
+               {kNoiseSweepChart, "Test PSNR of the denoised outputs and of the noisy inputs against the training noise variance"}};
+  return s;
+}
+
+std::vector<KeyDef> reconstruction_keys() {
+  std::vector<KeyDef> keys = image_data_keys();
+  for (const auto& k : ReconstructionObjective::keys()) keys.push_back(k);
+  for (const auto& k : AugmentOptions::keys()) keys.push_back(k);
+  keys.push_back(integer_key("evaluation.grid_images", 10, "test images in the reconstruction grid", 1, 100));
+  keys.push_back(integer_key("evaluation.grid_scale", 2, "pixel scale of figure grids", 1, 16));
+  keys.push_back(float_key("evaluation.noise_std", 0.0,
+                           "std of the Gaussian noise on test inputs, e.g. to test a plain autoencoder on a denoiser's inputs (0: "
+                           "training.noise_std)",
+                           0.0, 10.0));
+  return keys;
+}
+
 }  // namespace
 
-std::unique_ptr<StudyRunner> make_reconstruction_study() { return std::make_unique<ReconstructionStudy>(); }
+std::optional<LineChart> noise_sweep_chart(const std::vector<VariantResult>& results) {
+  if (results.size() < 2) return std::nullopt;
+  struct Point {
+    double variance, denoised, noisy;
+  };
+  std::vector<Point> points;
+  for (const auto& r : results) {
+    const auto& m = r.metrics;
+    if (!m.contains("sweep") || !m["sweep"].is_object() || m["sweep"].empty()) return std::nullopt;
+    for (const auto& item : m["sweep"].items())
+      if (item.key() != "training.noise_variance" && item.key() != "training.noise_std") return std::nullopt;
+    const auto denoised = metric_value(m, "test.denoised_psnr_db"), noisy = metric_value(m, "test.noisy_input_psnr_db");
+    const auto std_dev = metric_value(m, "noise_std");
+    if (!denoised || !noisy || !std_dev) return std::nullopt;
+    double variance = *std_dev * *std_dev;
+    const auto& given = m["sweep"].contains("training.noise_variance") ? m["sweep"]["training.noise_variance"] : nlohmann::json();
+    if (given.is_string()) {
+      char* end = nullptr;
+      const std::string text = given.get<std::string>();
+      const double v = std::strtod(text.c_str(), &end);
+      if (end != text.c_str() && *end == '\0' && v > 0) variance = v;
+    }
+    points.push_back({variance, *denoised, *noisy});
+  }
+  std::stable_sort(points.begin(), points.end(), [](const Point& a, const Point& b) { return a.variance < b.variance; });
+  LineChart chart;
+  chart.title = "Test PSNR against noise variance";
+  chart.x_label = "noise variance (std squared)";
+  chart.y_label = "PSNR (dB)";
+  ChartSeries denoised, noisy;
+  denoised.name = "denoised output";
+  noisy.name = "noisy input";
+  denoised.markers = noisy.markers = true;
+  noisy.dashed = true;
+  for (const auto& p : points) {
+    denoised.x.push_back(p.variance), denoised.y.push_back(p.denoised);
+    noisy.x.push_back(p.variance), noisy.y.push_back(p.noisy);
+  }
+  chart.series = {denoised, noisy};
+  // x from 0, so the smallest variance does not sit on the axis; y padded by 5 % of its span.
+  double y0 = points.front().denoised, y1 = y0;
+  for (const auto& p : points) y0 = std::min({y0, p.denoised, p.noisy}), y1 = std::max({y1, p.denoised, p.noisy});
+  const double pad = std::max(0.05 * (y1 - y0), 0.5);
+  if (std::isfinite(y0) && std::isfinite(y1)) chart.range = ChartRange{0.0, points.back().variance * 1.05, y0 - pad, y1 + pad};
+  return chart;
+}
+
+
+StudyKind reconstruction_kind() {
+  StudyKind k;
+  k.name = "reconstruction";
+  k.doc = "autoencoders trained to reconstruct images (plain, deep, convolutional, denoising, sparse), scored by PSNR/SSIM beside PCA";
+  k.keys = reconstruction_keys();
+  k.models = autoencoder_models(false);
+  k.results = reconstruction_results();
+  k.resolve = [](Spec& s) {
+    ReconstructionObjective::resolve_noise(s.values, s.where("training.noise_variance"));
+    check_image_data(s);
+    check_bce_output(s);
+  };
+  k.make = [] { return std::make_unique<ReconstructionStudy>(); };
+  return k;
+}
 
 }  // namespace latent

@@ -106,7 +106,7 @@ StudySpec resume_study(RunOptions& options, fs::path& run_dir) {
   const fs::path spec_path = run_dir / "spec.toml";
   if (!fs::exists(spec_path)) throw UsageError("--resume: '" + run_dir.string() + "' is not a run folder (no spec.toml)");
   restore_run_options(run_dir, options);
-  return parse_study_spec(read_text_file(spec_path), spec_path.string(), {});
+  return parse_study_spec(read_text_file(spec_path), spec_path.string(), {}, /*stored=*/true);
 }
 
 }  // namespace
@@ -122,6 +122,7 @@ RunSummary run_study(const RunOptions& given) {
   ctx.device = resolve_device(options.device);
   ctx.data_dir = options.data_dir;
   ctx.resume = resuming;
+  ctx.observers = options.observers;
   auto runner = make_study_runner(study.base.kind);
   auto progress = make_progress(options.progress);
   ctx.progress = progress.get();
@@ -189,7 +190,12 @@ RunSummary run_study(const RunOptions& given) {
                         {"blas", blas_info()},         {"threads", current_threads()},  {"device", ctx.device.str()},
                         {"cpu", cpu_model()}};
   metrics["variants"] = nlohmann::json::array();
-  for (const auto& r : results) metrics["variants"].push_back(r.metrics);
+  std::vector<nlohmann::json> variant_metrics;
+  for (const auto& r : results) metrics["variants"].push_back(r.metrics), variant_metrics.push_back(r.metrics);
+  // What the kind's metrics are: the summary, compare, the sweep table and report.html read this.
+  const ResultSchema& schema = study_kind(study.base.kind).results;
+  metrics["results"] = schema.to_json();
+  if (auto headline = schema.headline_for(variant_metrics)) metrics["results"]["headline_key"] = headline->key;
   write_file_atomic(run_dir / "metrics.json", metrics.dump(2) + "\n");
   write_run_events(run_dir);
   write_run_report(run_dir);

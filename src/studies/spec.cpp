@@ -1,35 +1,146 @@
-// Spec schema, TOML parsing, --set overrides, variants and sweeps, and TOML output.
+// Spec parsing: the keys that apply to a kind and model type, TOML values, --set overrides,
+// variants and sweeps, errors naming the key and where it was set, and TOML output.
 #include "latent/studies/spec.h"
 
 #include <toml++/toml.h>
 
-#include <functional>
-#include <limits>
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <functional>
+#include <set>
 #include <sstream>
 
 #include "latent/core/error.h"
-#include "latent/models/autoencoder.h"
-#include "latent/models/init.h"
-#include "latent/models/layers.h"
+#include "latent/studies/study.h"
+#include "latent/training/training_spec.h"
 
 namespace latent {
 
 namespace {
 
-using IntList = std::vector<int64_t>;
 using NodePtr = std::unique_ptr<toml::node>;
 
-// One key of the schema: how to read it from a TOML node into a Spec, and how to write it back.
-struct Field {
-  std::string key;
-  std::string type;
-  std::string doc;
-  std::function<void(Spec&, const toml::node&, const std::string& where)> set;
-  std::function<NodePtr(const Spec&)> get;
+// The top-level keys every spec has; they live in Spec's own fields.
+const std::vector<KeyDef>& top_keys() {
+  static const std::vector<KeyDef> kKeys = {
+      string_key("study", "custom", "study name; names the run folder runs/<study>/"),
+      string_key("kind", "reconstruction", "study kind (see 'latent spec --kind KIND' for its keys)"),
+      string_key("description", "", "one line shown by `latent list`"),
+      integer_key("seed", 42, "random seed (weights, shuffling, noise); --seed overrides", 0, 9.2e18),
+  };
+  return kKeys;
+}
+
+bool is_top(const std::string& key) {
+  return std::any_of(top_keys().begin(), top_keys().end(), [&](const KeyDef& k) { return k.key == key; });
+}
+
+// The keys that apply to one kind and model type: the top ones, the loop's, the kind's (which
+// override the loop's of the same name), model.type and the model type's.
+struct Applicable {
+  std::vector<KeyDef> keys;
+  const KeyDef* find(const std::string& key) const {
+    for (const auto& k : keys)
+      if (k.key == key) return &k;
+    return nullptr;
+  }
+  std::vector<std::string> names() const {
+    std::vector<std::string> out;
+    for (const auto& k : keys) out.push_back(k.key);
+    return out;
+  }
 };
+
+KeyDef model_type_key(const StudyKind& kind) {
+  std::vector<std::string> types;
+  for (const auto& m : kind.models) types.push_back(m.type);
+  std::string list;
+  for (const auto& t : types) list += (list.empty() ? "" : ", ") + t;
+  return string_key("model.type", types.empty() ? "" : types.front(), "model family: " + list, types);
+}
+
+const ModelTypeInfo* find_model(const StudyKind& kind, const std::string& type) {
+  for (const auto& m : kind.models)
+    if (m.type == type) return &m;
+  return nullptr;
+}
+
+Applicable applicable(const StudyKind& kind, const std::string& model_type) {
+  Applicable a;
+  auto add = [&](const KeyDef& k) {
+    for (auto& existing : a.keys)
+      if (existing.key == k.key) {
+        existing = k;  // the more specific owner's declaration
+        return;
+      }
+    a.keys.push_back(k);
+  };
+  for (const auto& k : top_keys()) add(k);
+  for (const auto& k : training_keys()) add(k);
+  for (const auto& k : kind.keys) add(k);
+  add(model_type_key(kind));
+  if (const ModelTypeInfo* m = find_model(kind, model_type))
+    for (const auto& k : m->keys) add(k);
+  return a;
+}
+
+// Every declaration of a key anywhere (any kind, any model type): for "did you mean" and for
+// telling "unknown" from "does not apply here".
+std::vector<std::string> every_key() {
+  std::set<std::string> seen;
+  std::vector<std::string> out;
+  auto add = [&](const KeyDef& k) {
+    if (seen.insert(k.key).second) out.push_back(k.key);
+  };
+  for (const auto& k : top_keys()) add(k);
+  for (const auto& k : training_keys()) add(k);
+  for (const auto& kind : study_kinds()) {
+    for (const auto& k : kind.keys) add(k);
+    add(model_type_key(kind));
+    for (const auto& m : kind.models)
+      for (const auto& k : m.keys) add(k);
+  }
+  return out;
+}
+
+// Some declaration of `key` (null when none), for its type when reading --set text before the kind is known.
+std::shared_ptr<KeyDef> any_declaration(const std::string& key) {
+  const std::vector<KeyDef> all = [] {
+    std::vector<KeyDef> out;
+    for (const auto& k : top_keys()) out.push_back(k);
+    for (const auto& k : training_keys()) out.push_back(k);
+    for (const auto& kind : study_kinds()) {
+      for (const auto& k : kind.keys) out.push_back(k);
+      out.push_back(model_type_key(kind));
+      for (const auto& m : kind.models)
+        for (const auto& k : m.keys) out.push_back(k);
+    }
+    return out;
+  }();
+  for (const auto& k : all)
+    if (k.key == key) return std::make_shared<KeyDef>(k);
+  return nullptr;
+}
+
+// Who declares `key`: kinds and model types, for "applies to" messages.
+std::string owners_of(const std::string& key) {
+  std::vector<std::string> owners;
+  for (const auto& kind : study_kinds()) {
+    bool kind_has = std::any_of(kind.keys.begin(), kind.keys.end(), [&](const KeyDef& k) { return k.key == key; });
+    if (kind_has) {
+      owners.push_back("kind " + kind.name);
+      continue;
+    }
+    for (const auto& m : kind.models)
+      if (std::any_of(m.keys.begin(), m.keys.end(), [&](const KeyDef& k) { return k.key == key; }) &&
+          std::find(owners.begin(), owners.end(), "model.type " + m.type) == owners.end())
+        owners.push_back("model.type " + m.type);
+  }
+  std::string out;
+  for (const auto& o : owners) out += (out.empty() ? "" : ", ") + o;
+  return out;
+}
 
 std::string type_name(const toml::node& n) {
   switch (n.type()) {
@@ -47,277 +158,98 @@ std::string type_name(const toml::node& n) {
   throw UsageError(where + ": " + key + ": " + what);
 }
 
-template <class V>
-V read_value(const toml::node& n, const std::string& where, const std::string& key);
-
-template <>
-int64_t read_value<int64_t>(const toml::node& n, const std::string& where, const std::string& key) {
-  if (auto v = n.as_integer()) return v->get();
-  fail(where, key, "expected an integer, got " + type_name(n));
-}
-
-template <>
-double read_value<double>(const toml::node& n, const std::string& where, const std::string& key) {
-  if (auto v = n.as_floating_point()) return v->get();
-  if (auto v = n.as_integer()) return static_cast<double>(v->get());
-  fail(where, key, "expected a number, got " + type_name(n));
-}
-
-template <>
-std::string read_value<std::string>(const toml::node& n, const std::string& where, const std::string& key) {
-  if (auto v = n.as_string()) return v->get();
-  fail(where, key, "expected a string, got " + type_name(n));
-}
-
-template <>
-bool read_value<bool>(const toml::node& n, const std::string& where, const std::string& key) {
-  if (auto v = n.as_boolean()) return v->get();
-  fail(where, key, "expected true or false, got " + type_name(n));
-}
-
-template <>
-IntList read_value<IntList>(const toml::node& n, const std::string& where, const std::string& key) {
-  auto arr = n.as_array();
-  if (!arr) fail(where, key, "expected an array of integers, got " + type_name(n));
-  IntList out;
-  for (const auto& el : *arr) {
-    auto v = el.as_integer();
-    if (!v) fail(where, key, "expected an array of integers, found " + type_name(el) + " in it");
-    out.push_back(v->get());
-  }
-  return out;
-}
-
-NodePtr to_node(int64_t v) { return std::make_unique<toml::value<int64_t>>(v); }
-NodePtr to_node(double v) { return std::make_unique<toml::value<double>>(v); }
-NodePtr to_node(bool v) { return std::make_unique<toml::value<bool>>(v); }
-NodePtr to_node(const std::string& v) { return std::make_unique<toml::value<std::string>>(v); }
-NodePtr to_node(const IntList& v) {
-  auto arr = std::make_unique<toml::array>();
-  for (auto x : v) arr->push_back(x);
-  return arr;
-}
-
-template <class V> std::string type_label();
-template <> std::string type_label<int64_t>() { return "integer"; }
-template <> std::string type_label<double>() { return "float"; }
-template <> std::string type_label<std::string>() { return "string"; }
-template <> std::string type_label<bool>() { return "boolean"; }
-template <> std::string type_label<IntList>() { return "array of integers"; }
-
-// A check returns an empty string when the value is fine, else what is wrong with it.
-template <class V>
-using Check = std::function<std::string(const V&)>;
-
-template <class V>
-Field field(std::string key, V& (*ref)(Spec&), std::string doc, Check<V> check = nullptr) {
-  Field f;
-  f.key = key;
-  f.type = type_label<V>();
-  f.doc = std::move(doc);
-  f.set = [key, ref, check](Spec& s, const toml::node& n, const std::string& where) {
-    V v = read_value<V>(n, where, key);
-    if (check) {
-      std::string problem = check(v);
-      if (!problem.empty()) fail(where, key, problem);
+// A TOML value as the declared type.
+KeyValue read_node(const KeyDef& def, const toml::node& n, const std::string& where) {
+  const std::string& key = def.key;
+  auto list = [&](const char* element, auto convert) {
+    auto arr = n.as_array();
+    if (!arr) fail(where, key, std::string("expected an array of ") + element + ", got " + type_name(n));
+    using T = decltype(convert(*arr->get(0)));
+    std::vector<typename T::value_type> out;
+    for (const auto& el : *arr) {
+      auto v = convert(el);
+      if (!v) fail(where, key, std::string("expected an array of ") + element + ", found " + type_name(el) + " in it");
+      out.push_back(*v);
     }
-    ref(s) = v;
+    return out;
   };
-  f.get = [ref](const Spec& s) { return to_node(ref(const_cast<Spec&>(s))); };
-  return f;
-}
-
-std::string num(double v) {
-  std::ostringstream ss;
-  ss << v;
-  return ss.str();
-}
-
-template <class V>
-Check<V> range(double lo, double hi) {
-  return [lo, hi](const V& v) -> std::string {
-    if (!(static_cast<double>(v) >= lo && static_cast<double>(v) <= hi))
-      return num(static_cast<double>(v)) + " is out of range [" + num(lo) + ", " + num(hi) + "]";
-    return "";
-  };
-}
-
-Check<std::string> one_of(std::vector<std::string> choices) {
-  return [choices](const std::string& v) -> std::string {
-    for (const auto& c : choices)
-      if (c == v) return "";
-    std::string list;
-    for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
-    return "'" + v + "' is not one of: " + list;
-  };
-}
-
-Check<IntList> positive_list() {
-  return [](const IntList& v) -> std::string {
-    for (auto x : v)
-      if (x <= 0) return "widths must be positive, got " + std::to_string(x);
-    return "";
-  };
-}
-
-constexpr double kBig = 1e9;
-
-std::string join_names(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
-#define LATENT_REF(T, expr) +[](Spec& s) -> T& { return expr; }
-
-const std::vector<Field>& fields() {
-  static const std::vector<Field> kFields = {
-      field<std::string>("study", LATENT_REF(std::string, s.study), "study name; names the run folder runs/<study>/"),
-      field<std::string>("kind", LATENT_REF(std::string, s.kind), "study runner: reconstruction, vae or anomaly"),
-      field<std::string>("description", LATENT_REF(std::string, s.description), "one line shown by `latent list`"),
-      field<int64_t>("seed", LATENT_REF(int64_t, s.seed), "random seed (weights, shuffling, noise); --seed overrides", range<int64_t>(0, 9.2e18)),
-
-      field<std::string>("data.dataset", LATENT_REF(std::string, s.data.dataset),
-                         "fashion-mnist, mnist, idx (any folder of IDX files named by data.path), images (a folder of PNG/JPEG files named by data.path) or csv (a numeric table)",
-                         one_of({"fashion-mnist", "mnist", "idx", "images", "csv"})),
-      field<std::string>("data.path", LATENT_REF(std::string, s.data.path),
-                         "folder with train-/t10k- IDX files (plain or .gz) or with PNG/JPEG images (read as data.dataset = images); empty: search the data folders"),
-      field<int64_t>("data.train_limit", LATENT_REF(int64_t, s.data.train_limit), "use the first N training examples (0: all)", range<int64_t>(0, kBig)),
-      field<int64_t>("data.test_limit", LATENT_REF(int64_t, s.data.test_limit), "use the first N test examples (0: all)", range<int64_t>(0, kBig)),
-      field<double>("data.val_split", LATENT_REF(double, s.data.val_split),
-                    "fraction of the training set held out for validation (0: val_loss is measured on the test set)",
-                    range<double>(0.0, 0.9)),
-      field<std::string>("data.label", LATENT_REF(std::string, s.data.label), "csv: name of the label column (1 = anomaly); empty: unlabelled"),
-      field<double>("data.test_split", LATENT_REF(double, s.data.test_split), "csv and image folders: fraction of all rows / images held out as the test set (a seeded split)",
-                    range<double>(0.01, 0.9)),
-      field<int64_t>("data.image_size", LATENT_REF(int64_t, s.data.image_size),
-                     "image folders: every image is resized to image_size x image_size", range<int64_t>(1, 4096)),
-      field<int64_t>("data.channels", LATENT_REF(int64_t, s.data.channels),
-                     "image folders: 1 (grayscale), 3 (RGB) or 0 (3 when any image is in colour, else 1)",
-                     [](const int64_t& v) -> std::string { return v == 0 || v == 1 || v == 3 ? "" : std::to_string(v) + " is not 0, 1 or 3"; }),
-      field<int64_t>("data.synthetic_rows", LATENT_REF(int64_t, s.data.synthetic_rows),
-                     "csv with an empty data.path: rows of the built-in synthetic credit-card table", range<int64_t>(100, kBig)),
-
-      field<std::string>("model.type", LATENT_REF(std::string, s.model.type), "model family: " + join_names(autoencoder_types()), one_of(autoencoder_types())),
-      field<IntList>("model.hidden", LATENT_REF(IntList, s.model.hidden), "encoder hidden layer widths, input side first", positive_list()),
-      field<IntList>("model.decoder_hidden", LATENT_REF(IntList, s.model.decoder_hidden),
-                     "decoder hidden widths, code side first (empty: mirror of model.hidden)", positive_list()),
-      field<int64_t>("model.latent", LATENT_REF(int64_t, s.model.latent), "code (latent) size", range<int64_t>(1, 1e6)),
-      field<std::string>("model.activation", LATENT_REF(std::string, s.model.activation), "hidden-layer activation", one_of(activation_names())),
-      field<std::string>("model.code_activation", LATENT_REF(std::string, s.model.code_activation), "activation on the code", one_of(activation_names())),
-      field<std::string>("model.output", LATENT_REF(std::string, s.model.output), "output activation: sigmoid ([0,1] data) or identity",
-                         one_of({"sigmoid", "identity"})),
-      field<std::string>("model.init", LATENT_REF(std::string, s.model.init),
-                         "weight initialisation: default (each layer's own, as PyTorch's) or kaiming (He normal, fan_in, ReLU gain; zero biases)",
-                         one_of(init_names())),
-      field<IntList>("model.channels", LATENT_REF(IntList, s.model.channels),
-                     "conv_ae: encoder block widths (Conv2d-ReLU-MaxPool each; input sides must divide by 2^blocks)", positive_list()),
-      field<int64_t>("model.kernel", LATENT_REF(int64_t, s.model.kernel), "conv_ae: kernel size (odd; same padding)", range<int64_t>(1, 31)),
-      field<double>("model.dropout", LATENT_REF(double, s.model.dropout), "conv_ae: dropout after every hidden activation (0: off)",
-                    range<double>(0.0, 0.95)),
-
-      field<int64_t>("training.epochs", LATENT_REF(int64_t, s.training.epochs), "passes over the training set", range<int64_t>(1, 1e6)),
-      field<int64_t>("training.batch_size", LATENT_REF(int64_t, s.training.batch_size), "examples per step", range<int64_t>(1, 1e7)),
-      field<double>("training.lr", LATENT_REF(double, s.training.lr), "learning rate", range<double>(1e-12, 10.0)),
-      field<std::string>("training.optimizer", LATENT_REF(std::string, s.training.optimizer), "adam or sgd", one_of({"adam", "sgd"})),
-      field<double>("training.momentum", LATENT_REF(double, s.training.momentum), "SGD momentum", range<double>(0.0, 0.999999)),
-      field<double>("training.weight_decay", LATENT_REF(double, s.training.weight_decay), "L2 weight decay", range<double>(0.0, 1.0)),
-      field<std::string>("training.loss", LATENT_REF(std::string, s.training.loss), "reconstruction loss: bce, mse or l1", one_of({"bce", "mse", "l1"})),
-      field<double>("training.noise_std", LATENT_REF(double, s.training.noise_std),
-                    "denoising: std of the Gaussian noise added to training inputs (0: off)", range<double>(0.0, 10.0)),
-      field<double>("training.noise_variance", LATENT_REF(double, s.training.noise_variance),
-                    "denoising: the noise given as a variance (sets training.noise_std = sqrt of it; 0: off)", range<double>(0.0, 100.0)),
-      field<bool>("training.augment_flip", LATENT_REF(bool, s.training.augment_flip),
-                  "augmentation: flip each training image left-right with probability 1/2, every batch"),
-      field<double>("training.augment_rotate", LATENT_REF(double, s.training.augment_rotate),
-                    "augmentation: rotate each training image by a uniform random angle in [-x, x] degrees, every batch (0: off)",
-                    range<double>(0.0, 180.0)),
-      field<double>("training.l1_code", LATENT_REF(double, s.training.l1_code), "sparse: weight of the L1 penalty on the code (0: off)",
-                    range<double>(0.0, 100.0)),
-      field<double>("training.beta", LATENT_REF(double, s.training.beta), "VAE: weight of the KL term (beta-VAE when not 1)", range<double>(0.0, 1000.0)),
-      field<int64_t>("training.kl_warmup_epochs", LATENT_REF(int64_t, s.training.kl_warmup_epochs),
-                     "VAE: epochs over which the KL weight rises linearly to training.beta (0: off)", range<int64_t>(0, 1e6)),
-      field<std::string>("training.schedule", LATENT_REF(std::string, s.training.schedule),
-                         "learning-rate schedule: none, step (x gamma every step_size epochs) or plateau (x plateau_factor after plateau_patience epochs without a better loss)",
-                         one_of({"none", "step", "plateau"})),
-      field<int64_t>("training.step_size", LATENT_REF(int64_t, s.training.step_size), "step schedule: epochs between decays", range<int64_t>(1, 1e6)),
-      field<double>("training.gamma", LATENT_REF(double, s.training.gamma), "step schedule: decay factor", range<double>(1e-6, 1.0)),
-      field<int64_t>("training.plateau_patience", LATENT_REF(int64_t, s.training.plateau_patience),
-                     "plateau schedule: epochs without improvement before a decay", range<int64_t>(0, 1e6)),
-      field<double>("training.plateau_factor", LATENT_REF(double, s.training.plateau_factor), "plateau schedule: decay factor",
-                    range<double>(1e-6, 0.999999)),
-      field<double>("training.min_lr", LATENT_REF(double, s.training.min_lr), "plateau schedule: lowest learning rate", range<double>(0.0, 10.0)),
-      field<int64_t>("training.early_stopping_patience", LATENT_REF(int64_t, s.training.early_stopping_patience),
-                     "stop after N epochs without a better validation loss (0: off; needs data.val_split > 0)", range<int64_t>(0, 1e6)),
-      field<int64_t>("training.checkpoint_every", LATENT_REF(int64_t, s.training.checkpoint_every),
-                     "epochs between training-state checkpoints (train_state.pt, for 'latent run --resume'); also after the last epoch",
-                     range<int64_t>(1, 1e6)),
-
-      field<int64_t>("evaluation.batch_size", LATENT_REF(int64_t, s.evaluation.batch_size), "batch size of evaluation passes", range<int64_t>(1, 1e7)),
-      field<int64_t>("evaluation.grid_images", LATENT_REF(int64_t, s.evaluation.grid_images), "test images in the reconstruction grid", range<int64_t>(1, 100)),
-      field<int64_t>("evaluation.grid_scale", LATENT_REF(int64_t, s.evaluation.grid_scale), "pixel scale of figure grids", range<int64_t>(1, 16)),
-      field<std::string>("evaluation.threshold", LATENT_REF(std::string, s.evaluation.threshold),
-                         "anomaly: f1 (F1-optimal on labelled validation rows) or percentile (of validation normals' scores)",
-                         one_of({"f1", "percentile"})),
-      field<std::string>("evaluation.score", LATENT_REF(std::string, s.evaluation.score),
-                         "anomaly score: recon_error (mean squared error of the standardised row) or neg_elbo (VAE models: "
-                         "reconstruction NLL at the posterior mean + KL)",
-                         one_of({"recon_error", "neg_elbo"})),
-      field<double>("evaluation.percentile", LATENT_REF(double, s.evaluation.percentile),
-                    "anomaly: percentile of normal validation scores used as threshold", range<double>(0.0, 100.0)),
-      field<double>("evaluation.noise_std", LATENT_REF(double, s.evaluation.noise_std),
-                    "std of the Gaussian noise on test inputs, e.g. to test a plain autoencoder on a denoiser's inputs (0: training.noise_std)",
-                    range<double>(0.0, 10.0)),
-  };
-  return kFields;
-}
-
-#undef LATENT_REF
-
-const Field* find_field(const std::string& key) {
-  for (const auto& f : fields())
-    if (f.key == key) return &f;
-  return nullptr;
-}
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
+  switch (def.type) {
+    case KeyType::kInteger:
+      if (auto v = n.as_integer()) return v->get();
+      fail(where, key, "expected an integer, got " + type_name(n));
+    case KeyType::kFloat:
+      if (auto v = n.as_floating_point()) return v->get();
+      if (auto v = n.as_integer()) return static_cast<double>(v->get());
+      fail(where, key, "expected a number, got " + type_name(n));
+    case KeyType::kBoolean:
+      if (auto v = n.as_boolean()) return v->get();
+      fail(where, key, "expected true or false, got " + type_name(n));
+    case KeyType::kString:
+      if (auto v = n.as_string()) return v->get();
+      fail(where, key, "expected a string, got " + type_name(n));
+    case KeyType::kIntegerList:
+      return list("integers", [](const toml::node& el) { return el.is_integer() ? std::optional<int64_t>(el.as_integer()->get()) : std::nullopt; });
+    case KeyType::kFloatList:
+      return list("numbers", [](const toml::node& el) {
+        if (el.is_floating_point()) return std::optional<double>(el.as_floating_point()->get());
+        if (el.is_integer()) return std::optional<double>(static_cast<double>(el.as_integer()->get()));
+        return std::optional<double>();
+      });
+    case KeyType::kStringList:
+      return list("strings", [](const toml::node& el) { return el.is_string() ? std::optional<std::string>(el.as_string()->get()) : std::nullopt; });
   }
-  return prev[b.size()];
+  fail(where, key, "unsupported type");
 }
 
-[[noreturn]] void unknown_key(const std::string& where, const std::string& key) {
-  std::string best;
-  size_t best_d = 4;
-  for (const auto& f : fields()) {
-    size_t d = edit_distance(key, f.key);
-    if (d < best_d) best_d = d, best = f.key;
-  }
-  throw UsageError(where + ": unknown key '" + key + "'" + (best.empty() ? "" : " (did you mean '" + best + "'?)"));
+KeyValue checked(const KeyDef& def, KeyValue v, const std::string& where) {
+  if (def.check)
+    if (std::string problem = def.check(v); !problem.empty()) fail(where, def.key, problem);
+  return v;
 }
 
-// Applies every leaf of `table` (prefix: its dotted path) to `spec`. `skip` lists top-level
-// keys handled elsewhere (variants, sweep).
-void apply_table(Spec& spec, const toml::table& table, const std::string& prefix, const std::string& where,
-                 const std::vector<std::string>& skip = {}) {
-  for (const auto& [k, node] : table) {
-    const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-    if (prefix.empty() && std::find(skip.begin(), skip.end(), key) != skip.end()) continue;
-    if (const Field* f = find_field(key)) {
-      f->set(spec, node, where);
-    } else if (auto sub = node.as_table()) {
-      apply_table(spec, *sub, key, where);
-    } else {
-      unknown_key(where, key);
-    }
-  }
+NodePtr to_node(const KeyValue& value) {
+  return std::visit(
+      [](const auto& v) -> NodePtr {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, double> || std::is_same_v<T, bool> || std::is_same_v<T, std::string>)
+          return std::make_unique<toml::value<T>>(v);
+        else {
+          auto arr = std::make_unique<toml::array>();
+          for (const auto& x : v) arr->push_back(x);
+          return arr;
+        }
+      },
+      value);
 }
+
+// A default as the docs show it: 'text', 0.1, [32, 64].
+std::string default_text(const KeyValue& value) {
+  return std::visit(
+      [](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string>) return "'" + v + "'";
+        else if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, double> || std::is_same_v<T, bool>) return value_text(v);
+        else {
+          std::string out = "[";
+          for (size_t i = 0; i < v.size(); ++i) {
+            if (i) out += ", ";
+            if constexpr (std::is_same_v<T, StringList>) out += "'" + v[i] + "'";
+            else out += value_text(v[i]);
+          }
+          return out + "]";
+        }
+      },
+      value);
+}
+
+// One assignment of a key, in the order applied: file, variant, sweep, --set.
+struct Assignment {
+  std::string key;
+  std::shared_ptr<toml::node> node;  // a TOML value, or null for --set text
+  std::string text;                  // --set text
+  std::string where;
+  bool base_level = true;            // set for the whole study (file or --set), not in one variant
+};
 
 toml::table parse_toml(const std::string& text, const std::string& where) {
   try {
@@ -327,35 +259,45 @@ toml::table parse_toml(const std::string& text, const std::string& where) {
   }
 }
 
-struct Override {
-  std::string key;
-  std::string text;
-};
-
-Override split_override(const std::string& kv) {
-  auto eq = kv.find('=');
-  if (eq == std::string::npos || eq == 0) throw UsageError("--set: '" + kv + "' is not key=value");
-  Override o{kv.substr(0, eq), kv.substr(eq + 1)};
-  if (!find_field(o.key)) unknown_key("--set", o.key);
-  return o;
+[[noreturn]] void unknown_key(const std::string& where, const std::string& key, const std::vector<std::string>& candidates) {
+  const std::string near = nearest_name(key, candidates);
+  throw UsageError(where + ": unknown key '" + key + "'" + (near.empty() ? "" : " (did you mean '" + near + "'?)"));
 }
 
-void apply_override(Spec& spec, const Override& o) {
-  const Field* f = find_field(o.key);
-  if (f->type == "string") {
-    std::string v = o.text;
+// Flattens a table into dotted keys (`skip`: top-level entries handled elsewhere).
+void collect(const toml::table& table, const std::string& prefix, const std::string& where, bool base_level, std::vector<Assignment>& out,
+             const std::vector<std::string>& skip = {}) {
+  for (const auto& [k, node] : table) {
+    const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (prefix.empty() && std::find(skip.begin(), skip.end(), key) != skip.end()) continue;
+    if (auto sub = node.as_table(); sub && !any_declaration(key)) {
+      collect(*sub, key, where, base_level, out);
+      continue;
+    }
+    std::shared_ptr<toml::node> copy(node.visit([](auto&& v) -> toml::node* { return new std::decay_t<decltype(v)>(v); }));
+    out.push_back({key, copy, "", where, base_level});
+  }
+}
+
+// --set's value as TOML of the key's declared type (strings taken as they are).
+KeyValue read_set_text(const KeyDef& def, const Assignment& a) {
+  if (def.type == KeyType::kString) {
+    std::string v = a.text;
     if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) v = v.substr(1, v.size() - 2);
-    f->set(spec, toml::value<std::string>(v), "--set");
-    return;
+    return v;
   }
   toml::table t;
   try {
-    const std::string doc = "v = " + o.text;
+    const std::string doc = "v = " + a.text;
     t = toml::parse(std::string_view(doc), std::string_view("--set"));
   } catch (const toml::parse_error&) {
-    throw UsageError("--set: " + o.key + ": '" + o.text + "' is not a valid " + f->type);
+    throw UsageError("--set: " + def.key + ": '" + a.text + "' is not a valid " + type_label(def.type));
   }
-  f->set(spec, *t.get("v"), "--set");
+  return read_node(def, *t.get("v"), "--set");
+}
+
+KeyValue read_assignment(const KeyDef& def, const Assignment& a) {
+  return checked(def, a.node ? read_node(def, *a.node, a.where) : read_set_text(def, a), a.where);
 }
 
 // Variant names become folder names: letters, digits and . _ + = - only.
@@ -366,14 +308,97 @@ bool valid_variant_name(const std::string& name) {
   });
 }
 
+// The last assignment of `key` in `list`, or null.
+const Assignment* last_of(const std::vector<Assignment>& list, const std::string& key) {
+  const Assignment* found = nullptr;
+  for (const auto& a : list)
+    if (a.key == key) found = &a;
+  return found;
+}
+
+std::string string_of(const Assignment& a) {
+  const KeyDef def = string_key(a.key, "", "");
+  return std::get<std::string>(read_assignment(def, a));
+}
+
+struct Resolved {
+  Spec spec;
+  std::set<std::string> applied;  // keys of `assignments` that applied
+};
+
+// Resolves one spec from its assignments in order. Keys that do not apply: skipped when
+// `lenient` or when set for the whole study (checked there), else an error.
+Resolved resolve(const std::vector<Assignment>& assignments, const std::string& where, bool lenient) {
+  Resolved r;
+  Spec& s = r.spec;
+  if (const Assignment* k = last_of(assignments, "kind")) {
+    s.kind = string_of(*k);
+    const auto& kinds = study_kinds();
+    if (std::none_of(kinds.begin(), kinds.end(), [&](const StudyKind& x) { return x.name == s.kind; })) {
+      std::vector<std::string> names;
+      for (const auto& x : kinds) names.push_back(x.name);
+      checked(string_key("kind", "", "", names), s.kind, k->where);
+    }
+  }
+  const StudyKind& kind = study_kind(s.kind);
+  std::string model_type = kind.models.empty() ? "" : kind.models.front().type;
+  if (const Assignment* m = last_of(assignments, "model.type")) {
+    model_type = string_of(*m);
+    checked(model_type_key(kind), model_type, m->where);
+  }
+  const Applicable keys = applicable(kind, model_type);
+  for (const auto& def : keys.keys)
+    if (!is_top(def.key)) s.values.set(def.key, def.default_value);
+  const std::vector<std::string> all = every_key();
+  for (const auto& a : assignments) {
+    const KeyDef* def = keys.find(a.key);
+    if (def == nullptr) {
+      const bool known = std::find(all.begin(), all.end(), a.key) != all.end();
+      if (!known) unknown_key(a.where, a.key, keys.names());
+      if (lenient || a.base_level) continue;
+      fail(a.where, a.key,
+           "does not apply to kind '" + s.kind + "' with model.type '" + model_type + "' (it is a key of " + owners_of(a.key) + ")");
+    }
+    const KeyValue v = read_assignment(*def, a);
+    r.applied.insert(a.key);
+    if (a.key == "study") s.study = std::get<std::string>(v);
+    else if (a.key == "kind") s.kind = std::get<std::string>(v);
+    else if (a.key == "description") s.description = std::get<std::string>(v);
+    else if (a.key == "seed") s.seed = std::get<int64_t>(v);
+    else s.values.set(a.key, v);
+    s.sources[a.key] = a.where;
+  }
+  (void)where;
+  return r;
+}
+
+// Rules every kind shares, then the kind's own.
+void finish_spec(Spec& s) {
+  const StudyKind& kind = study_kind(s.kind);
+  if (kind.resolve) kind.resolve(s);
+  if (s.get<int64_t>("training.early_stopping_patience") > 0 && s.values.has("data.val_split") && s.get<double>("data.val_split") <= 0.0)
+    throw UsageError(s.where("training.early_stopping_patience") +
+                     ": training.early_stopping_patience: needs a validation set (set data.val_split > 0)");
+  const std::string& monitor = s.get<std::string>("training.monitor");
+  if (!kind.results.column_higher_is_better(monitor)) {
+    std::string list;
+    for (const auto& c : kind.results.history_columns()) list += (list.empty() ? "" : ", ") + c;
+    const std::string near = nearest_name(monitor, kind.results.history_columns());
+    throw UsageError(s.where("training.monitor") + ": training.monitor: '" + monitor + "' is not a history column of kind '" + s.kind +
+                     "' (one of: " + list + ")" + (near.empty() ? "" : " (did you mean '" + near + "'?)"));
+  }
+}
+
 std::string value_label(const toml::node& n) {
   std::ostringstream ss;
   if (auto s = n.as_string()) ss << s->get();
-  else if (auto d = n.as_floating_point()) ss << num(d->get());  // "0.05", not "0.050000000000000003"
+  else if (auto d = n.as_floating_point()) ss << value_text(d->get());  // "0.05", not "0.050000000000000003"
   else if (auto a = n.as_array()) {
     for (size_t i = 0; i < a->size(); ++i) {
       if (i) ss << "x";
       if (auto v = (*a)[i].as_integer()) ss << v->get();
+      else if (auto f = (*a)[i].as_floating_point()) ss << value_text(f->get());
+      else if (auto t = (*a)[i].as_string()) ss << t->get();
     }
     if (a->empty()) ss << "none";
   } else {
@@ -382,65 +407,67 @@ std::string value_label(const toml::node& n) {
   return ss.str();
 }
 
-// Fills keys derived from others: training.noise_variance sets training.noise_std.
-void resolve_derived(Spec& s, const std::string& where) {
-  if (s.training.noise_variance <= 0.0) return;
-  const double std_dev = std::sqrt(s.training.noise_variance);
-  if (s.training.noise_std > 0.0 && std::abs(s.training.noise_std - std_dev) > 1e-9 * std_dev)
-    throw UsageError(where + ": training.noise_variance: " + num(s.training.noise_variance) + " contradicts training.noise_std = " +
-                     num(s.training.noise_std) + " (set only one)");
-  s.training.noise_std = std_dev;
-}
-
-// Checks the cross-field rules that single keys cannot.
-void validate(const Spec& s, const std::string& where) {
-  if (s.data.dataset == "idx" && s.data.path.empty()) throw UsageError(where + ": data.path: required when data.dataset = \"idx\"");
-  if (s.data.dataset == "images" && s.data.path.empty()) throw UsageError(where + ": data.path: required when data.dataset = \"images\"");
-  if (s.data.dataset == "csv" && s.kind != "anomaly") throw UsageError(where + ": data.dataset: csv data needs kind = \"anomaly\"");
-  if (s.training.loss == "bce" && s.model.output != "sigmoid")
-    throw UsageError(where + ": training.loss: bce needs model.output = \"sigmoid\" (outputs in [0, 1])");
-  if (s.evaluation.score == "neg_elbo" && s.model.type != "dense_vae" && s.model.type != "conv_vae")
-    throw UsageError(where + ": evaluation.score: neg_elbo needs a VAE (model.type dense_vae or conv_vae), not '" + s.model.type + "'");
-  if (s.training.early_stopping_patience > 0 && s.data.val_split <= 0.0)
-    throw UsageError(where + ": training.early_stopping_patience: needs a validation set (set data.val_split > 0)");
-}
-
 }  // namespace
 
-std::vector<SpecKeyInfo> spec_schema() {
+std::string Spec::where(const std::string& key) const {
+  auto it = sources.find(key);
+  return it == sources.end() ? "the defaults" : it->second;
+}
+
+std::vector<SpecKeyInfo> spec_schema(const std::string& only_kind) {
   std::vector<SpecKeyInfo> out;
-  Spec defaults;
-  for (const auto& f : fields()) {
-    std::ostringstream ss;
-    const auto node = f.get(defaults);
-    if (auto d = node->as_floating_point())
-      ss << num(d->get());  // shortest form for the docs ("0.1", not "0.10000000000000001")
-    else
-      node->visit([&](auto&& v) { ss << v; });
-    out.push_back({f.key, f.type, ss.str(), f.doc});
+  auto add = [&](const KeyDef& k, const std::string& owner) {
+    out.push_back({k.key, type_label(k.type), default_text(k.default_value), k.doc, owner});
+  };
+  if (!only_kind.empty()) study_kind(only_kind);  // an unknown kind is a UsageError
+  for (const auto& k : top_keys()) add(k, "every kind");
+  for (const auto& k : training_keys()) add(k, "every kind");
+  // Model types shared by several kinds are listed once, with the kinds that have them.
+  std::vector<std::pair<const ModelTypeInfo*, std::vector<std::string>>> models;
+  for (const auto& kind : study_kinds()) {
+    if (!only_kind.empty() && kind.name != only_kind) continue;
+    for (const auto& k : kind.keys) add(k, "kind " + kind.name);
+    add(model_type_key(kind), "kind " + kind.name);
+    for (const auto& m : kind.models) {
+      auto it = std::find_if(models.begin(), models.end(), [&](const auto& p) { return p.first->type == m.type; });
+      if (it == models.end()) models.push_back({&m, {kind.name}});
+      else it->second.push_back(kind.name);
+    }
+  }
+  for (const auto& [m, kinds] : models) {
+    std::string list;
+    for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
+    for (const auto& k : m->keys) add(k, "model.type " + m->type + " (" + list + ")");
   }
   return out;
 }
 
 std::vector<std::pair<std::string, std::string>> spec_values(const Spec& spec) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& f : fields()) {
-    const auto node = f.get(spec);
-    out.emplace_back(f.key, node->is_floating_point() ? num(node->as_floating_point()->get()) : value_label(*node));
-  }
+  std::vector<std::pair<std::string, std::string>> out = {
+      {"study", spec.study}, {"kind", spec.kind}, {"description", spec.description}, {"seed", std::to_string(spec.seed)}};
+  for (const auto& [key, value] : spec.values.all()) out.emplace_back(key, value_text(value));
   return out;
 }
 
-StudySpec parse_study_spec(const std::string& toml_text, const std::string& where, const std::vector<std::string>& overrides) {
+StudySpec parse_study_spec(const std::string& toml_text, const std::string& where, const std::vector<std::string>& overrides, bool stored) {
   toml::table root = parse_toml(toml_text, where);
-  std::vector<Override> sets;
-  for (const auto& kv : overrides) sets.push_back(split_override(kv));
+  std::vector<Assignment> base;
+  collect(root, "", where, true, base, {"variants", "sweep"});
+  std::vector<Assignment> sets;
+  for (const auto& kv : overrides) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("--set: '" + kv + "' is not key=value");
+    Assignment a{kv.substr(0, eq), nullptr, kv.substr(eq + 1), "--set", true};
+    if (!any_declaration(a.key)) unknown_key("--set", a.key, every_key());
+    sets.push_back(std::move(a));
+  }
 
-  StudySpec study;
-  apply_table(study.base, root, "", where, {"variants", "sweep"});
-
-  // Variants: [[variants]] tables, each a name plus overridden keys.
-  std::vector<Variant> variants;
+  // Variants: [[variants]] tables, each a name plus its own keys.
+  struct RawVariant {
+    std::string name;
+    std::vector<Assignment> own;
+  };
+  std::vector<RawVariant> variants;
   if (auto node = root.get("variants")) {
     auto arr = node->as_array();
     if (!arr || !arr->is_array_of_tables()) throw UsageError(where + ": variants: expected [[variants]] tables");
@@ -449,45 +476,37 @@ StudySpec parse_study_spec(const std::string& toml_text, const std::string& wher
       const std::string vwhere = where + ": variants[" + std::to_string(i) + "]";
       auto name = t.get("name");
       if (!name || !name->is_string()) throw UsageError(vwhere + ": name: required string");
-      Variant v{name->as_string()->get(), study.base};
-      if (!valid_variant_name(v.name))
-        throw UsageError(vwhere + ": name: '" + v.name + "' may use only letters, digits and . _ - + =");
+      RawVariant v{name->as_string()->get(), {}};
+      if (!valid_variant_name(v.name)) throw UsageError(vwhere + ": name: '" + v.name + "' may use only letters, digits and . _ - + =");
       for (const auto& existing : variants)
         if (existing.name == v.name) throw UsageError(vwhere + ": name: '" + v.name + "' is used twice");
-      apply_table(v.spec, t, "", vwhere, {"name"});
+      collect(t, "", vwhere, false, v.own, {"name"});
+      for (const auto& a : v.own)
+        if (a.key == "kind" || a.key == "study") throw UsageError(vwhere + ": " + a.key + ": is the same for every variant (set it at the top of the file)");
       variants.push_back(std::move(v));
     }
   }
-  if (variants.empty()) variants.push_back({"default", study.base});
+  if (variants.empty()) variants.push_back({"default", {}});
 
-  // Sweep: [sweep] maps dotted keys to arrays of values; the grid multiplies the variants.
+  // Sweep: [sweep] maps dotted keys to arrays of values; the grid multiplies the variants. A key
+  // pinned with --set is not swept.
   if (auto node = root.get("sweep")) {
     auto table = node->as_table();
     if (!table) throw UsageError(where + ": sweep: expected a table of key = [values]");
-    std::vector<std::pair<const Field*, const toml::array*>> axes;
-    std::function<void(const toml::table&, const std::string&)> collect = [&](const toml::table& t, const std::string& prefix) {
-      for (const auto& [k, n] : t) {
-        const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-        if (const Field* f = find_field(key)) {
-          auto arr = n.as_array();
-          if (!arr || arr->empty()) throw UsageError(where + ": sweep." + key + ": expected a non-empty array of values");
-          bool pinned = std::any_of(sets.begin(), sets.end(), [&](const Override& o) { return o.key == key; });
-          if (!pinned) axes.emplace_back(f, arr);
-        } else if (auto sub = n.as_table()) {
-          collect(*sub, key);
-        } else {
-          unknown_key(where + ": sweep", key);
-        }
-      }
-    };
-    collect(*table, "");
-    for (const auto& [f, arr] : axes) {
-      std::vector<Variant> grown;
-      const std::string leaf = f->key.substr(f->key.rfind('.') + 1);
+    std::vector<Assignment> axes;
+    collect(*table, "", where + ": sweep", false, axes);
+    for (const auto& axis : axes) {
+      if (!any_declaration(axis.key)) unknown_key(where + ": sweep", axis.key, every_key());
+      auto arr = axis.node->as_array();
+      if (!arr || arr->empty()) throw UsageError(where + ": sweep." + axis.key + ": expected a non-empty array of values");
+      if (std::any_of(sets.begin(), sets.end(), [&](const Assignment& o) { return o.key == axis.key; })) continue;
+      std::vector<RawVariant> grown;
+      const std::string leaf = axis.key.substr(axis.key.rfind('.') + 1);
       for (const auto& v : variants)
         for (const auto& value : *arr) {
-          Variant nv = v;
-          f->set(nv.spec, value, where + ": sweep");
+          RawVariant nv = v;
+          std::shared_ptr<toml::node> copy(value.visit([](auto&& x) -> toml::node* { return new std::decay_t<decltype(x)>(x); }));
+          nv.own.push_back({axis.key, copy, "", where + ": sweep", false});
           const std::string label = leaf + value_label(value);
           nv.name = v.name == "default" ? label : v.name + "_" + label;
           grown.push_back(std::move(nv));
@@ -496,42 +515,66 @@ StudySpec parse_study_spec(const std::string& toml_text, const std::string& wher
     }
   }
 
-  for (const auto& o : sets) apply_override(study.base, o);
-  for (auto& v : variants) {
-    for (const auto& o : sets) apply_override(v.spec, o);
-    v.spec.study = study.base.study;
-    v.spec.kind = study.base.kind;
-    resolve_derived(v.spec, where + " (variant " + v.name + ")");
-    validate(v.spec, where + " (variant " + v.name + ")");
+  StudySpec study;
+  std::vector<Assignment> base_all = base;
+  base_all.insert(base_all.end(), sets.begin(), sets.end());
+  std::set<std::string> applied_somewhere;
+  for (const auto& raw : variants) {
+    std::vector<Assignment> list = base;
+    list.insert(list.end(), raw.own.begin(), raw.own.end());
+    list.insert(list.end(), sets.begin(), sets.end());
+    Resolved r = resolve(list, where, stored);
+    applied_somewhere.insert(r.applied.begin(), r.applied.end());
+    try {
+      finish_spec(r.spec);
+    } catch (const UsageError& e) {
+      throw UsageError(std::string(e.what()) + (variants.size() > 1 || raw.name != "default" ? " (variant " + raw.name + ")" : ""));
+    }
+    study.variants.push_back({raw.name, std::move(r.spec)});
   }
-  resolve_derived(study.base, where);
-  validate(study.base, where);
-  study.variants = std::move(variants);
+  // A key set for the whole study must apply to at least one variant.
+  if (!stored)
+    for (const auto& a : base_all)
+      if (!applied_somewhere.count(a.key)) {
+        const Spec& first = study.variants.front().spec;
+        fail(a.where, a.key,
+             "does not apply to kind '" + first.kind + "' with model.type '" + first.model_type() + "' (it is a key of " + owners_of(a.key) + ")");
+      }
+  study.base = resolve(base_all, where, true).spec;
+  study.base.kind = study.variants.front().spec.kind;
   return study;
 }
 
 Spec parse_spec(const std::string& toml_text, const std::string& where) {
-  toml::table root = parse_toml(toml_text, where);
-  Spec spec;
-  apply_table(spec, root, "", where);
-  resolve_derived(spec, where);
-  validate(spec, where);
-  return spec;
+  StudySpec s = parse_study_spec(toml_text, where, {}, true);
+  return s.variants.front().spec;
+}
+
+Spec default_spec(const std::string& kind, const std::string& model_type) {
+  std::string text = "kind = \"" + kind + "\"\n";
+  if (!model_type.empty()) text += "[model]\ntype = \"" + model_type + "\"\n";
+  return parse_spec(text, "defaults");
 }
 
 namespace {
 
 toml::table spec_table(const Spec& spec, bool with_top) {
   toml::table root;
-  for (const auto& f : fields()) {
-    const auto dot = f.key.find('.');
+  if (with_top) {
+    root.insert("study", spec.study);
+    root.insert("kind", spec.kind);
+    root.insert("description", spec.description);
+  }
+  root.insert("seed", spec.seed);
+  for (const auto& [key, value] : spec.values.all()) {
+    const auto dot = key.find('.');
     if (dot == std::string::npos) {
-      if (with_top || f.key == "seed") root.insert(f.key, *f.get(spec));
+      root.insert(key, *to_node(value));
       continue;
     }
-    const std::string section = f.key.substr(0, dot);
+    const std::string section = key.substr(0, dot);
     if (!root.contains(section)) root.insert(section, toml::table{});
-    root.get(section)->as_table()->insert(f.key.substr(dot + 1), *f.get(spec));
+    root.get(section)->as_table()->insert(key.substr(dot + 1), *to_node(value));
   }
   return root;
 }
@@ -556,21 +599,6 @@ std::string study_spec_to_toml(const StudySpec& study) {
   }
   root.insert("variants", std::move(variants));
   return dump(root);
-}
-
-ImageDataOptions image_data_options(const Spec& spec, const std::string& data_dir) {
-  ImageDataOptions o;
-  o.dataset = spec.data.dataset;
-  o.path = spec.data.path;
-  o.data_dir = data_dir;
-  o.train_limit = spec.data.train_limit;
-  o.test_limit = spec.data.test_limit;
-  o.val_split = spec.data.val_split;
-  o.split_seed = static_cast<uint64_t>(spec.seed);
-  o.image_size = spec.data.image_size;
-  o.channels = spec.data.channels;
-  o.test_split = spec.data.test_split;
-  return o;
 }
 
 }  // namespace latent

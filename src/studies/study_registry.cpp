@@ -1,46 +1,47 @@
-// Study kind registry and built-in config lookup.
-#include <map>
-
+// The study kinds, one line each, and built-in config lookup.
 #include "latent/core/error.h"
 #include "latent/studies/builtin.h"
 #include "latent/studies/study.h"
 
 namespace latent {
 
-std::unique_ptr<StudyRunner> make_reconstruction_study();
-std::unique_ptr<StudyRunner> make_vae_study();
-std::unique_ptr<StudyRunner> make_anomaly_study();
+StudyKind reconstruction_kind();
+StudyKind vae_kind();
+StudyKind anomaly_kind();
 
 namespace {
 
-std::map<std::string, StudyRunnerFactory>& registry() {
-  static std::map<std::string, StudyRunnerFactory> kRegistry = {
-      {"reconstruction", make_reconstruction_study},
-      {"vae", make_vae_study},
-      {"anomaly", make_anomaly_study},
+std::vector<StudyKind>& registry() {
+  static std::vector<StudyKind> kKinds = {
+      reconstruction_kind(),
+      vae_kind(),
+      anomaly_kind(),
   };
-  return kRegistry;
+  return kKinds;
 }
 
 }  // namespace
 
-void register_study_kind(const std::string& kind, StudyRunnerFactory factory) { registry()[kind] = std::move(factory); }
+const std::vector<StudyKind>& study_kinds() { return registry(); }
 
-std::unique_ptr<StudyRunner> make_study_runner(const std::string& kind) {
-  auto it = registry().find(kind);
-  if (it == registry().end()) {
-    std::string names;
-    for (const auto& [name, _] : registry()) names += (names.empty() ? "" : ", ") + name;
-    throw UsageError("kind: unknown study kind '" + kind + "' (known: " + names + ")");
-  }
-  return it->second();
+const StudyKind& study_kind(const std::string& name) {
+  for (const auto& k : registry())
+    if (k.name == name) return k;
+  std::string names;
+  for (const auto& k : registry()) names += (names.empty() ? "" : ", ") + k.name;
+  throw UsageError("kind: unknown study kind '" + name + "' (known: " + names + ")");
 }
 
-std::vector<std::string> study_kinds() {
-  std::vector<std::string> out;
-  for (const auto& [name, _] : registry()) out.push_back(name);
-  return out;
+void register_study_kind(StudyKind kind) {
+  for (auto& k : registry())
+    if (k.name == kind.name) {
+      k = std::move(kind);
+      return;
+    }
+  registry().push_back(std::move(kind));
 }
+
+std::unique_ptr<StudyRunner> make_study_runner(const std::string& kind) { return study_kind(kind).make(); }
 
 const char* find_builtin(const std::string& name) {
   for (const auto& c : builtin_configs())

@@ -8,6 +8,7 @@
 #include "latent/core/eval_mode.h"
 #include "latent/core/fs.h"
 #include "latent/core/system.h"
+#include "latent/data/batch.h"
 #include "latent/data/dataset.h"
 #include "latent/models/vae.h"
 #include "latent/report/image_grid.h"
@@ -16,8 +17,7 @@
 #include "latent/studies/study_util.h"
 #include "latent/studies/vae.h"
 #include "latent/training/checkpoint.h"
-#include "latent/training/optimizer.h"
-#include "latent/training/trainer.h"
+#include "latent/training/loop.h"
 #include "latent/training/vae_objective.h"
 
 namespace latent {
@@ -52,52 +52,47 @@ class VaeStudy : public StudyRunner {
     const Spec& spec = variant.spec;
     load(spec, ctx);
     const auto input_shape = data_.train.example_shape();
-    auto model = make_vae(spec.model, input_shape);
+    auto model = make_vae(ModelSpec::from_values(spec.values), input_shape);
     model->to(ctx.device);
-    auto optimizer = make_optimizer(spec.training, model->parameters());
-    const auto objective = VaeObjective::from_spec(spec.training);
-
-    const TensorDataset& val = data_.val.size() > 0 ? data_.val : data_.test;
-    const int64_t steps_per_epoch = (data_.train.size() + spec.training.batch_size - 1) / spec.training.batch_size;
-    int64_t step = 0;
-    auto batch_loss = [&](const TensorDataset& batch) {
-      const double beta = objective.beta_at(step, steps_per_epoch);
-      return objective(model->forward_vae(batch.x), batch.x, beta).loss;
+    TrainSession session = model_session(model, spec, ctx.device);
+    const auto objective = VaeObjective::from_values(spec.values);
+    const bool has_validation = data_.val.size() > 0;
+    const TensorDataset& val = has_validation ? data_.val : data_.test;
+    const int64_t eval_batch = spec.get<int64_t>("evaluation.batch_size");
+    // The KL weight follows the global batch index (warm-up), which the session keeps across a resume.
+    auto step = [&](const Batch& batch, TrainSession& s) {
+      const auto& x = batch["x"];
+      const double beta = objective.beta_at(s.global_step(), s.batches_per_epoch());
+      torch::Tensor loss = objective(model->forward_vae(x), x, beta).loss;
+      s.minimize("model", loss);
+      StepStats stats;
+      stats.mean("loss", loss, static_cast<double>(batch.size()));
+      return stats;
     };
-    auto validate = [&]() {
-      auto s = evaluate(*model, val, objective, spec.evaluation.batch_size, eval_seed(spec));
-      return (s.recon + objective.beta * s.kl) / static_cast<double>(s.n);
+    auto validate = [&](TrainSession&) -> std::vector<std::pair<std::string, double>> {
+      auto sums = evaluate(*model, val, objective, eval_batch, eval_seed(spec));
+      return {{"loss", (sums.recon + objective.beta * sums.kl) / static_cast<double>(sums.n)}};
     };
-    FitOptions fit_options = variant_fit_options(spec, variant, ctx, input_shape);
-    fit_options.global_step = &step;
-    History history = fit(*model, *optimizer, data_.train, batch_loss, validate, fit_options, *ctx.progress);
-    const double seconds = train_seconds(history);
+    const LoopOptions options = variant_loop_options(spec, variant, ctx, input_shape, has_validation);
+    History history = train_loop(session, TensorSource({{"x", data_.train.x}}), step, validate, options, *ctx.progress);
 
-    const ElboSums test = evaluate(*model, data_.test, objective, spec.evaluation.batch_size, eval_seed(spec));
+    const ElboSums test = evaluate(*model, data_.test, objective, eval_batch, eval_seed(spec));
     const double recon = test.recon / static_cast<double>(test.n), kl = test.kl / static_cast<double>(test.n);
 
     const fs::path dir = ctx.variant_dir;
     write_history_csv(dir / "history.csv", history);
-    const CheckpointMeta meta = variant_checkpoint_meta(spec, variant.name, input_shape);
-    save_checkpoint(dir / "model.pt", *model, meta);
+    save_checkpoint(dir / "model.pt", *model, variant_checkpoint_meta(spec, variant.name, input_shape));
 
     VariantResult result;
     nlohmann::json figures = write_figures(*model, spec, dir, result);
 
-    const int64_t parameters = parameter_count(*model);
-    nlohmann::json m;
-    m["name"] = variant.name;
-    m["model"] = {{"type", spec.model.type}, {"hidden", spec.model.hidden}, {"latent", spec.model.latent}, {"parameters", parameters}};
+    nlohmann::json m = loop_metrics(variant.name, spec, history, data_.train.size(), data_.test.size());
+    m["model"] = {{"type", spec.model_type()}, {"hidden", spec.get<IntList>("model.hidden")}, {"latent", spec.get<int64_t>("model.latent")},
+                  {"parameters", parameter_count(*model)}};
     m["test"] = {{"elbo_nats", -(recon + kl)}, {"neg_elbo_nats", recon + kl}, {"recon_nats", recon}, {"kl_nats", kl},
-                 {"loss", spec.training.loss}};
-    m["beta"] = spec.training.beta;
-    m["kl_warmup_epochs"] = spec.training.kl_warmup_epochs;
-    m["epochs"] = spec.training.epochs;
-    m["final_train_loss"] = history.back().train_loss;
-    m["train_seconds"] = seconds;
-    m["samples_per_second"] = seconds > 0 ? static_cast<double>(data_.train.size() * spec.training.epochs) / seconds : 0.0;
-    m["train_examples"] = data_.train.size();
-    m["test_examples"] = data_.test.size();
+                 {"loss", spec.get<std::string>("training.loss")}};
+    m["beta"] = spec.get<double>("training.beta");
+    m["kl_warmup_epochs"] = spec.get<int64_t>("training.kl_warmup_epochs");
     m["checkpoint"] = "model.pt";
     m["figures"] = figures;
     result.metrics = m;
@@ -155,8 +150,8 @@ class VaeStudy : public StudyRunner {
     EvalMode guard(model);
     nlohmann::json figures;
     make_dirs(dir / "figures");
-    const int64_t scale = spec.evaluation.grid_scale;
-    const int64_t k = std::min<int64_t>(spec.evaluation.grid_images, data_.test.size());
+    const int64_t scale = spec.get<int64_t>("evaluation.grid_scale");
+    const int64_t k = std::min<int64_t>(spec.get<int64_t>("evaluation.grid_images"), data_.test.size());
     auto originals = data_.test.x.slice(0, 0, k);
     auto recon = model.forward(originals).recon;
     write_image_grid_png(dir / "figures" / "reconstructions.png", {originals, recon}, scale);
@@ -181,8 +176,9 @@ class VaeStudy : public StudyRunner {
 
     // Latent scatter of the test set's posterior means.
     std::vector<torch::Tensor> mus;
-    for (int64_t begin = 0; begin < data_.test.size(); begin += spec.evaluation.batch_size)
-      mus.push_back(model.encode(data_.test.x.slice(0, begin, std::min(data_.test.size(), begin + spec.evaluation.batch_size))));
+    const int64_t bs = spec.get<int64_t>("evaluation.batch_size");
+    for (int64_t begin = 0; begin < data_.test.size(); begin += bs)
+      mus.push_back(model.encode(data_.test.x.slice(0, begin, std::min(data_.test.size(), begin + bs))));
     auto mu = torch::cat(mus).to(torch::kCPU, torch::kFloat64).contiguous();
     auto labels = data_.test.y.defined() ? data_.test.y.to(torch::kCPU).contiguous() : torch::zeros({mu.size(0)}, torch::kInt64);
     const double lo = std::min(-kManifoldExtent, torch::quantile(mu, 0.005).item<double>());
@@ -221,17 +217,51 @@ class VaeStudy : public StudyRunner {
   std::string loaded_key_;
 };
 
+ResultSchema vae_results() {
+  ResultSchema s;
+  const MetricDecl elbo{"test.elbo_nats", "test ELBO", "nats", 2, true};
+  s.headline = {elbo};
+  s.summary = {elbo, {"test.recon_nats", "reconstruction", "nats", 2, false}, {"test.kl_nats", "KL", "nats", 2, false}};
+  s.columns = {elbo,
+               {"test.recon_nats", "reconstruction", "nats", 2, false},
+               {"test.kl_nats", "KL", "nats", 2, false},
+               {"model.latent", "latent", "", 0, true},
+               {"model.parameters", "parameters", "", 0, false},
+               {"train_seconds", "training", "s", 1, false}};
+  s.figures = {{"reconstructions.png", "Test originals (top row) and their reconstructions (decoded posterior means)"},
+               {"samples.png", "Images decoded from z ~ N(0, I)"},
+               {"manifold.png", "Decoded latent manifold (z1 left to right, z2 bottom to top)"},
+               {"latent_scatter.png", "Test-set posterior means coloured by class"}};
+  return s;
+}
+
 }  // namespace
 
-std::unique_ptr<StudyRunner> make_vae_study() { return std::make_unique<VaeStudy>(); }
+StudyKind vae_kind() {
+  StudyKind k;
+  k.name = "vae";
+  k.doc = "variational autoencoders trained on the negative ELBO (beta, KL warm-up), scored by the test ELBO in nats, with latent figures";
+  k.keys = image_data_keys();
+  for (const auto& key : VaeObjective::keys()) k.keys.push_back(key);
+  k.keys.push_back(integer_key("evaluation.grid_images", 10, "test images in the reconstruction grid", 1, 100));
+  k.keys.push_back(integer_key("evaluation.grid_scale", 2, "pixel scale of figure grids", 1, 16));
+  k.models = autoencoder_models(true);
+  k.results = vae_results();
+  k.resolve = [](Spec& s) {
+    check_image_data(s);
+    check_bce_output(s);
+  };
+  k.make = [] { return std::make_unique<VaeStudy>(); };
+  return k;
+}
 
 LoadedVae load_vae(const std::filesystem::path& path) {
   LoadedVae out;
   out.meta = read_checkpoint_meta(path);
   out.spec = parse_spec(out.meta.spec_toml, path.string() + " (stored spec)");
-  if (out.spec.model.type != "dense_vae" && out.spec.model.type != "conv_vae")
-    throw Error(path.string() + ": a '" + out.spec.model.type + "' model, not a variational autoencoder (dense_vae or conv_vae)");
-  out.model = make_vae(out.spec.model, out.meta.input_shape);
+  if (out.spec.model_type() != "dense_vae" && out.spec.model_type() != "conv_vae")
+    throw Error(path.string() + ": a '" + out.spec.model_type() + "' model, not a variational autoencoder (dense_vae or conv_vae)");
+  out.model = make_vae(ModelSpec::from_values(out.spec.values), out.meta.input_shape);
   load_checkpoint_weights(path, *out.model);
   out.model->eval();
   return out;

@@ -7,10 +7,19 @@
 
 namespace latent {
 
-AugmentOptions AugmentOptions::from_spec(const TrainingSpec& spec) {
+const std::vector<KeyDef>& AugmentOptions::keys() {
+  static const std::vector<KeyDef> kKeys = {
+      bool_key("training.augment_flip", false, "augmentation: flip each training image left-right with probability 1/2, every batch"),
+      float_key("training.augment_rotate", 0.0,
+                "augmentation: rotate each training image by a uniform random angle in [-x, x] degrees, every batch (0: off)", 0.0, 180.0),
+  };
+  return kKeys;
+}
+
+AugmentOptions AugmentOptions::from_values(const KeyValues& values) {
   AugmentOptions o;
-  o.flip = spec.augment_flip;
-  o.rotate_degrees = spec.augment_rotate;
+  o.flip = values.get<bool>("training.augment_flip");
+  o.rotate_degrees = values.get<double>("training.augment_rotate");
   return o;
 }
 

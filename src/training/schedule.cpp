@@ -2,6 +2,7 @@
 #include "latent/training/schedule.h"
 
 #include <cmath>
+#include <limits>
 
 #include "latent/core/error.h"
 
@@ -13,14 +14,21 @@ StepLr::StepLr(double base_lr, int64_t step_size, double gamma) : base_lr_(base_
 
 double StepLr::step(int64_t epoch, double) { return base_lr_ * std::pow(gamma_, static_cast<double>(epoch / step_size_)); }
 
-PlateauLr::PlateauLr(double lr, int64_t patience, double factor, double min_lr)
-    : lr_(lr), patience_(patience), factor_(factor), min_lr_(min_lr) {
+PlateauLr::PlateauLr(double lr, int64_t patience, double factor, double min_lr, bool higher_is_better)
+    : lr_(lr),
+      patience_(patience),
+      factor_(factor),
+      min_lr_(min_lr),
+      higher_(higher_is_better),
+      best_(higher_is_better ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity()) {
   check(factor > 0.0 && factor < 1.0, "training.plateau_factor: must be in (0, 1)");
 }
 
-double PlateauLr::step(int64_t, double loss) {
-  if (!std::isnan(loss) && loss < best_ * (1.0 - kThreshold)) {
-    best_ = loss;
+double PlateauLr::step(int64_t, double value) {
+  // torch's relative threshold: better than best * (1 - t) in mode min, best * (1 + t) in mode max.
+  const bool better = higher_ ? value > best_ * (1.0 + kThreshold) : value < best_ * (1.0 - kThreshold);
+  if (!std::isnan(value) && better) {
+    best_ = value;
     bad_epochs_ = 0;
   } else {
     ++bad_epochs_;
@@ -32,10 +40,11 @@ double PlateauLr::step(int64_t, double loss) {
   return lr_;
 }
 
-std::unique_ptr<LrSchedule> make_lr_schedule(const TrainingSpec& spec) {
+std::unique_ptr<LrSchedule> make_lr_schedule(const TrainingSpec& spec, bool higher_is_better) {
   if (spec.schedule == "none") return nullptr;
   if (spec.schedule == "step") return std::make_unique<StepLr>(spec.lr, spec.step_size, spec.gamma);
-  if (spec.schedule == "plateau") return std::make_unique<PlateauLr>(spec.lr, spec.plateau_patience, spec.plateau_factor, spec.min_lr);
+  if (spec.schedule == "plateau")
+    return std::make_unique<PlateauLr>(spec.lr, spec.plateau_patience, spec.plateau_factor, spec.min_lr, higher_is_better);
   throw Error("training.schedule: unknown schedule '" + spec.schedule + "' (none, step or plateau)");
 }
 
@@ -43,10 +52,10 @@ void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
   for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
 }
 
-bool EarlyStopping::update(double loss) {
+bool EarlyStopping::update(double value) {
   ++epochs_;
-  if (!std::isnan(loss) && loss < best_) {
-    best_ = loss;
+  if (!std::isnan(value) && (higher_ ? value > best_ : value < best_)) {
+    best_ = value;
     best_epoch_ = epochs_;
     bad_epochs_ = 0;
   } else {

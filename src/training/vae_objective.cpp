@@ -19,11 +19,20 @@ torch::Tensor reconstruction_nll(const std::string& loss, const torch::Tensor& l
   return (recon - target).pow(2).reshape({recon.size(0), -1}).sum(1);
 }
 
-VaeObjective VaeObjective::from_spec(const TrainingSpec& spec) {
+const std::vector<KeyDef>& VaeObjective::keys() {
+  static const std::vector<KeyDef> kKeys = {
+      string_key("training.loss", "bce", "VAE reconstruction term: bce (Bernoulli NLL) or mse (squared error sum)", {"bce", "mse"}),
+      float_key("training.beta", 1.0, "VAE: weight of the KL term (beta-VAE when not 1)", 0.0, 1000.0),
+      integer_key("training.kl_warmup_epochs", 0, "VAE: epochs over which the KL weight rises linearly to training.beta (0: off)", 0, 1e6),
+  };
+  return kKeys;
+}
+
+VaeObjective VaeObjective::from_values(const KeyValues& values) {
   VaeObjective o;
-  o.loss = spec.loss;
-  o.beta = spec.beta;
-  o.kl_warmup_epochs = spec.kl_warmup_epochs;
+  o.loss = values.get<std::string>("training.loss");
+  o.beta = values.get<double>("training.beta");
+  o.kl_warmup_epochs = values.get<int64_t>("training.kl_warmup_epochs");
   return o;
 }
 

@@ -1,4 +1,5 @@
-// The interface every autoencoder family implements, and the registry that builds one by name.
+// The interface every autoencoder family implements, and the registry of families: each declares
+// its model.type name and the model.* keys it reads, and builds itself from a ModelSpec.
 #pragma once
 
 #include <torch/torch.h>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "latent/core/keys.h"
 #include "latent/models/model_spec.h"
 
 namespace latent {
@@ -33,8 +35,16 @@ class AutoencoderBase : public torch::nn::Module {
 using AutoencoderFactory =
     std::function<std::shared_ptr<AutoencoderBase>(const ModelSpec&, const std::vector<int64_t>& input_shape)>;
 
-// Registers a family under `type` (the value of model.type). Called once per family at start-up.
-void register_autoencoder(const std::string& type, AutoencoderFactory factory);
+struct AutoencoderFamily {
+  std::string type;           // model.type
+  std::string doc;            // one line for `latent spec`
+  std::vector<KeyDef> keys;   // the model.* keys it reads besides model.type
+  bool variational = false;   // a VaeBase (trained on the ELBO by the vae study kind)
+  AutoencoderFactory factory;
+};
+
+// Every family, by model.type.
+const std::vector<AutoencoderFamily>& autoencoder_families();
 
 // Builds the family named by spec.type for inputs of `input_shape` (without the batch dim).
 // Throws Error naming model.type when no family has that name.

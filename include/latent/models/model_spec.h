@@ -1,9 +1,12 @@
-// The [model] section of a spec: what every model family reads to build itself.
+// The [model] section of a spec as the autoencoder families read it. Each family declares which of
+// these keys it reads (models/autoencoder.h); the others keep their defaults here.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "latent/core/keys.h"
 
 namespace latent {
 
@@ -19,6 +22,9 @@ struct ModelSpec {
   std::vector<int64_t> channels = {32, 64};   // conv_ae: encoder block widths, one 2x pooling each
   int64_t kernel = 3;                         // conv_ae: odd kernel size
   double dropout = 0.0;                       // conv_ae: dropout after hidden activations
+
+  // The model.* keys present in `values` (model.type and those of its family); the rest stay default.
+  static ModelSpec from_values(const KeyValues& values);
 };
 
 }  // namespace latent

@@ -4,16 +4,22 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "latent/report/results_schema.h"
 
 namespace latent {
 
 struct HistoryRow {
   int64_t epoch = 0;
   double train_loss = 0, val_loss = 0, lr = 0, seconds = 0;  // NaN where the CSV cell is empty or the column absent
-  double train_pixel_accuracy = 0, val_pixel_accuracy = 0;    // reconstruction studies; NaN elsewhere
+  std::map<std::string, double> extra;                       // the kind's other columns (train_<curve>, val_<curve>, ...)
+  // A column by name (the four above or an extra one); NaN when absent.
+  double value(const std::string& column) const;
 };
 
 // history.csv: header with at least epoch and train_loss; val_loss, lr, seconds and any other
@@ -32,6 +38,7 @@ struct VariantFolder {
 struct RunFolder {
   std::filesystem::path dir;
   nlohmann::json metrics;  // metrics.json
+  std::optional<ResultSchema> results;  // the kind's declaration in metrics.json ("results"); none in older run folders
   std::string description;
   std::vector<VariantFolder> variants;
   std::vector<std::filesystem::path> study_figures;  // run-level figures/ of a multi-variant run
@@ -44,14 +51,10 @@ RunFolder read_run_folder(const std::filesystem::path& dir);
 // with dots; arrays kept whole as compact JSON text).
 std::vector<std::pair<std::string, nlohmann::json>> flatten_json(const nlohmann::json& j, const std::string& prefix = "");
 
-// The test metric that ranks variants (first present in every variant of denoised_psnr_db, psnr_db, elbo_nats,
-// pr_auc, f1, accuracy, then loss) and whether higher is better; empty key when none.
-struct RankMetric {
-  std::string key;
-  bool higher_is_better = true;
-};
-RankMetric rank_metric(const std::vector<VariantFolder>& variants);
-// Index of the best variant by rank_metric, or -1.
-int best_variant(const std::vector<VariantFolder>& variants, const RankMetric& metric);
+// The metric that ranks the run's variants (its kind's headline, ResultSchema::headline_for), or
+// nullopt (no declaration, or no candidate every variant has).
+std::optional<MetricDecl> run_headline(const RunFolder& run);
+// Index of the best variant by that metric, or -1.
+int best_variant(const RunFolder& run);
 
 }  // namespace latent

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "latent/studies/spec.h"
+#include "latent/training/loop.h"
 #include "latent/training/progress.h"
 
 namespace latent {
@@ -30,6 +32,8 @@ struct RunOptions {
   int jobs = 1;                        // --jobs: variants run at a time, each in a child process (parallel_variants.h)
   std::string worker_variant;          // --worker-variant (internal): run only this variant, as a --jobs child
   bool worker_resume = false;          // --worker-resume (internal): the child continues the variant's train_state.pt
+  // Watch every training loop of the run (tests and tools: fault injection, apps/latent/fault_injection.h).
+  std::vector<std::shared_ptr<LoopObserver>> observers;
 };
 
 struct RunSummary {

@@ -1,19 +1,22 @@
-// Study runners: one per study kind (reconstruction, later classification, vae, anomaly...),
-// registered by name. A runner trains and evaluates one variant inside its own folder and
-// returns that variant's metrics; the orchestration around it lives in runner.h.
+// Study kinds: each declares what it is (its keys, its model types and their keys, its results)
+// and how it runs (a StudyRunner that trains and evaluates one variant inside its own folder and
+// returns that variant's metrics). The orchestration around it lives in runner.h. Adding a kind:
+// its own files under src/studies/, one line in study_registry.cpp, its built-in configs.
 #pragma once
 
 #include <torch/torch.h>
 
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "latent/core/keys.h"
+#include "latent/report/results_schema.h"
 #include "latent/studies/spec.h"
+#include "latent/training/loop.h"
 #include "latent/training/progress.h"
 
 namespace latent {
@@ -25,6 +28,7 @@ struct RunContext {
   std::filesystem::path variant_dir; // where this variant writes its files
   Progress* progress = nullptr;
   bool resume = false;               // continue from the variant's train_state.pt when there is one
+  std::vector<std::shared_ptr<LoopObserver>> observers;  // passed to every training loop (tests, tools)
 };
 
 // What a variant leaves for the study-level report.
@@ -44,10 +48,33 @@ class StudyRunner {
   virtual void finish(const std::vector<VariantResult>& results, const std::filesystem::path& run_dir, const Spec& base) = 0;
 };
 
-using StudyRunnerFactory = std::function<std::unique_ptr<StudyRunner>()>;
+// A model type a kind accepts for model.type, with the model.* keys it reads.
+struct ModelTypeInfo {
+  std::string type;
+  std::string doc;
+  std::vector<KeyDef> keys;
+};
 
-void register_study_kind(const std::string& kind, StudyRunnerFactory factory);
+struct StudyKind {
+  std::string name;  // the value of `kind`
+  std::string doc;   // one line
+  // The kind's own keys besides the loop's (training_keys()): data.*, its objective's and its
+  // evaluation's. A key declared here and by the loop takes this declaration (its default, its check).
+  std::vector<KeyDef> keys;
+  std::vector<ModelTypeInfo> models;  // model.type's choices; the first is the default
+  ResultSchema results;
+  // Derived keys and rules across keys, on each resolved variant (e.g. a loss that needs a sigmoid
+  // output); throws UsageError naming spec.where(key) and the key.
+  std::function<void(Spec&)> resolve;
+  std::function<std::unique_ptr<StudyRunner>()> make;
+};
+
+// Every kind, in registry order (study_registry.cpp).
+const std::vector<StudyKind>& study_kinds();
+// The kind named `name`; UsageError "kind: unknown study kind ..." naming the known ones.
+const StudyKind& study_kind(const std::string& name);
+// Adds a kind (tests add their own); replaces one of the same name.
+void register_study_kind(StudyKind kind);
 std::unique_ptr<StudyRunner> make_study_runner(const std::string& kind);
-std::vector<std::string> study_kinds();
 
 }  // namespace latent

@@ -1,18 +1,22 @@
-// Small helpers shared by the study runners: number formatting for results.md, checkpoint
-// metadata of a variant, parameter counts and training time.
+// What the study kinds share: the image data keys and loading, the training session of one model
+// and its optimizer, the loop options of a variant, checkpoint metadata, parameter counts,
+// training time and number formatting.
 #pragma once
 
 #include <torch/torch.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "latent/core/keys.h"
 #include "latent/data/dataset.h"
 #include "latent/studies/spec.h"
 #include "latent/studies/study.h"
 #include "latent/training/checkpoint.h"
 #include "latent/training/history.h"
-#include "latent/training/trainer.h"
+#include "latent/training/loop.h"
+#include "latent/training/session.h"
 
 namespace latent {
 
@@ -24,16 +28,41 @@ CheckpointMeta variant_checkpoint_meta(const Spec& spec, const std::string& vari
 
 int64_t parameter_count(torch::nn::Module& model);
 
-// Loads the image data set the spec's [data] section names onto ctx.device into `data`,
-// unless `loaded_key` shows the same data is already there. Returns true when it (re)loaded.
+// The data.* keys of a kind that reads images (IDX data sets and image folders).
+std::vector<KeyDef> image_data_keys();
+
+// data.dataset = idx or images needs data.path (UsageError naming where it was set).
+void check_image_data(const Spec& spec);
+
+// training.loss = bce needs model.output = sigmoid.
+void check_bce_output(const Spec& spec);
+
+// The autoencoder families as model types of a kind (only the variational ones when asked).
+std::vector<ModelTypeInfo> autoencoder_models(bool variational_only);
+
+// Maps the image data keys onto the image loader's options.
+ImageDataOptions image_data_options(const Spec& spec, const std::string& data_dir);
+
+// Loads the image data set the spec's data.* keys name onto ctx.device into `data`, unless
+// `loaded_key` shows the same data is already there. Returns true when it (re)loaded.
 bool load_image_data(const Spec& spec, const RunContext& ctx, DataSplits& data, std::string& loaded_key);
 
-// FitOptions every study shares: epochs, batch size, progress label, early stopping, and
-// training-state checkpoints in the variant's folder (resumed when ctx.resume).
-FitOptions variant_fit_options(const Spec& spec, const Variant& variant, const RunContext& ctx,
-                               const std::vector<int64_t>& input_shape);
+// A session of one module "model" with the optimizer "model" over all its parameters and the
+// spec's learning-rate schedule (watching training.monitor in its kind's direction).
+TrainSession model_session(std::shared_ptr<torch::nn::Module> model, const Spec& spec, const torch::Device& device);
+
+// The loop options every study shares: the loop's keys, the progress label, the monitored column's
+// direction (from the kind's results), training-state checkpoints in the variant's folder
+// (resumed when ctx.resume) and ctx's observers.
+LoopOptions variant_loop_options(const Spec& spec, const Variant& variant, const RunContext& ctx, const std::vector<int64_t>& input_shape,
+                                 bool has_validation);
 
 // Sum of the epochs' training seconds.
 double train_seconds(const History& history);
+
+// The metrics every kind writes for a variant: name, epochs asked and run, final train loss and
+// learning rate, training time and speed, example counts.
+nlohmann::json loop_metrics(const std::string& name, const Spec& spec, const History& history, int64_t train_examples,
+                            int64_t test_examples);
 
 }  // namespace latent

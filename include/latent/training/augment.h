@@ -4,7 +4,9 @@
 
 #include <torch/torch.h>
 
-#include "latent/training/training_spec.h"
+#include <vector>
+
+#include "latent/core/keys.h"
 
 namespace latent {
 
@@ -12,7 +14,9 @@ struct AugmentOptions {
   bool flip = false;            // flip each image left-right with probability 1/2
   double rotate_degrees = 0.0;  // rotate each image by a uniform angle in [-x, x] degrees
   bool enabled() const { return flip || rotate_degrees > 0.0; }
-  static AugmentOptions from_spec(const TrainingSpec& spec);
+  // The keys it reads: training.augment_flip, training.augment_rotate.
+  static const std::vector<KeyDef>& keys();
+  static AugmentOptions from_values(const KeyValues& values);
 };
 
 // x: (B, C, H, W) -> (B, C, H, W), rotated counter-clockwise by degrees[i] about the image

@@ -44,4 +44,18 @@ TensorMap read_checkpoint_extras(const std::filesystem::path& path);
 // is none or it does not fit `optimizer`.
 void load_checkpoint_optimizer(const std::filesystem::path& path, torch::optim::Optimizer& optimizer);
 
+// The pieces these files are made of, for other files of the same kind (training states):
+// the metadata entry, a module's parameters and buffers, named tensors, an optimizer's state, and
+// the atomic write. Readers' errors name `path`.
+torch::serialize::InputArchive open_checkpoint_archive(const std::filesystem::path& path);
+void write_meta(torch::serialize::OutputArchive& archive, const CheckpointMeta& meta);
+CheckpointMeta read_meta(torch::serialize::InputArchive& archive, const std::filesystem::path& path);
+void write_weights(torch::serialize::OutputArchive& archive, torch::nn::Module& model);
+// Exactly the model's parameter and buffer names and shapes, or an Error naming the first that differs.
+void read_weights(torch::serialize::InputArchive& archive, torch::nn::Module& model, const std::filesystem::path& path);
+void write_tensors(torch::serialize::OutputArchive& archive, const TensorMap& tensors);
+TensorMap read_tensors(torch::serialize::InputArchive& archive);
+void read_optimizer(torch::serialize::InputArchive& archive, torch::optim::Optimizer& optimizer, const std::filesystem::path& path);
+void save_archive_atomic(torch::serialize::OutputArchive& archive, const std::filesystem::path& path);
+
 }  // namespace latent

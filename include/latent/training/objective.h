@@ -5,9 +5,10 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <vector>
 
 #include "latent/models/autoencoder.h"
-#include "latent/training/training_spec.h"
+#include "latent/core/keys.h"
 
 namespace latent {
 
@@ -16,7 +17,12 @@ struct ReconstructionObjective {
   double noise_std = 0.0;
   double l1_code = 0.0;
 
-  static ReconstructionObjective from_spec(const TrainingSpec& spec);
+  // The keys it reads: training.loss, training.noise_std (training.noise_variance sets it), training.l1_code.
+  static const std::vector<KeyDef>& keys();
+  static ReconstructionObjective from_values(const KeyValues& values);
+  // training.noise_variance, when set, gives training.noise_std its square root; both set and not
+  // agreeing is a UsageError naming `where`.
+  static void resolve_noise(KeyValues& values, const std::string& where);
 
   // Adds fresh zero-mean Gaussian noise (std noise_std) and clips to [0, 1]; identity when noise_std is 0.
   torch::Tensor corrupt(const torch::Tensor& clean) const;

@@ -31,13 +31,14 @@ class StepLr : public LrSchedule {
   double gamma_;
 };
 
-// torch.optim.lr_scheduler.ReduceLROnPlateau in mode "min" with a relative threshold of 1e-4
-// and no cooldown: after more than `patience` epochs without a loss below best * (1 - 1e-4),
-// lr = max(lr * factor, min_lr) and the count restarts. A NaN loss counts as no improvement.
+// torch.optim.lr_scheduler.ReduceLROnPlateau with a relative threshold of 1e-4 and no cooldown, in
+// mode "min" (a loss) or "max" (higher_is_better, e.g. an accuracy): after more than `patience`
+// epochs without a value below best * (1 - 1e-4) (mode max: above best * (1 + 1e-4)),
+// lr = max(lr * factor, min_lr) and the count restarts. A NaN value counts as no improvement.
 class PlateauLr : public LrSchedule {
  public:
   static constexpr double kThreshold = 1e-4;
-  PlateauLr(double lr, int64_t patience, double factor, double min_lr);
+  PlateauLr(double lr, int64_t patience, double factor, double min_lr, bool higher_is_better = false);
   double step(int64_t epoch, double loss) override;
 
  private:
@@ -45,28 +46,34 @@ class PlateauLr : public LrSchedule {
   int64_t patience_;
   double factor_;
   double min_lr_;
-  double best_ = std::numeric_limits<double>::infinity();
+  bool higher_;
+  double best_;
   int64_t bad_epochs_ = 0;
 };
 
-// training.schedule: nullptr for "none".
-std::unique_ptr<LrSchedule> make_lr_schedule(const TrainingSpec& spec);
+// training.schedule: nullptr for "none". The plateau schedule watches a value whose direction is
+// `higher_is_better` (training.monitor's).
+std::unique_ptr<LrSchedule> make_lr_schedule(const TrainingSpec& spec, bool higher_is_better = false);
 
 // Sets the learning rate of every parameter group.
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 
-// Stop when `patience` epochs in a row bring no loss below the best so far.
+// Stop when `patience` epochs in a row bring no value better than the best so far (lower, or
+// higher when higher_is_better).
 class EarlyStopping {
  public:
-  explicit EarlyStopping(int64_t patience) : patience_(patience) {}
-  // Records an epoch's loss; true when training should stop now.
-  bool update(double loss);
+  explicit EarlyStopping(int64_t patience, bool higher_is_better = false)
+      : patience_(patience), higher_(higher_is_better), best_(higher_is_better ? -kInf : kInf) {}
+  // Records an epoch's value; true when training should stop now.
+  bool update(double value);
   double best() const { return best_; }
   int64_t best_epoch() const { return best_epoch_; }
 
  private:
+  static constexpr double kInf = std::numeric_limits<double>::infinity();
   int64_t patience_;
-  double best_ = std::numeric_limits<double>::infinity();
+  bool higher_;
+  double best_;
   int64_t epochs_ = 0;
   int64_t best_epoch_ = 0;
   int64_t bad_epochs_ = 0;

@@ -5,9 +5,10 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <vector>
 
 #include "latent/models/vae.h"
-#include "latent/training/training_spec.h"
+#include "latent/core/keys.h"
 
 namespace latent {
 
@@ -32,7 +33,9 @@ struct VaeObjective {
   double beta = 1.0;
   int64_t kl_warmup_epochs = 0;    // 0: full beta from the first step
 
-  static VaeObjective from_spec(const TrainingSpec& spec);
+  // The keys it reads: training.loss, training.beta, training.kl_warmup_epochs.
+  static const std::vector<KeyDef>& keys();
+  static VaeObjective from_values(const KeyValues& values);
 
   // beta after `steps_done` optimizer steps with `steps_per_epoch` steps an epoch: rises
   // linearly from beta/(warmup steps) at the first step to beta after kl_warmup_epochs epochs.
