@@ -149,6 +149,7 @@ TEST(ClassifierReport, OneClassPresentIsUndefinedNotNaN) {
   EXPECT_FALSE(r.roc_auc.mean.has_value());
   EXPECT_FALSE(r.roc_auc.per_class[0].has_value());
   EXPECT_FALSE(r.average_precision.has_value());
+  EXPECT_TRUE(r.pr_curve.empty());  // its recall would be 0/0
   EXPECT_EQ(format_metric(r.roc_auc.mean), "undefined");
   const std::string text = format_report(r, {"neg", "pos"});
   EXPECT_NE(text.find("ROC-AUC: undefined"), std::string::npos) << text;

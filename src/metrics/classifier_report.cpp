@@ -188,7 +188,8 @@ ClassifierReport classifier_report(const torch::Tensor& probs, const torch::Tens
     const auto positives = indicator(y.data_ptr<int64_t>(), n, 1);
     const double ap = average_precision(scores, positives);
     if (!std::isnan(ap)) r.average_precision = ap;
-    r.pr_curve = detection_curve(scores, positives);
+    // detection_curve's rates are NaN without positives or negatives: no curve then.
+    if (r.roc_auc.mean) r.pr_curve = detection_curve(scores, positives);
   }
   r.log_loss = log_loss(p, y);
   return r;
