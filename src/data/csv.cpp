@@ -1,6 +1,7 @@
 // Numeric CSV reader, streaming in chunks of rows.
 #include "latent/data/csv.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -8,6 +9,7 @@
 #include <system_error>
 
 #include "latent/core/error.h"
+#include "latent/core/text.h"
 
 namespace latent {
 
@@ -47,6 +49,17 @@ bool parse_number(const std::string& cell, double& v, bool& in_range) {
 
 }  // namespace
 
+char detect_delimiter(const std::filesystem::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (ext == ".tsv" || ext == ".tab") return '\t';
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path.string() + ": cannot open");
+  std::string header;
+  std::getline(in, header);
+  return header.find('\t') != std::string::npos && header.find(',') == std::string::npos ? '\t' : ',';
+}
+
 std::string csv_field(const std::string& text) {
   if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
   std::string out = "\"";
@@ -54,12 +67,12 @@ std::string csv_field(const std::string& text) {
   return out + "\"";
 }
 
-std::string split_csv_line(const std::string& line, std::vector<std::string>& fields) {
+std::string split_csv_line(const std::string& line, std::vector<std::string>& fields, char delimiter) {
   if (line.find('"') == std::string::npos) {
-    // No quotes (the common case): cut at the commas and trim, reusing the strings' storage.
+    // No quotes (the common case): cut at the delimiters and trim, reusing the strings' storage.
     size_t count = 0, start = 0;
     while (true) {
-      const size_t comma = line.find(',', start);
+      const size_t comma = line.find(delimiter, start);
       size_t b = start, e = comma == std::string::npos ? line.size() : comma;
       trim_bounds(line, b, e);
       if (count < fields.size()) fields[count].assign(line, b, e - b);
@@ -86,7 +99,7 @@ std::string split_csv_line(const std::string& line, std::vector<std::string>& fi
     } else if (c == '"' && blank(cur) && !was_quoted) {
       quoted = was_quoted = true;
       cur.clear();
-    } else if (c == ',') {
+    } else if (c == delimiter) {
       fields.push_back(was_quoted ? cur : trim(cur));
       cur.clear();
       was_quoted = false;
@@ -117,7 +130,9 @@ CsvReader::CsvReader(const std::filesystem::path& path, CsvOptions options) : pa
     std::string names;
     for (size_t i = 0; i < columns_.size() && i < 8; ++i) names += (i ? ", " : "") + columns_[i];
     if (columns_.size() > 8) names += ", ...";
-    throw Error(path.string() + ": no label column '" + options_.label + "' in the header (columns: " + names + ")");
+    const std::string nearest = nearest_name(options_.label, columns_);
+    throw Error(path.string() + ": no label column '" + options_.label + "' in the header (columns: " + names + ")" +
+                (nearest.empty() ? "" : "; did you mean '" + nearest + "'?"));
   }
   if (features_.empty()) throw Error(path.string() + ": no feature columns");
 }
@@ -129,7 +144,7 @@ bool CsvReader::read_record(std::vector<std::string>& fields) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line_ == 1 && line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line = line.substr(3);
     if (blank(line)) continue;
-    const std::string problem = split_csv_line(line, fields);
+    const std::string problem = split_csv_line(line, fields, options_.delimiter);
     if (!problem.empty()) throw Error(path_.string() + ": line " + std::to_string(line_) + ": " + problem);
     return true;
   }
@@ -144,8 +159,11 @@ bool CsvReader::next(CsvChunk& chunk) {
   std::vector<std::string> fields;
   int64_t n = 0;
   chunk.first_line = 0;
+  chunk.lines.clear();
+  chunk.label_text.clear();
   while (n < options_.chunk_rows && read_record(fields)) {
     if (chunk.first_line == 0) chunk.first_line = line_;
+    chunk.lines.push_back(line_);
     if (fields.size() != width)
       throw Error(path_.string() + ": line " + std::to_string(line_) + ": " + std::to_string(fields.size()) + " fields, the header has " +
                   std::to_string(width));
@@ -156,6 +174,10 @@ bool CsvReader::next(CsvChunk& chunk) {
                      "'): " + what);
       };
       if (cell.empty()) throw bad("empty cell");
+      if (options_.text_labels && static_cast<int64_t>(i) == label_index_) {
+        chunk.label_text.push_back(cell);
+        continue;
+      }
       double v = 0.0;
       bool in_range = true;
       if (!parse_number(cell, v, in_range)) throw bad("'" + cell + "' is not a number");
@@ -173,7 +195,7 @@ bool CsvReader::next(CsvChunk& chunk) {
   }
   rows_ += n;
   chunk.x = torch::from_blob(xs.data(), {n, static_cast<int64_t>(nf)}, torch::kFloat32).clone();
-  chunk.y = has_label() ? torch::from_blob(ys.data(), {n}, torch::kInt64).clone() : torch::Tensor();
+  chunk.y = has_label() && !options_.text_labels ? torch::from_blob(ys.data(), {n}, torch::kInt64).clone() : torch::Tensor();
   return n > 0;
 }
 
@@ -181,16 +203,17 @@ CsvChunk read_csv(const std::filesystem::path& path, const CsvOptions& options, 
   CsvReader reader(path, options);
   if (feature_names) *feature_names = reader.feature_names();
   std::vector<torch::Tensor> xs, ys;
-  CsvChunk chunk;
+  CsvChunk chunk, all;
   while (reader.next(chunk)) {
     xs.push_back(chunk.x);
-    if (reader.has_label()) ys.push_back(chunk.y);
+    if (reader.has_label() && !options.text_labels) ys.push_back(chunk.y);
+    all.label_text.insert(all.label_text.end(), chunk.label_text.begin(), chunk.label_text.end());
+    all.lines.insert(all.lines.end(), chunk.lines.begin(), chunk.lines.end());
   }
-  CsvChunk all;
-  all.first_line = 2;
   if (xs.empty()) throw Error(path.string() + ": no data rows");
+  all.first_line = all.lines.front();
   all.x = torch::cat(xs);
-  if (reader.has_label()) all.y = torch::cat(ys);
+  if (!ys.empty()) all.y = torch::cat(ys);
   return all;
 }
 

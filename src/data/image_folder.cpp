@@ -70,15 +70,16 @@ std::vector<fs::path> image_files_in(const std::string& dir, const std::string& 
 ImageFiles read_image_files(const std::vector<fs::path>& files, int64_t channels, int64_t height, int64_t width) {
   std::vector<torch::Tensor> images;
   images.reserve(files.size());
+  ImageFiles out;
   bool colour = false;
   for (const auto& f : files) {
     auto image = read_image(f);
+    out.sizes.emplace_back(image.size(1), image.size(2));
     colour = colour || (image.size(0) == 3 && !(torch::equal(image[0], image[1]) && torch::equal(image[0], image[2])));
     images.push_back(std::move(image));
   }
   if (channels <= 0) channels = colour ? 3 : 1;
   for (auto& image : images) image = convert_image(image, channels, height, width);
-  ImageFiles out;
   out.files = files;
   out.x = images.empty() ? torch::empty({0, channels, height, width}) : torch::stack(images);
   return out;

@@ -12,6 +12,8 @@
 #include <variant>
 #include <vector>
 
+#include "latent/core/text.h"
+
 namespace latent {
 
 using IntList = std::vector<int64_t>;
@@ -72,11 +74,5 @@ class KeyValues {
   [[noreturn]] static void wrong_type(const std::string& key);
   std::map<std::string, KeyValue> values_;
 };
-
-// Levenshtein distance, for "did you mean" suggestions.
-size_t edit_distance(const std::string& a, const std::string& b);
-
-// The candidate nearest to `word` (distance < 4 and under half its length + 1), or "".
-std::string nearest_name(const std::string& word, const std::vector<std::string>& candidates);
 
 }  // namespace latent

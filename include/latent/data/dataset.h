@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace latent {
@@ -69,6 +70,7 @@ bool has_idx_files(const std::filesystem::path& dir);
 struct ImageFiles {
   std::vector<std::filesystem::path> files;
   torch::Tensor x;
+  std::vector<std::pair<int64_t, int64_t>> sizes;  // each file's (height, width) before resizing
 };
 ImageFiles read_image_files(const std::vector<std::filesystem::path>& files, int64_t channels, int64_t height, int64_t width);
 

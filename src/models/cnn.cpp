@@ -1,0 +1,104 @@
+// Small convolutional classifier family.
+#include "latent/models/cnn.h"
+
+#include <algorithm>
+
+#include "latent/core/error.h"
+#include "latent/models/weight_init.h"
+
+namespace latent {
+
+namespace {
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string s;
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "x" : "") + std::to_string(shape[i]);
+  return s;
+}
+
+void check_options(const CnnOptions& o) {
+  if (o.input_shape.size() != 3 || std::any_of(o.input_shape.begin(), o.input_shape.end(), [](int64_t d) { return d <= 0; }))
+    throw UsageError("model.input_shape: a CNN takes images (C, H, W) with positive sizes, got " + shape_text(o.input_shape));
+  if (o.channels.empty()) throw UsageError("model.channels: at least one conv block is needed");
+  for (int64_t c : o.channels)
+    if (c <= 0) throw UsageError("model.channels: channel counts must be positive, got " + std::to_string(c));
+  if (o.padding != "same" && o.padding != "valid") throw UsageError("model.padding: '" + o.padding + "' (same or valid)");
+  if (o.kernel <= 0) throw UsageError("model.kernel: must be positive, got " + std::to_string(o.kernel));
+  if (o.padding == "same" && o.kernel % 2 == 0)
+    throw UsageError("model.kernel: 'same' padding needs an odd kernel, got " + std::to_string(o.kernel));
+  if (o.pool < 1) throw UsageError("model.pool: must be >= 1 (1: no pooling), got " + std::to_string(o.pool));
+  if (o.head != "flatten" && o.head != "gap") throw UsageError("model.head: '" + o.head + "' (flatten or gap)");
+  for (int64_t w : o.fc)
+    if (w <= 0) throw UsageError("model.fc: widths must be positive, got " + std::to_string(w));
+  if (!(o.dropout >= 0.0 && o.dropout < 1.0)) throw UsageError("model.dropout: must be in [0, 1), got " + std::to_string(o.dropout));
+  if (!(o.conv_dropout >= 0.0 && o.conv_dropout < 1.0))
+    throw UsageError("model.conv_dropout: must be in [0, 1), got " + std::to_string(o.conv_dropout));
+  if (o.outputs < 1) throw UsageError("model.outputs: must be positive, got " + std::to_string(o.outputs));
+}
+
+}  // namespace
+
+CnnImpl::CnnImpl(CnnOptions options) : options_(std::move(options)) {
+  const auto& o = options_;
+  check_options(o);
+  WeightInitOptions init = o.init;
+  init.activation = "relu";
+  check_weight_init(init);
+
+  torch::nn::Sequential blocks;
+  int64_t in = o.input_shape[0], h = o.input_shape[1], w = o.input_shape[2];
+  const int64_t pad = o.padding == "same" ? o.kernel / 2 : 0;
+  for (size_t b = 0; b < o.channels.size(); ++b) {
+    const int64_t c = o.channels[b];
+    blocks->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, c, o.kernel).padding(pad)));
+    if (o.batch_norm) blocks->push_back(torch::nn::BatchNorm2d(c));
+    blocks->push_back(torch::nn::ReLU());
+    h = h + 2 * pad - o.kernel + 1;
+    w = w + 2 * pad - o.kernel + 1;
+    if (o.pool > 1) {
+      blocks->push_back(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(o.pool)));
+      h /= o.pool;
+      w /= o.pool;
+    }
+    if (h < 1 || w < 1)
+      throw UsageError("model.channels: conv block " + std::to_string(b + 1) + " of " + std::to_string(o.channels.size()) + " shrinks the " +
+                       shape_text({o.input_shape[1], o.input_shape[2]}) + " input below one pixel (kernel " + std::to_string(o.kernel) + ", " +
+                       o.padding + " padding, pool " + std::to_string(o.pool) + ")");
+    if (o.conv_dropout > 0.0) blocks->push_back(torch::nn::Dropout(o.conv_dropout));
+    in = c;
+  }
+  feature_shape_ = {in, h, w};
+
+  torch::nn::Sequential head;
+  int64_t width = o.head == "gap" ? in : in * h * w;
+  for (int64_t f : o.fc) {
+    head->push_back(torch::nn::Linear(width, f));
+    head->push_back(torch::nn::ReLU());
+    if (o.dropout > 0.0) head->push_back(torch::nn::Dropout(o.dropout));
+    width = f;
+  }
+  head->push_back(torch::nn::Linear(width, o.outputs));
+
+  features = register_module("features", blocks);
+  classifier = register_module("classifier", head);
+  init_weights(*this, init);
+}
+
+// x: (B, C, H, W) -> (B, channels.back(), H', W')
+torch::Tensor CnnImpl::feature_maps(const torch::Tensor& x) {
+  const auto& s = options_.input_shape;
+  if (x.dim() != 4 || x.size(1) != s[0] || x.size(2) != s[1] || x.size(3) != s[2]) {
+    std::vector<int64_t> got(x.sizes().begin(), x.sizes().end());
+    throw Error("cnn: an input of shape " + shape_text(got) + "; the model takes (B, " + shape_text(s) + ")");
+  }
+  return features->forward(x);
+}
+
+// x: (B, C, H, W) -> logits (B, outputs)
+torch::Tensor CnnImpl::forward(const torch::Tensor& x) {
+  auto f = feature_maps(x);
+  f = options_.head == "gap" ? f.mean({2, 3}) : f.flatten(1);
+  return classifier->forward(f);
+}
+
+}  // namespace latent
