@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "latent/core/error.h"
@@ -23,9 +24,14 @@ constexpr auto kCountGrain = static_cast<int64_t>(kMinParallelTaskSeconds * 8e9)
 
 // exp(x) in float: x = n·ln2 + r with |r| ≤ ln2 / 2 (ln2 split in two parts for exactness), exp(r)
 // by Cephes' degree-6 minimax polynomial, 2^n put into the exponent bits. Inputs are clamped to
-// [−87.3, 88.7], so the result stays a normal float (exp(88.7) < FLT_MAX).
+// [−87.3, 88.7], so the result stays a normal float (exp(88.7) < FLT_MAX) and n an integer in
+// [−126, 128]. The clamp is written so that a NaN becomes −87.3 too (both comparisons false): left
+// NaN, n would be NaN, and converting it to int32 and shifting it into the exponent is undefined
+// behaviour (UBSan: signed overflow). Callers keep NaN inputs NaN themselves. For every other input,
+// ±inf included, this clamp gives the previous one's value (checked over all 2^32 floats).
 inline float exp_cephes(float x) {
-  x = x < -87.3f ? -87.3f : (x > 88.7f ? 88.7f : x);
+  x = x > -87.3f ? x : -87.3f;
+  x = x < 88.7f ? x : 88.7f;
   const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
   float r = x - n * 0.693359375f;
   r = r + n * 2.12194440e-4f;
@@ -85,13 +91,20 @@ inline float log1p_unit(float e) {
 constexpr int64_t kBceBlock = 2048;  // elements summed in float before the sum moves to double
 constexpr int64_t kBceGrainBlocks = std::max<int64_t>(1, kBceGrainElements / kBceBlock);
 
+constexpr float kInf = std::numeric_limits<float>::infinity();
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
 // One block's sum of softplus(x) − x·t = max(x, 0) + log1p(exp(−|x|)) − x·t, in 16 float lanes.
+// An infinite x takes LibTorch's value of its formula (1 − t)·x + m + log(e^−m + e^(−x − m)),
+// m = max(−x, 0): (1 − t)·x for +inf, NaN for −inf (the formula above would give NaN for +inf and
+// t = 0, where LibTorch's loss is +inf). Finite x never take that branch.
 LATENT_VECTOR_CLONES double bce_block(const float* x, const float* t, int64_t n) {
   float term[kBceBlock];
   for (int64_t i = 0; i < n; ++i) {
     const float v = x[i];
     const float a = v < 0.0f ? -v : v;
-    term[i] = (v > 0.0f ? v : 0.0f) + log1p_unit(exp_cephes(-a)) - v * t[i];
+    const float finite = (v > 0.0f ? v : 0.0f) + log1p_unit(exp_cephes(-a)) - v * t[i];
+    term[i] = a == kInf ? (v > 0.0f ? (1.0f - t[i]) * v : kNaN) : finite;
   }
   float lane[16] = {};
   int64_t i = 0;

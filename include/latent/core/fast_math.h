@@ -33,6 +33,7 @@ torch::Tensor fast_sigmoid(const torch::Tensor& x);
 // Σ softplus(x) − x·t over all elements: the binary cross-entropy of sigmoid(x) against t, summed,
 // computed as max(x, 0) + log1p(exp(−|x|)) − x·t in one pass (Cephes expf and logf, blocks of 2048
 // summed in float, blocks added in double and in order, so any thread count gives the same sum).
+// An infinite x gives LibTorch's term: (1 − t)·x for +inf, NaN for −inf; a NaN x gives NaN.
 // Not differentiable (a plain number). `logits` and `target`: contiguous float CPU tensors with the
 // same number of elements; anything else is an Error.
 double sum_bce_with_logits(const torch::Tensor& logits, const torch::Tensor& target);
