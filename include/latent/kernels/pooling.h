@@ -6,18 +6,19 @@
 // maximum in row-major window order; a NaN wins, the last one when there are several), keeps the
 // winner's position in the window (0-3, an int32) instead of an int64 index, and its backward writes
 // each output gradient to that position (added to zero, as LibTorch's backward does), so output and
-// gradient are LibTorch's bit for bit.
+// gradient are LibTorch's bit for bit. Kernel `max_pool2x2` under LATENT_KERNELS; kernels/substitute.h
+// routes a model's torch::nn::MaxPool2d here.
 #pragma once
 
 #include <torch/torch.h>
 
 namespace latent {
 
-// x: (B, C, H, W), H and W even -> (B, C, H / 2, W / 2). A contiguous float CPU x takes the kernel
-// above; anything else is torch::max_pool2d(x, 2) itself.
-torch::Tensor max_pool2x2(const torch::Tensor& x);
+// Whether max_pool2x2 takes x: a contiguous float CPU tensor (B, C, H, W), H and W even, not empty.
+bool max_pool2x2_takes(const torch::Tensor& x);
 
-// Whether `pool` is the 2×2, stride 2, unpadded, undilated, floor-mode pooling max_pool2x2 computes.
-bool is_max_pool2x2(const torch::nn::MaxPool2dImpl& pool);
+// x: (B, C, H, W) -> (B, C, H / 2, W / 2), torch::max_pool2d(x, 2)'s values and gradient. An Error for
+// what max_pool2x2_takes refuses.
+torch::Tensor max_pool2x2(const torch::Tensor& x);
 
 }  // namespace latent

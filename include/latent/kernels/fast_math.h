@@ -1,12 +1,13 @@
 // Element-wise functions with a faster CPU kernel than LibTorch 1.13's, same accuracy: the sigmoid,
 // the summed binary cross-entropy on logits (in all, or per example) and the count of elements
-// agreeing at a threshold.
+// agreeing at a threshold. Kernels `sigmoid`, `bce` (through kernels/fused_loss.h) and
+// `count_same_side` under LATENT_KERNELS; callers reach them through kernels/substitute.h.
 //
-// LibTorch 1.13 (Debian's build) computes sigmoid with Sleef's 8-wide AVX2 expf. fast_sigmoid uses
+// LibTorch 1.13 (Debian's build) computes sigmoid with Sleef's 8-wide AVX2 expf. sigmoid_kernel uses
 // a Cephes-style expf (range reduction by ln 2, degree-6 polynomial; ~1 ulp, as Sleef's u10) in a
 // loop the compiler vectorises, compiled also for AVX-512 and AVX2 and picked at load time by CPU
 // feature: about twice as fast on a 256×784 batch (bench/NOTES.md). Results agree with
-// torch::sigmoid to a few ulp (tests/test_fast_math.cpp), not bit for bit.
+// torch::sigmoid to a few ulp (tests/kernels), not bit for bit.
 #pragma once
 
 #include <torch/torch.h>
@@ -25,10 +26,13 @@ namespace latent {
 // contiguous float tensor on the CPU.
 bool is_dense_cpu_float(const torch::Tensor& t);
 
-// 1 / (1 + exp(−x)). Contiguous float CPU tensors outside autograd (no grad mode, or an input
-// that needs no gradient: inference, evaluation) take the fast kernel; anything else, training
-// included, is torch::sigmoid itself, bit for bit.
-torch::Tensor fast_sigmoid(const torch::Tensor& x);
+// Whether sigmoid_kernel takes x: a contiguous float CPU tensor outside autograd (no grad mode, or
+// an input that needs no gradient: inference, evaluation), since the kernel has no backward.
+bool sigmoid_kernel_takes(const torch::Tensor& x);
+
+// 1 / (1 + exp(−x)) element by element (NaN stays NaN, ±inf give 1 and a value below the smallest
+// normal float). An Error for what sigmoid_kernel_takes refuses.
+torch::Tensor sigmoid_kernel(const torch::Tensor& x);
 
 // Σ softplus(x) − x·t over all elements: the binary cross-entropy of sigmoid(x) against t, summed,
 // computed as max(x, 0) + log1p(exp(−|x|)) − x·t in one pass (Cephes expf and logf, blocks of 2048
@@ -43,11 +47,14 @@ double sum_bce_with_logits(const torch::Tensor& logits, const torch::Tensor& tar
 // thread count gives the same values. Contiguous float CPU tensors of one shape; else an Error.
 torch::Tensor rows_bce_with_logits(const torch::Tensor& logits, const torch::Tensor& target);
 
+// Whether count_same_side_kernel takes a, b and threshold: contiguous float CPU tensors of one size
+// and a threshold that is a float.
+bool count_same_side_takes(const torch::Tensor& a, const torch::Tensor& b, double threshold);
+
 // How many elements of a and b fall on the same side of `threshold`: (a > t) == (b > t), counted as
 // ((a > t) == (b > t)).sum() counts it (NaN is not above any threshold), the pixel agreement of the
-// reconstruction studies' accuracy. One pass for contiguous float CPU tensors of one size; anything
-// else (CUDA, other dtypes, strided) through those LibTorch ops. A 0-dim int64 tensor on a's device,
-// so a running count on a GPU stays there.
-torch::Tensor count_same_side(const torch::Tensor& a, const torch::Tensor& b, double threshold);
+// reconstruction studies' accuracy, in one pass. A 0-dim int64 CPU tensor. An Error for what
+// count_same_side_takes refuses.
+torch::Tensor count_same_side_kernel(const torch::Tensor& a, const torch::Tensor& b, double threshold);
 
 }  // namespace latent

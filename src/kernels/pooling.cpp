@@ -1,10 +1,11 @@
-// 2×2 max pooling with stride 2 in one pass (see pooling.h).
-#include "latent/models/pooling.h"
+// 2×2 max pooling with stride 2 in one pass (see kernels/pooling.h).
+#include "latent/kernels/pooling.h"
 
 #include <ATen/Parallel.h>
 
-#include "latent/core/fast_math.h"
+#include "latent/core/error.h"
 #include "latent/core/system.h"
+#include "latent/kernels/fast_math.h"
 
 namespace latent {
 
@@ -91,15 +92,12 @@ class MaxPool2x2Function : public torch::autograd::Function<MaxPool2x2Function> 
 
 }  // namespace
 
-bool is_max_pool2x2(const torch::nn::MaxPool2dImpl& pool) {
-  const auto& o = pool.options;
-  auto all = [](const torch::ExpandingArray<2>& a, int64_t v) { return (*a)[0] == v && (*a)[1] == v; };
-  return all(o.kernel_size(), 2) && all(o.stride(), 2) && all(o.padding(), 0) && all(o.dilation(), 1) && !o.ceil_mode();
+bool max_pool2x2_takes(const torch::Tensor& x) {
+  return is_dense_cpu_float(x) && x.dim() == 4 && x.size(2) % 2 == 0 && x.size(3) % 2 == 0 && x.numel() > 0;
 }
 
 torch::Tensor max_pool2x2(const torch::Tensor& x) {
-  if (!is_dense_cpu_float(x) || x.dim() != 4 || x.size(2) % 2 != 0 || x.size(3) % 2 != 0 || x.numel() == 0)
-    return torch::max_pool2d(x, 2);
+  check(max_pool2x2_takes(x), "max_pool2x2: needs a non-empty contiguous float CPU (B, C, H, W) with H and W even");
   return MaxPool2x2Function::apply(x);
 }
 

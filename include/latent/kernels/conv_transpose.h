@@ -12,9 +12,8 @@
 // these calls runs with the batch split over the threads (conv_kernels.h, bench/NOTES.md changes 20
 // and 21).
 //
-// Parameters, their names, shapes and initialisation are exactly torch::nn::ConvTranspose2d's, so
-// checkpoints and seeded initial weights are interchangeable with it. Off the CPU (CUDA: cuDNN) the
-// layer simply calls LibTorch's conv_transpose2d. Only zero padding; first-order gradients only.
+// Kernel `conv_transpose2d` under LATENT_KERNELS: models build torch::nn::ConvTranspose2d and
+// kernels/substitute.h routes it here on the CPU (zero padding only). First-order gradients only.
 #pragma once
 
 #include <torch/torch.h>
@@ -25,24 +24,10 @@ namespace latent {
 constexpr int64_t kAdjointForwardMinChannels = 16;
 
 // x: (B, Cin, H, W), weight: (Cin, Cout / groups, kh, kw), bias: (Cout) or undefined
-//   -> (B, Cout, (H − 1)·sh − 2·ph + dh·(kh − 1) + oph + 1, ...), as torch::conv_transpose2d.
+//   -> (B, Cout, (H − 1)·sh − 2·ph + dh·(kh − 1) + oph + 1, ...), as torch::conv_transpose2d. An Error
+//   for what conv_kernels_take refuses (x not 4-D, not on the CPU, or another dtype than weight).
 torch::Tensor adjoint_conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                                        torch::IntArrayRef stride, torch::IntArrayRef padding,
                                        torch::IntArrayRef output_padding, int64_t groups, torch::IntArrayRef dilation);
-
-// Drop-in for torch::nn::ConvTranspose2d (same options; parameters `weight` and `bias`).
-class AdjointConvTranspose2dImpl : public torch::nn::Cloneable<AdjointConvTranspose2dImpl> {
- public:
-  explicit AdjointConvTranspose2dImpl(torch::nn::ConvTranspose2dOptions options);
-  void reset() override;
-  // x: (B, Cin, H, W) -> (B, Cout, (H − 1)·s − 2·p + d·(k − 1) + output_padding + 1, ...)
-  torch::Tensor forward(const torch::Tensor& x);
-  void pretty_print(std::ostream& stream) const override;
-
-  torch::nn::ConvTranspose2dOptions options;
-  torch::Tensor weight;
-  torch::Tensor bias;
-};
-TORCH_MODULE(AdjointConvTranspose2d);
 
 }  // namespace latent

@@ -1,7 +1,7 @@
 // LibTorch 1.13's Box-Muller step for normal_ on float tensors (normal_fill_16_AVX2 in ATen's
 // cpu/DistributionTemplates.h), compiled as LibTorch compiles it: with AVX2 and FMA, contraction of
 // a*b+c into FMAs allowed, on the log and sincos of ATen's own avx_mathfun.h. CMakeLists.txt gives this
-// file those flags; latent::normal_fill (fast_random.cpp) calls it only where the CPU has AVX2 and
+// file those flags; latent::normal_fill_kernel (kernels/fast_random.cpp) runs only where the CPU has AVX2 and
 // FMA and only after checking, once per process, that it reproduces LibTorch's normal_ bit for bit.
 // It includes no LibTorch header but that one: an inline function of theirs compiled here with AVX2
 // could be the copy the linker keeps for every file.

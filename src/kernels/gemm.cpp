@@ -1,8 +1,8 @@
-// The AVX-512 matrix product of core/gemm.h: packing, the register-blocked tile, the loop order.
-#include "latent/core/gemm.h"
+// The AVX-512 matrix product of kernels/gemm.h: packing, the register-blocked tile, the loop order;
+// and the Linear layer's product and gradients through it.
+#include "latent/kernels/gemm.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,15 +23,13 @@ namespace latent {
 #define LATENT_HAVE_GEMM_KERNEL 0
 #endif
 
-bool gemm_kernel_enabled() {
+bool gemm_available() {
 #if LATENT_HAVE_GEMM_KERNEL
-  static const bool enabled = [] {
-    const char* env = std::getenv("LATENT_GEMM");
-    if (env != nullptr && std::string(env) == "blas") return false;
+  static const bool available = [] {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") != 0;
   }();
-  return enabled;
+  return available;
 #else
   return false;
 #endif
@@ -165,7 +163,7 @@ bool gemm_reads(const torch::Tensor& t) {
 }
 
 torch::Tensor gemm(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& bias) {
-  check(gemm_kernel_enabled(), "gemm: the AVX-512 kernel is not available on this CPU");
+  check(gemm_available(), "gemm: the AVX-512 kernel is not available on this CPU");
   auto fits = [](const torch::Tensor& t, int64_t dim) { return gemm_reads(t) && t.dim() == dim; };
   check(fits(a, 2) && fits(b, 2), "gemm: A and B must be 2-D float CPU tensors");
   const int64_t m_size = a.size(0), k_size = a.size(1), n_size = b.size(1);
@@ -206,6 +204,50 @@ torch::Tensor gemm(const torch::Tensor& a, const torch::Tensor& b, const torch::
   });
 #endif
   return c;
+}
+
+namespace {
+
+// x (B, in), W (out, in), b (out) -> x·Wᵀ + b; backward: dx = g·W, dW = gᵀ·x, db = Σ_rows g.
+class LinearFunction : public torch::autograd::Function<LinearFunction> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
+                               const torch::Tensor& bias) {
+    ctx->save_for_backward({x, weight});
+    return gemm(x, weight.t(), bias);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto& x = saved[0];
+    const auto& weight = saved[1];
+    const auto& g = grads[0];
+    torch::Tensor dx, dw, db;
+    if (ctx->needs_input_grad(0)) dx = gemm(g, weight);
+    if (ctx->needs_input_grad(1)) dw = gemm(g.t(), x);
+    if (ctx->needs_input_grad(2)) {
+      SerialScope serial(g);
+      db = g.sum(0);
+    }
+    return {dx, dw, db};
+  }
+};
+
+}  // namespace
+
+bool gemm_linear_takes(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  return x.dim() == 2 && x.size(0) >= kGemmMinRows && gemm_reads(x) && gemm_reads(weight) &&
+         (!bias.defined() || gemm_reads(bias));
+}
+
+torch::Tensor gemm_linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  check(gemm_linear_takes(x, weight, bias), "gemm_linear: x must be (B >= 16, in) and all operands float CPU tensors");
+  const bool needs_grad = torch::GradMode::is_enabled() &&
+                          (x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad()));
+  // A bias-free layer passes zeros (no gradient asked): autograd's apply() takes defined tensors only.
+  if (needs_grad)
+    return LinearFunction::apply(x, weight, bias.defined() ? bias : torch::zeros({weight.size(0)}, x.options()));
+  return gemm(x, weight.t(), bias);
 }
 
 }  // namespace latent

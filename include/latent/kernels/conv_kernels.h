@@ -11,17 +11,15 @@
 // sum is computed by the kernel, and the slices' sums are then added in slice order, so a result
 // depends on the thread count (as oneDNN's own reductions already do) but not on timing. At one
 // thread, for a batch of one, off the CPU or inside a parallel region, each function is exactly the
-// single LibTorch call it replaces.
+// single LibTorch call it replaces. The layers on top: kernels/conv2d.h (kernel `conv2d`) and
+// kernels/conv_transpose.h (kernel `conv_transpose2d`).
 #pragma once
 
 #include <torch/torch.h>
 
 #include <array>
 #include <functional>
-#include <string>
 #include <vector>
-
-#include "latent/core/error.h"
 
 namespace latent {
 
@@ -74,22 +72,13 @@ torch::Tensor split_conv2d(const torch::Tensor& x, const torch::Tensor& weight, 
 ConvGrads split_conv2d_backward(const torch::Tensor& x, const torch::Tensor& gy, const torch::Tensor& weight,
                                 const ConvGeometry& g, std::array<bool, 3> mask);
 
-// What latent's convolution layers (SplitConv2d, AdjointConvTranspose2d) share around these kernels:
-// - whether their autograd functions take x and weight (both on the CPU, x 4-D, one dtype; anything
-//   else goes to LibTorch's own op);
+// What the convolution kernels (batch_split_conv2d, adjoint_conv_transpose2d) share:
+// - whether their autograd functions take x and weight (both on the CPU, x 4-D, one dtype);
 bool conv_kernels_take(const torch::Tensor& x, const torch::Tensor& weight);
 // - "no bias" as those functions carry it: an empty tensor, since autograd records every input's device;
 torch::Tensor bias_or_empty(const torch::Tensor& bias, const torch::Tensor& weight);
 // - the geometry a function keeps for its backward pass (in ctx->saved_data);
 void save_geometry(torch::autograd::AutogradContext* ctx, const ConvGeometry& g);
 ConvGeometry saved_geometry(torch::autograd::AutogradContext* ctx);
-// - the options they refuse, as errors naming the layer: a padding mode other than zeros, channels
-//   not divisible by the groups. Options: torch::nn::Conv2dOptions or ConvTranspose2dOptions.
-template <typename Options>
-void check_conv_options(const std::string& layer, const Options& o) {
-  check(torch::enumtype::get_enum_name(o.padding_mode()) == "kZeros", layer + ": only zero padding is supported");
-  check(o.groups() > 0 && o.in_channels() % o.groups() == 0 && o.out_channels() % o.groups() == 0,
-        layer + ": channels must be divisible by groups");
-}
 
 }  // namespace latent

@@ -1,5 +1,5 @@
-// Fused Adam step on the CPU (see fused_adam.h).
-#include "latent/training/fused_adam.h"
+// Fused Adam step on the CPU (see kernels/fused_adam.h).
+#include "latent/kernels/fused_adam.h"
 
 #include <ATen/Parallel.h>
 
@@ -7,8 +7,8 @@
 #include <sstream>
 #include <type_traits>
 
-#include "latent/core/fast_math.h"
 #include "latent/core/system.h"
+#include "latent/kernels/fast_math.h"
 
 namespace latent {
 
@@ -39,7 +39,7 @@ struct AdamScalars {
 // p, g, m, v: n floats. The same operations, in the same order, as torch::optim::Adam's
 // kernels: g += wd p; m = b1 m + (1 - b1) g (a fused multiply-add, as ATen's add_ with alpha);
 // v = b2 v + (1 - b2) g g; p -= step * m / (sqrt(v) / sqrt(bc2) + eps).
-// LATENT_VECTOR_CLONES (core/fast_math.h): AVX-512 and Haswell (AVX2 + FMA) clones too, so std::fma
+// LATENT_VECTOR_CLONES (kernels/fast_math.h): AVX-512 and Haswell (AVX2 + FMA) clones too, so std::fma
 // is one instruction and the loop vectorizes 16 or 8 wide (the file is compiled with
 // -fno-math-errno -fno-trapping-math, without which sqrt kept the loop scalar: CMakeLists.txt).
 LATENT_VECTOR_CLONES void adam_range(float* p, const float* g, float* m, float* v, int64_t begin, int64_t end,

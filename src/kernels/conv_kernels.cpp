@@ -1,5 +1,5 @@
-// LibTorch's convolution kernels with the batch split over the threads (see conv_kernels.h).
-#include "latent/models/conv_kernels.h"
+// LibTorch's convolution kernels with the batch split over the threads (see kernels/conv_kernels.h).
+#include "latent/kernels/conv_kernels.h"
 
 #include <ATen/Parallel.h>
 #include <ATen/ThreadLocalState.h>

@@ -6,18 +6,19 @@
 // time: ~6 ms a step for conv-dae's two upsamplings at batch 128 (bench/NOTES.md, change 25).
 // upsample_nearest2x writes each input element to its 2×2 block; its backward sums each block's four
 // gradients in LibTorch's order (top left, top right, bottom left, bottom right, onto +0), so output
-// and gradient are LibTorch's bit for bit.
+// and gradient are LibTorch's bit for bit. Kernel `upsample2x` under LATENT_KERNELS;
+// kernels/substitute.h routes a model's torch::nn::Upsample here.
 #pragma once
 
 #include <torch/torch.h>
 
 namespace latent {
 
-// x: (B, C, H, W) -> (B, C, 2H, 2W). A contiguous float CPU x takes the kernels above; anything
-// else goes to LibTorch's interpolate, as torch::nn::Upsample does.
-torch::Tensor upsample_nearest2x(const torch::Tensor& x);
+// Whether upsample_nearest2x takes x: a non-empty contiguous float CPU tensor (B, C, H, W).
+bool upsample_nearest2x_takes(const torch::Tensor& x);
 
-// Whether `up` is the scale-factor-2 nearest upsampling of 4-D inputs that upsample_nearest2x computes.
-bool is_upsample_nearest2x(const torch::nn::UpsampleImpl& up);
+// x: (B, C, H, W) -> (B, C, 2H, 2W), nearest: LibTorch's values and gradient. An Error for what
+// upsample_nearest2x_takes refuses.
+torch::Tensor upsample_nearest2x(const torch::Tensor& x);
 
 }  // namespace latent

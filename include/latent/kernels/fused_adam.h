@@ -1,6 +1,8 @@
 // Adam with a fused update: one pass over (param, grad, exp_avg, exp_avg_sq) per parameter
 // instead of eight tensor operations and two temporaries. Same options, state and
-// serialization as torch::optim::Adam (it is one), and the same arithmetic up to rounding.
+// serialization as torch::optim::Adam (it is one), and the same arithmetic up to rounding. Kernel
+// `adam` under LATENT_KERNELS: kernels/substitute.h's make_adam chooses between it and
+// torch::optim::Adam.
 #pragma once
 
 #include <torch/torch.h>

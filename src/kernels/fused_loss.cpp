@@ -1,8 +1,9 @@
-// Fused losses (see fused_loss.h).
-#include "latent/training/fused_loss.h"
+// Fused binary cross-entropy on logits (see kernels/fused_loss.h).
+#include "latent/kernels/fused_loss.h"
 
-#include "latent/core/fast_math.h"
+#include "latent/core/error.h"
 #include "latent/core/system.h"
+#include "latent/kernels/fast_math.h"
 
 namespace latent {
 
@@ -46,11 +47,6 @@ bool alike(const torch::Tensor& a, const torch::Tensor& b) {
   return a.sizes() == b.sizes() && a.scalar_type() == b.scalar_type() && a.device() == b.device();
 }
 
-// LibTorch's per-example BCE: logits, target (B, ...) -> (B,).
-torch::Tensor libtorch_bce_per_example(const torch::Tensor& logits, const torch::Tensor& target) {
-  return torch::binary_cross_entropy_with_logits(logits, target, {}, {}, at::Reduction::None).reshape({logits.size(0), -1}).sum(1);
-}
-
 // Per example: logits, target (B, ...) -> (B,).
 struct BceWithLogitsPerExample : public torch::autograd::Function<BceWithLogitsPerExample> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& logits, const torch::Tensor& target) {
@@ -75,15 +71,28 @@ struct BceWithLogitsPerExample : public torch::autograd::Function<BceWithLogitsP
 
 }  // namespace
 
-torch::Tensor bce_with_logits_per_example(const torch::Tensor& logits, const torch::Tensor& target) {
-  if (logits.dim() < 1 || !alike(logits, target) || target.requires_grad()) return libtorch_bce_per_example(logits, target);
+torch::Tensor libtorch_bce_per_example(const torch::Tensor& logits, const torch::Tensor& target) {
+  return torch::binary_cross_entropy_with_logits(logits, target, {}, {}, at::Reduction::None).reshape({logits.size(0), -1}).sum(1);
+}
+
+bool fused_bce_mean_takes(const torch::Tensor& logits, const torch::Tensor& target) {
+  return logits.numel() > 0 && alike(logits, target) && !target.requires_grad();
+}
+
+bool fused_bce_per_example_takes(const torch::Tensor& logits, const torch::Tensor& target) {
+  return logits.dim() >= 1 && alike(logits, target) && !target.requires_grad();
+}
+
+torch::Tensor fused_bce_with_logits_per_example(const torch::Tensor& logits, const torch::Tensor& target) {
+  check(fused_bce_per_example_takes(logits, target),
+        "fused_bce_with_logits_per_example: logits and target of one shape, dtype and device, the target without gradient");
   return BceWithLogitsPerExample::apply(logits, target);
 }
 
-torch::Tensor bce_with_logits_mean(const torch::Tensor& logits, const torch::Tensor& target,
-                                   const torch::Tensor& probs) {
-  if (logits.numel() == 0 || !alike(logits, target) || target.requires_grad())
-    return torch::binary_cross_entropy_with_logits(logits, target);
+torch::Tensor fused_bce_with_logits_mean(const torch::Tensor& logits, const torch::Tensor& target,
+                                         const torch::Tensor& probs) {
+  check(fused_bce_mean_takes(logits, target),
+        "fused_bce_with_logits_mean: non-empty logits and target of one shape, dtype and device, the target without gradient");
   const bool reuse = probs.defined() && alike(probs, logits);
   // The autograd function records every input's device, so "no probabilities" travels as an empty tensor.
   return BceWithLogitsMean::apply(logits, target, reuse ? probs : torch::empty({0}, logits.options()));

@@ -1,5 +1,5 @@
-// Fast element-wise kernels (see fast_math.h).
-#include "latent/core/fast_math.h"
+// Fast element-wise kernels (see kernels/fast_math.h).
+#include "latent/kernels/fast_math.h"
 
 #include <ATen/Parallel.h>
 
@@ -56,14 +56,6 @@ LATENT_VECTOR_CLONES void sigmoid_range(const float* x, float* y, int64_t begin,
     const float s = 1.0f / (1.0f + exp_cephes(-v));
     y[i] = v != v ? v : s;  // NaN stays NaN (the clamp would turn it into a number)
   }
-}
-
-torch::Tensor sigmoid_kernel(const torch::Tensor& x) {
-  auto y = torch::empty_like(x);
-  const float* src = x.data_ptr<float>();
-  float* dst = y.data_ptr<float>();
-  at::parallel_for(0, x.numel(), kSigmoidGrain, [&](int64_t begin, int64_t end) { sigmoid_range(src, dst, begin, end); });
-  return y;
 }
 
 // log(1 + e) for e in [0, 1] in float: Cephes' logf polynomial on f = e (e ≤ √2 − 1) or on
@@ -171,11 +163,14 @@ torch::Tensor rows_bce_with_logits(const torch::Tensor& logits, const torch::Ten
   return out;
 }
 
-torch::Tensor count_same_side(const torch::Tensor& a, const torch::Tensor& b, double threshold) {
-  torch::NoGradGuard no_grad;
-  if (!is_dense_cpu_float(a) || !is_dense_cpu_float(b) || a.numel() != b.numel() ||
-      static_cast<double>(static_cast<float>(threshold)) != threshold)
-    return ((a > threshold) == (b > threshold)).sum();
+bool count_same_side_takes(const torch::Tensor& a, const torch::Tensor& b, double threshold) {
+  return is_dense_cpu_float(a) && is_dense_cpu_float(b) && a.numel() == b.numel() &&
+         static_cast<double>(static_cast<float>(threshold)) == threshold;
+}
+
+torch::Tensor count_same_side_kernel(const torch::Tensor& a, const torch::Tensor& b, double threshold) {
+  check(count_same_side_takes(a, b, threshold),
+        "count_same_side_kernel: needs contiguous float CPU tensors of one size and a float threshold");
   const float* pa = a.data_ptr<float>();
   const float* pb = b.data_ptr<float>();
   const auto t = static_cast<float>(threshold);
@@ -185,16 +180,17 @@ torch::Tensor count_same_side(const torch::Tensor& a, const torch::Tensor& b, do
   return torch::scalar_tensor(total.load(), torch::kInt64);
 }
 
-torch::Tensor fast_sigmoid(const torch::Tensor& x) {
-  // Only where no graph is being built: training keeps LibTorch's sigmoid, so its trajectory (and
-  // its agreement with PyTorch) does not move by the kernels' ulp differences (bench/NOTES.md, change 9).
-  const bool graph = torch::GradMode::is_enabled() && x.requires_grad();
-  const bool fast = !graph && is_dense_cpu_float(x) && x.numel() > 0;
-  if (!fast) {
-    SerialScope serial(x);
-    return torch::sigmoid(x);
-  }
-  return sigmoid_kernel(x);
+bool sigmoid_kernel_takes(const torch::Tensor& x) {
+  return is_dense_cpu_float(x) && !(torch::GradMode::is_enabled() && x.requires_grad());
+}
+
+torch::Tensor sigmoid_kernel(const torch::Tensor& x) {
+  check(sigmoid_kernel_takes(x), "sigmoid_kernel: needs a contiguous float CPU tensor outside autograd");
+  auto y = torch::empty_like(x);
+  const float* src = x.data_ptr<float>();
+  float* dst = y.data_ptr<float>();
+  at::parallel_for(0, x.numel(), kSigmoidGrain, [&](int64_t begin, int64_t end) { sigmoid_range(src, dst, begin, end); });
+  return y;
 }
 
 }  // namespace latent

@@ -1,5 +1,5 @@
-// LibTorch's Bernoulli and normal draws a block at a time (see fast_random.h).
-#include "latent/core/fast_random.h"
+// LibTorch's Bernoulli and normal draws a block at a time (see kernels/fast_random.h).
+#include "latent/kernels/fast_random.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/core/MT19937RNGEngine.h>
@@ -11,7 +11,7 @@
 #include <mutex>
 
 #include "latent/core/error.h"
-#include "latent/core/fast_math.h"
+#include "latent/kernels/fast_math.h"
 
 namespace latent {
 
@@ -99,7 +99,7 @@ void with_default_engine(Fill fill) {
 }
 
 void own_bernoulli(torch::Tensor& out, double p) {
-  check(p >= 0.0 && p <= 1.0, "bernoulli_mask: p = " + std::to_string(p) + " is not in [0, 1]");
+  check(p >= 0.0 && p <= 1.0, "bernoulli_mask_kernel: p = " + std::to_string(p) + " is not in [0, 1]");
   const auto bound = static_cast<uint64_t>(std::ceil(std::ldexp(p, 53)));
   float* y = out.data_ptr<float>();
   const int64_t n = out.numel();
@@ -181,40 +181,46 @@ bool cpu_has_avx2_fma() {
 
 }  // namespace
 
-bool fast_bernoulli_in_use() {
-  static const bool in_use = reproduces_libtorch([](torch::Tensor& t) { t.bernoulli_(0.3); },
-                                                 [](torch::Tensor& t) { own_bernoulli(t, 0.3); });
-  return in_use;
+bool bernoulli_mask_available() {
+  static const bool available = reproduces_libtorch([](torch::Tensor& t) { t.bernoulli_(0.3); },
+                                                    [](torch::Tensor& t) { own_bernoulli(t, 0.3); });
+  return available;
 }
 
-bool fast_normal_in_use() {
+bool normal_fill_available() {
   // A mean and std other than 0 and 1, so the check covers the step's last multiply-add too.
-  static const bool in_use = detail::box_muller_avx2_built() && cpu_has_avx2_fma() &&
-                             reproduces_libtorch([](torch::Tensor& t) { t.normal_(0.25, 1.5); },
-                                                 [](torch::Tensor& t) { own_normal(t, 0.25f, 1.5f); });
-  return in_use;
+  static const bool available = detail::box_muller_avx2_built() && cpu_has_avx2_fma() &&
+                                reproduces_libtorch([](torch::Tensor& t) { t.normal_(0.25, 1.5); },
+                                                    [](torch::Tensor& t) { own_normal(t, 0.25f, 1.5f); });
+  return available;
 }
 
-void bernoulli_mask(torch::Tensor& out, double p) {
-  if (!is_dense_cpu_float(out) || !fast_bernoulli_in_use()) {
-    out.bernoulli_(p);
-    return;
-  }
+bool bernoulli_mask_takes(const torch::Tensor& out) { return is_dense_cpu_float(out); }
+
+void bernoulli_mask_kernel(torch::Tensor& out, double p) {
+  check(bernoulli_mask_takes(out), "bernoulli_mask_kernel: needs a contiguous float CPU tensor");
   own_bernoulli(out, p);
 }
 
-void normal_fill(torch::Tensor& out, double mean, double std) {
-  if (!is_dense_cpu_float(out) || out.numel() < 16 || out.requires_grad() || !(std >= 0.0) || !fast_normal_in_use()) {
-    out.normal_(mean, std);
-    return;
-  }
-  own_normal(out, static_cast<float>(mean), static_cast<float>(std));
+torch::Tensor dropout_kernel(const torch::Tensor& x, double p) {
+  check(p > 0.0 && p < 1.0, "dropout_kernel: p = " + std::to_string(p) + " is not in (0, 1)");
+  // A strided x would get LibTorch's mask in its own memory order, not this one's.
+  check(bernoulli_mask_takes(x), "dropout_kernel: needs a contiguous float CPU tensor");
+  // at::native::dropout on the CPU: noise = bernoulli(1 − p) / (1 − p), then x * noise.
+  auto noise = torch::empty(x.sizes(), x.options());
+  bernoulli_mask_kernel(noise, 1.0 - p);
+  noise.div_(1.0 - p);
+  return x * noise;
 }
 
-torch::Tensor randn_like(const torch::Tensor& x) {
-  auto out = torch::empty_like(x, torch::MemoryFormat::Contiguous);
-  normal_fill(out);
-  return out;
+bool normal_fill_takes(const torch::Tensor& out, double std) {
+  return is_dense_cpu_float(out) && out.numel() >= 16 && !out.requires_grad() && std >= 0.0;
+}
+
+void normal_fill_kernel(torch::Tensor& out, double mean, double std) {
+  check(normal_fill_takes(out, std),
+        "normal_fill_kernel: needs a contiguous float CPU tensor of 16 or more elements without gradient, std >= 0");
+  own_normal(out, static_cast<float>(mean), static_cast<float>(std));
 }
 
 }  // namespace latent

@@ -1,11 +1,8 @@
-// ConvTranspose2d through the convolution kernels it is the adjoint of (see conv_transpose.h).
-#include "latent/models/conv_transpose.h"
-
-#include <string>
+// ConvTranspose2d through the convolution kernels it is the adjoint of (see kernels/conv_transpose.h).
+#include "latent/kernels/conv_transpose.h"
 
 #include "latent/core/error.h"
-#include "latent/models/conv_kernels.h"
-#include "latent/models/init.h"
+#include "latent/kernels/conv_kernels.h"
 
 namespace latent {
 
@@ -59,7 +56,7 @@ struct AdjointConvTranspose2dFunction : public torch::autograd::Function<Adjoint
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     // The gradients below are computed by kernels autograd cannot differentiate again.
-    check(!torch::GradMode::is_enabled(), "AdjointConvTranspose2d: double backward (create_graph) is not supported");
+    check(!torch::GradMode::is_enabled(), "conv_transpose2d kernel: double backward (create_graph) is not supported");
     const auto saved = ctx->get_saved_variables();
     const auto& x = saved[0];
     const auto& weight = saved[1];
@@ -85,32 +82,9 @@ struct AdjointConvTranspose2dFunction : public torch::autograd::Function<Adjoint
 torch::Tensor adjoint_conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                                        torch::IntArrayRef stride, torch::IntArrayRef padding,
                                        torch::IntArrayRef output_padding, int64_t groups, torch::IntArrayRef dilation) {
-  if (!conv_kernels_take(x, weight))
-    return torch::conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation);
+  check(conv_kernels_take(x, weight), "adjoint_conv_transpose2d: needs a 4-D CPU input of the weight's dtype");
   return AdjointConvTranspose2dFunction::apply(x, weight, bias_or_empty(bias, weight), stride, padding, output_padding,
                                                groups, dilation);
-}
-
-AdjointConvTranspose2dImpl::AdjointConvTranspose2dImpl(torch::nn::ConvTranspose2dOptions options_)
-    : options(std::move(options_)) {
-  reset();
-}
-
-void AdjointConvTranspose2dImpl::reset() {
-  check_conv_options("AdjointConvTranspose2d", options);
-  const auto k = *options.kernel_size();
-  const std::vector<int64_t> shape = {options.in_channels(), options.out_channels() / options.groups(), k[0], k[1]};
-  std::tie(weight, bias) = register_conv_parameters(*this, shape, options.out_channels(), options.bias());
-}
-
-torch::Tensor AdjointConvTranspose2dImpl::forward(const torch::Tensor& x) {
-  return adjoint_conv_transpose2d(x, weight, bias, *options.stride(), *options.padding(), *options.output_padding(),
-                                  options.groups(), *options.dilation());
-}
-
-void AdjointConvTranspose2dImpl::pretty_print(std::ostream& stream) const {
-  stream << "latent::AdjointConvTranspose2d(" << options.in_channels() << ", " << options.out_channels()
-         << ", kernel_size=" << options.kernel_size() << ", stride=" << options.stride() << ")";
 }
 
 }  // namespace latent

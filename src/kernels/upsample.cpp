@@ -1,10 +1,11 @@
-// 2× nearest-neighbour upsampling in one pass (see upsample.h).
-#include "latent/models/upsample.h"
+// 2× nearest-neighbour upsampling in one pass (see kernels/upsample.h).
+#include "latent/kernels/upsample.h"
 
 #include <ATen/Parallel.h>
 
-#include "latent/core/fast_math.h"
+#include "latent/core/error.h"
 #include "latent/core/system.h"
+#include "latent/kernels/fast_math.h"
 
 namespace latent {
 
@@ -68,16 +69,10 @@ class UpsampleNearest2xFunction : public torch::autograd::Function<UpsampleNeare
 
 }  // namespace
 
-bool is_upsample_nearest2x(const torch::nn::UpsampleImpl& up) {
-  const auto& o = up.options;
-  return !o.size().has_value() && o.scale_factor().has_value() && *o.scale_factor() == std::vector<double>{2.0, 2.0} &&
-         torch::enumtype::get_enum_name(o.mode()) == "kNearest";
-}
+bool upsample_nearest2x_takes(const torch::Tensor& x) { return is_dense_cpu_float(x) && x.dim() == 4 && x.numel() > 0; }
 
 torch::Tensor upsample_nearest2x(const torch::Tensor& x) {
-  if (!is_dense_cpu_float(x) || x.dim() != 4 || x.numel() == 0)
-    return torch::nn::functional::interpolate(
-        x, torch::nn::functional::InterpolateFuncOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest));
+  check(upsample_nearest2x_takes(x), "upsample_nearest2x: needs a non-empty contiguous float CPU (B, C, H, W)");
   return UpsampleNearest2xFunction::apply(x);
 }
 
