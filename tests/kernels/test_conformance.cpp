@@ -233,6 +233,45 @@ struct ConvShape {
   }
 };
 
+// The outputs a convolution row compares, for its shape, dtype and whether x has special values.
+using ConvOutputs = std::function<std::vector<Output>(const ConvShape& s, bool is_float, bool specials)>;
+// Ours (the kernel) or theirs (LibTorch's operator) on in = {x, weight, bias}.
+using ConvCall = std::function<torch::Tensor(bool ours, const Tensors& in, const ConvShape& s)>;
+
+// One row per shape and dtype, and a float row with special values in x (every `specials_step`-th
+// element) for the shapes in `with_specials`: x (B, Cin, H, W) randn, the weight (Cout, Cin / groups,
+// k, k), or (Cin, Cout / groups, k, k) when `transposed`, the bias (Cout), an output gradient randn.
+void add_conv_rows(std::vector<Case>& table, Kernel kernel, const std::string& prefix, const std::string& reference,
+                   const std::vector<std::pair<std::string, ConvShape>>& shapes, const std::set<std::string>& with_specials,
+                   int64_t specials_step, bool transposed, const ConvOutputs& outputs, const ConvCall& call) {
+  for (const auto dtype : {torch::kFloat, torch::kDouble}) {
+    const bool is_float = dtype == torch::kFloat;
+    for (const auto& [label, shape] : shapes) {
+      for (bool specials : {false, true}) {
+        if (specials && (!is_float || with_specials.count(label) == 0)) continue;
+        std::string inputs = shape.text() + (is_float ? ", float" : ", double") + ", randn";
+        if (specials)
+          inputs += "; x with NaN, ±inf, ±1e30, ±denormal, −0 at one element in " + std::to_string(specials_step);
+        table.push_back({kernel, prefix + label + (is_float ? "_float" : "_double") + (specials ? "_specials" : ""), inputs,
+                         reference, outputs(shape, is_float, specials),
+                         [s = shape, dtype, specials, specials_step, transposed, call](bool ours) {
+                           const auto opts = torch::TensorOptions().dtype(dtype);
+                           torch::manual_seed(1);
+                           auto x = torch::randn({s.batch, s.cin, s.h, s.w}, opts);
+                           if (specials) x = with_values(x, kSpecials, 2, specials_step);
+                           const auto w = transposed ? torch::randn({s.cin, s.cout / s.groups, s.k, s.k}, opts)
+                                                     : torch::randn({s.cout, s.cin / s.groups, s.k, s.k}, opts);
+                           const auto b = torch::randn({s.cout}, opts);
+                           const auto in = leaves({x, w, b});
+                           const auto y = call(ours, in, s);
+                           torch::manual_seed(2);
+                           return forward_backward(y, in, torch::randn(y.sizes(), opts));
+                         }});
+      }
+    }
+  }
+}
+
 void add_conv2d(std::vector<Case>& table) {
   // The studies' shapes (3×3 stride 2 and 1, 4×4 stride 2, one input channel, W3's 64-image batch)
   // and odd ones: batches that do not halve, non-square images, groups, dilation, no padding, one image.
@@ -245,39 +284,22 @@ void add_conv2d(std::vector<Case>& table) {
       {"1x2x6x6_to_4", {1, 2, 4, 6, 6, 3, 1, 1, 0, 1, 1}},
       {"64x16x14x14_to_32_k3s2", {64, 16, 32, 14, 14, 3, 2, 1, 0, 1, 1}},
   };
-  for (const auto dtype : {torch::kFloat, torch::kDouble}) {
-    const bool is_float = dtype == torch::kFloat;
-    // At one thread the kernel makes LibTorch's own calls: bit for bit. At two every image's output and
-    // input gradient come from the same kernel on a slice, bit for bit; the weight and bias gradients are
-    // sums over the batch added slice by slice, equal to rounding.
-    const Tol sums = norm(is_float ? 1e-5 : 1e-13);
-    for (const auto& [label, s] : shapes) {
-      for (bool specials : {false, true}) {
-        if (specials && (!is_float || label != "8x1x28x28_to_16_k3s2")) continue;
-        std::string inputs = s.text() + (is_float ? ", float" : ", double") + ", randn";
-        if (specials) inputs += "; x with NaN, ±inf, ±1e30, ±denormal, −0 every 97th element";
-        table.push_back({Kernel::kConv2d, std::string("conv2d_") + label + (is_float ? "_float" : "_double") + (specials ? "_specials" : ""),
-                         inputs, "torch::conv2d and its autograd backward (at::convolution_backward)",
-                         {out("y", bits()), out("dx", bits()), out2("dW", bits(), sums, false),
-                          out2("db", bits(), sums, false)},
-                         [s = s, dtype, specials](bool ours) {
-                           const auto opts = torch::TensorOptions().dtype(dtype);
-                           torch::manual_seed(1);
-                           auto x = torch::randn({s.batch, s.cin, s.h, s.w}, opts);
-                           if (specials) x = with_values(x, kSpecials, 5, 97);
-                           const auto w = torch::randn({s.cout, s.cin / s.groups, s.k, s.k}, opts);
-                           const auto b = torch::randn({s.cout}, opts);
-                           const auto in = leaves({x, w, b});
-                           const std::vector<int64_t> stride = {s.stride, s.stride}, pad = {s.pad, s.pad},
-                                                      dilation = {s.dilation, s.dilation};
-                           const auto y = ours ? batch_split_conv2d(in[0], in[1], in[2], stride, pad, dilation, s.groups)
-                                               : torch::conv2d(in[0], in[1], in[2], stride, pad, dilation, s.groups);
-                           torch::manual_seed(2);
-                           return forward_backward(y, in, torch::randn(y.sizes(), opts));
-                         }});
-      }
-    }
-  }
+  // At one thread the kernel makes LibTorch's own calls: bit for bit. At two every image's output and
+  // input gradient come from the same kernel on a slice, bit for bit; the weight and bias gradients are
+  // sums over the batch added slice by slice, equal to rounding.
+  add_conv_rows(table, Kernel::kConv2d, "conv2d_", "torch::conv2d and its autograd backward (at::convolution_backward)",
+                shapes, {"8x1x28x28_to_16_k3s2"}, 97, false,
+                [](const ConvShape&, bool is_float, bool) {
+                  const Tol sums = norm(is_float ? 1e-5 : 1e-13);
+                  return std::vector<Output>{out("y", bits()), out("dx", bits()), out2("dW", bits(), sums, false),
+                                             out2("db", bits(), sums, false)};
+                },
+                [](bool ours, const Tensors& in, const ConvShape& s) {
+                  const std::vector<int64_t> stride = {s.stride, s.stride}, pad = {s.pad, s.pad},
+                                             dilation = {s.dilation, s.dilation};
+                  return ours ? batch_split_conv2d(in[0], in[1], in[2], stride, pad, dilation, s.groups)
+                              : torch::conv2d(in[0], in[1], in[2], stride, pad, dilation, s.groups);
+                });
 }
 
 // ---- conv_transpose2d: through the convolution kernels it is the adjoint of -------------------------
@@ -299,48 +321,30 @@ void add_conv_transpose2d(std::vector<Case>& table) {
       {"64x16x14x14_to_1_k3s2", {64, 16, 1, 14, 14, 3, 2, 1, 1, 1, 1}},
       {"9x32x7x7_to_16_k3s2", {9, 32, 16, 7, 7, 3, 2, 1, 1, 1, 1}},
   };
-  for (const auto dtype : {torch::kFloat, torch::kDouble}) {
-    const bool is_float = dtype == torch::kFloat;
-    const Tol close = norm(is_float ? 1e-5 : 1e-13);
-    for (const auto& [label, s] : shapes) {
-      for (bool specials : {false, true}) {
-        if (specials && (!is_float || (label != "3x8x7x7_to_16_k3s2" && label != "2x6x6x6_to_1_k4s2"))) continue;
-        // Under kAdjointForwardMinChannels output channels the forward is LibTorch's own, a slice at a
-        // time: bit for bit at any thread count. Otherwise it and every gradient come from the
-        // convolution kernels, whose rounding may depend on the slice's batch size (oneDNN picks its
-        // kernel by shape), except at W3's shape (32 input channels), where the output and the input
-        // gradient are the same at 1 and 2 threads; the weight and bias gradients are sums added
-        // slice by slice. With NaN or ±inf in x, LibTorch's weight gradient (im2col over the padded
-        // output gradient) multiplies them by the border's zeros: NaN where the true sum is finite
-        // or infinite.
-        const bool few = s.cout < kAdjointForwardMinChannels;
-        const bool w3_shape = s.cin == 32;
-        const Tol forward = few ? bits() : close;
-        std::string inputs = s.text() + (is_float ? ", float" : ", double") + ", randn";
-        if (specials) inputs += "; x with NaN, ±inf, ±1e30, ±denormal, −0 every 151st element";
-        table.push_back({Kernel::kConvTranspose2d,
-                         std::string("conv_transpose2d_") + label + (is_float ? "_float" : "_double") + (specials ? "_specials" : ""),
-                         inputs, "torch::conv_transpose2d (slow_conv_transpose2d) and its autograd backward",
-                         {out("y", forward, few || w3_shape), out("dx", close, w3_shape),
-                          out("dW", specials ? norm_where_reference_finite(1e-5) : close, false), out("db", close, false)},
-                         [s = s, dtype, specials](bool ours) {
-                           const auto opts = torch::TensorOptions().dtype(dtype);
-                           torch::manual_seed(1);
-                           auto x = torch::randn({s.batch, s.cin, s.h, s.w}, opts);
-                           if (specials) x = with_values(x, kSpecials, 2, 151);
-                           const auto w = torch::randn({s.cin, s.cout / s.groups, s.k, s.k}, opts);
-                           const auto b = torch::randn({s.cout}, opts);
-                           const auto in = leaves({x, w, b});
-                           const std::vector<int64_t> stride = {s.stride, s.stride}, pad = {s.pad, s.pad},
-                                                      out_pad = {s.out_pad, s.out_pad}, dilation = {s.dilation, s.dilation};
-                           const auto y = ours ? adjoint_conv_transpose2d(in[0], in[1], in[2], stride, pad, out_pad, s.groups, dilation)
-                                               : torch::conv_transpose2d(in[0], in[1], in[2], stride, pad, out_pad, s.groups, dilation);
-                           torch::manual_seed(2);
-                           return forward_backward(y, in, torch::randn(y.sizes(), opts));
-                         }});
-      }
-    }
-  }
+  // Under kAdjointForwardMinChannels output channels the forward is LibTorch's own, a slice at a time:
+  // bit for bit at any thread count. Otherwise it and every gradient come from the convolution
+  // kernels, whose rounding may depend on the slice's batch size (oneDNN picks its kernel by shape),
+  // except at W3's shape (32 input channels), where the output and the input gradient are the same at
+  // 1 and 2 threads; the weight and bias gradients are sums added slice by slice. With NaN or ±inf in
+  // x, LibTorch's weight gradient (im2col over the padded output gradient) multiplies them by the
+  // border's zeros: NaN where the true sum is finite or infinite.
+  add_conv_rows(table, Kernel::kConvTranspose2d, "conv_transpose2d_",
+                "torch::conv_transpose2d (slow_conv_transpose2d) and its autograd backward", shapes,
+                {"3x8x7x7_to_16_k3s2", "2x6x6x6_to_1_k4s2"}, 151, true,
+                [](const ConvShape& s, bool is_float, bool specials) {
+                  const Tol close = norm(is_float ? 1e-5 : 1e-13);
+                  const bool few = s.cout < kAdjointForwardMinChannels;
+                  const bool w3_shape = s.cin == 32;
+                  return std::vector<Output>{out("y", few ? bits() : close, few || w3_shape), out("dx", close, w3_shape),
+                                             out("dW", specials ? norm_where_reference_finite(1e-5) : close, false),
+                                             out("db", close, false)};
+                },
+                [](bool ours, const Tensors& in, const ConvShape& s) {
+                  const std::vector<int64_t> stride = {s.stride, s.stride}, pad = {s.pad, s.pad},
+                                             out_pad = {s.out_pad, s.out_pad}, dilation = {s.dilation, s.dilation};
+                  return ours ? adjoint_conv_transpose2d(in[0], in[1], in[2], stride, pad, out_pad, s.groups, dilation)
+                              : torch::conv_transpose2d(in[0], in[1], in[2], stride, pad, out_pad, s.groups, dilation);
+                });
 }
 
 // ---- max_pool2x2, upsample2x, relu: element placement, bit for bit ---------------------------------
