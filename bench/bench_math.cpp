@@ -4,7 +4,8 @@
 // (softplus, sum, dot) against latent::sum_bce_with_logits.
 #include <benchmark/benchmark.h>
 
-#include "latent/core/fast_math.h"
+#include "latent/kernels/fast_math.h"
+#include "latent/kernels/substitute.h"
 
 namespace {
 

@@ -9,19 +9,19 @@
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "latent/core/error.h"
-#include "latent/core/fast_math.h"
-#include "latent/core/gemm.h"
 #include "latent/core/eval_mode.h"
 #include "latent/core/system.h"
 #include "latent/data/dataset.h"
+#include "latent/kernels/gemm.h"
+#include "latent/kernels/registry.h"
+#include "latent/kernels/substitute.h"
 #include "latent/models/autoencoder.h"
-#include "latent/models/conv2d.h"
-#include "latent/models/conv_transpose.h"
 #include "latent/models/vae.h"
 #include "latent/training/objective.h"
 #include "latent/training/optimizer.h"
@@ -53,44 +53,47 @@ struct Args {
   // instead of dropped, no InferenceMode in W4, glibc's default malloc thresholds.
   bool torch_adam = false;
   bool torch_bce = false;
-  bool torch_deconv = false;  // W3: LibTorch's ConvTranspose2d instead of latent::AdjointConvTranspose2d
+  bool torch_deconv = false;  // W3: LibTorch's ConvTranspose2d, not the conv_transpose2d kernel
   bool no_inference_mode = false;
   bool default_malloc = false;  // skip latent::keep_freed_memory()
 };
 
 // W3's model: a small convolutional denoising autoencoder. bench/pytorch_workloads.py builds
-// the identical stack (same layers in the same order, so the same seeded initial weights). Its
-// transposed convolutions are latent::AdjointConvTranspose2d unless `torch_deconv` (the A/B switch).
-torch::nn::AnyModule deconv(bool torch_deconv, const torch::nn::ConvTranspose2dOptions& o) {
-  if (torch_deconv) return torch::nn::AnyModule(torch::nn::ConvTranspose2d(o));
-  return torch::nn::AnyModule(latent::AdjointConvTranspose2d(o));
-}
-
+// the identical stack (same layers in the same order, so the same seeded initial weights). Its layers
+// run through the substitution (kernels/substitute.h), as the studies' models do.
 struct ConvAeImpl : torch::nn::Module {
   torch::nn::Sequential encoder{nullptr};
   torch::nn::Sequential decoder{nullptr};
-  explicit ConvAeImpl(bool torch_deconv) {
+  ConvAeImpl() {
     encoder = register_module(
-        "encoder", torch::nn::Sequential(latent::SplitConv2d(torch::nn::Conv2dOptions(1, 16, 3).stride(2).padding(1)),
+        "encoder", torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 16, 3).stride(2).padding(1)),
                                          torch::nn::ReLU(),
-                                         latent::SplitConv2d(torch::nn::Conv2dOptions(16, 32, 3).stride(2).padding(1)),
+                                         torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 32, 3).stride(2).padding(1)),
                                          torch::nn::ReLU()));
-    torch::nn::Sequential dec;
-    dec->push_back(deconv(torch_deconv, torch::nn::ConvTranspose2dOptions(32, 16, 3).stride(2).padding(1).output_padding(1)));
-    dec->push_back(torch::nn::ReLU());
-    dec->push_back(deconv(torch_deconv, torch::nn::ConvTranspose2dOptions(16, 1, 3).stride(2).padding(1).output_padding(1)));
-    decoder = register_module("decoder", dec);
+    decoder = register_module(
+        "decoder",
+        torch::nn::Sequential(torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(32, 16, 3).stride(2).padding(1).output_padding(1)),
+                              torch::nn::ReLU(),
+                              torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(16, 1, 3).stride(2).padding(1).output_padding(1))));
   }
   // x: (B, 1, 28, 28) -> {code (B, 32, 7, 7), logits and recon (B, 1, 28, 28)}
   latent::AeOutput forward(const torch::Tensor& x) {
     latent::AeOutput out;
-    out.code = encoder->forward(x);
-    out.logits = decoder->forward(out.code);
+    out.code = latent::forward_sequential(encoder, x);
+    out.logits = latent::forward_sequential(decoder, out.code);
     out.recon = latent::fast_sigmoid(out.logits);
     return out;
   }
 };
 TORCH_MODULE(ConvAe);
+
+// The kernel switch in force less `kernel` (an A/B switch of one kernel against LibTorch's operator).
+std::string switch_without(latent::Kernel kernel) {
+  std::string names;
+  for (const auto& k : latent::kernel_registry())
+    if (k.kernel != kernel && latent::kernel_switched_on(k.kernel)) names += (names.empty() ? "" : ",") + k.name;
+  return names.empty() ? "off" : names;
+}
 
 // Multiply-adds of one forward pass per example, for the FLOP count (fwd 2*MAC, backward
 // 2*MAC for the weight gradient plus 2*MAC for the input gradient except on the first layer).
@@ -227,13 +230,16 @@ json train_workload(const Args& a, const latent::DataSplits& data) {
   objective.loss = "bce";
   objective.noise_std = conv ? 0.3 : 0.0;
 
+  // --torch-deconv: LibTorch's ConvTranspose2d for the whole workload.
+  std::unique_ptr<latent::ScopedKernelSwitch> torch_deconv;
+  if (a.torch_deconv) torch_deconv = std::make_unique<latent::ScopedKernelSwitch>(switch_without(latent::Kernel::kConvTranspose2d));
   auto once = [&] {
     torch::manual_seed(a.seed);
     std::shared_ptr<latent::AutoencoderBase> dense;
     ConvAe conv_model{nullptr};
     std::shared_ptr<torch::nn::Module> module;
     if (conv) {
-      conv_model = ConvAe(a.torch_deconv);
+      conv_model = ConvAe();
       module = conv_model.ptr();
     } else {
       latent::ModelSpec mspec;
@@ -349,7 +355,7 @@ json inference_workload(const Args& a, const latent::DataSplits& data) {
 }
 
 // GFLOP/s of C(m,n) = A(m,k) B(k,n) through torch::mm (the BLAS LibTorch's Linear uses) or, with
-// `kernel`, through latent::gemm (the AVX-512 product latent's dense layers use where it runs).
+// `kernel`, through latent::gemm (the AVX-512 product latent's dense layers use where it runs: kernels/gemm.h).
 double mm_rate(int64_t m, int64_t k, int64_t n, bool ta, bool tb, int64_t reps, bool kernel) {
   auto a = ta ? torch::rand({k, m}).t() : torch::rand({m, k});
   auto b = tb ? torch::rand({n, k}).t() : torch::rand({k, n});
@@ -408,7 +414,7 @@ json gemm_workload(const Args& a) {
                 {"w5", gemm_at_shapes(kVaeWidths, a.batch, a.gemm_reps, kernel)}};
   };
   json out = rates(false);
-  if (latent::gemm_kernel_enabled()) out["kernel"] = rates(true);
+  if (latent::kernel_enabled(latent::Kernel::kGemm)) out["kernel"] = rates(true);
   return out;
 }
 

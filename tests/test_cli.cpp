@@ -6,9 +6,9 @@
 
 #include "cli_util.h"
 #include "latent/core/error.h"
-#include "latent/core/fast_random.h"
 #include "latent/data/dataset.h"
 #include "latent/data/idx.h"
+#include "latent/kernels/registry.h"
 #include "latent/studies/spec.h"
 #include "test_util.h"
 
@@ -75,9 +75,9 @@ TEST(Cli, HelpVersionListInfoSpec) {
   EXPECT_EQ(info.code, 0);
   EXPECT_NE(info.out.find("blas"), std::string::npos);
   EXPECT_NE(info.out.find("OpenBLAS"), std::string::npos) << "set-up should make OpenBLAS the BLAS: " << info.out;
-  EXPECT_NE(info.out.find(std::string("dropout masks ") + (fast_bernoulli_in_use() ? "drawn a block" : "by LibTorch's")), std::string::npos)
+  EXPECT_NE(info.out.find(std::string("dropout masks ") + (kernel_enabled(Kernel::kBernoulli) ? "drawn a block" : "by LibTorch's")), std::string::npos)
       << info.out;
-  EXPECT_NE(info.out.find(std::string("Gaussian noise ") + (fast_normal_in_use() ? "drawn a block" : "by LibTorch's")), std::string::npos)
+  EXPECT_NE(info.out.find(std::string("Gaussian noise ") + (kernel_enabled(Kernel::kNormal) ? "drawn a block" : "by LibTorch's")), std::string::npos)
       << info.out;
   auto spec = run_cli({"spec", "--markdown"});
   EXPECT_EQ(spec.code, 0);

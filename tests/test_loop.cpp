@@ -238,6 +238,32 @@ TEST(Loop, ANonFiniteLossStopsTheRunNamingTheEpoch) {
   }
 }
 
+History losses(const std::vector<std::pair<double, double>>& train_val) {
+  History h;
+  for (const auto& [train, val] : train_val) {
+    EpochRecord r;
+    r.epoch = static_cast<int64_t>(h.size()) + 1;
+    r.train_loss = train;
+    r.val_loss = val;
+    h.push_back(r);
+  }
+  return h;
+}
+
+TEST(Loop, StalledSinceNeedsThreeEpochsOfTheSameLosses) {
+  const double nan = std::nan("");
+  // conv-dae's L1 model at seed 45 (history.csv): dead from epoch 2.
+  EXPECT_EQ(stalled_since(losses({{0.28747075, 0.28668309}, {0.28596922, 0.28668309}, {0.28596922, 0.28668309},
+                                  {0.28596922, 0.28668309}})), 2);
+  EXPECT_EQ(stalled_since(losses({{0.28596922, 0.28668309}, {0.28596922, 0.28668309}})), 0);  // two epochs are not enough
+  EXPECT_EQ(stalled_since(losses({{0.3, nan}, {0.3 * (1 + 4e-7), nan}, {0.3, nan}})), 1);     // within 1e-6: the same
+  EXPECT_EQ(stalled_since(losses({{0.3, nan}, {0.3 * (1 + 3e-6), nan}, {0.3, nan}})), 0);     // still moving
+  EXPECT_EQ(stalled_since(losses({{0.3, 0.2}, {0.3, 0.21}, {0.3, 0.2}})), 0);                 // validation still moves
+  EXPECT_EQ(stalled_since(losses({{0.3, 0.2}, {0.3, nan}, {0.3, 0.2}})), 0);
+  // A slowly converging run (deep-ae's last epochs change the loss by ~1e-4 relative) is not stalled.
+  EXPECT_EQ(stalled_since(losses({{0.26480, nan}, {0.26475, nan}, {0.26471, nan}})), 0);
+}
+
 TEST(Loop, WarnsOnceWhenTheLossStopsChanging) {
   torch::manual_seed(3);
   const auto x = torch::rand({64, 4});

@@ -10,8 +10,8 @@
 #include <fstream>
 #include <string>
 
-#include "latent/core/fast_random.h"
 #include "latent/core/system.h"
+#include "latent/kernels/substitute.h"
 #include "test_util.h"
 
 namespace {

@@ -9,12 +9,11 @@
 #include <sstream>
 
 #include "latent/core/error.h"
-#include "latent/core/fast_random.h"
-#include "latent/core/gemm.h"
 #include "latent/core/interrupt.h"
 #include "latent/core/system.h"
 #include "latent/data/dataset.h"
 #include "latent/data/fraud_synth.h"
+#include "latent/kernels/registry.h"
 #include "latent/report/html_report.h"
 #include "latent/studies/anomaly.h"
 #include "latent/studies/builtin.h"
@@ -37,14 +36,22 @@ std::string version_text() {
 }
 
 void print_info(std::ostream& out) {
+  // latent's hand-written kernels (docs/kernels.md): on, off (by the switch) or unavailable on this CPU.
+  // First, so that a bad LATENT_KERNELS stops here with its one-line error and nothing printed.
+  std::ostringstream kernels;
+  int on = 0;
+  for (const auto& k : kernel_registry()) {
+    const char* status = !kernel_available(k.kernel) ? "unavailable" : kernel_switched_on(k.kernel) ? "on" : "off";
+    on += kernel_enabled(k.kernel) ? 1 : 0;
+    kernels << "  " << std::left << std::setw(18) << k.name << std::setw(13) << status << k.description
+            << (kernel_available(k.kernel) ? "" : " (needs " + k.needs + ")") << "\n";
+  }
   out << "latent    " << latent_version() << "\n"
       << "libtorch  " << torch_version() << "\n"
       << "blas      " << blas_info() << (blas_is_openblas() ? "" : "  [warning: not OpenBLAS; training will be slow]") << "\n"
       << "threads   " << current_threads() << " (hardware: " << std::thread::hardware_concurrency() << ")\n"
-      << "kernels   dense products: " << (gemm_kernel_enabled() ? "latent's AVX-512 gemm (LATENT_GEMM=blas for the BLAS)" : "the BLAS")
-      << "; latent's loops on " << kernel_loop_threads() << " thread(s)\n"
-      << "random    dropout masks " << (fast_bernoulli_in_use() ? "drawn a block at a time" : "by LibTorch's bernoulli_")
-      << ", Gaussian noise " << (fast_normal_in_use() ? "drawn a block at a time" : "by LibTorch's normal_")
+      << "random    dropout masks " << (kernel_enabled(Kernel::kBernoulli) ? "drawn a block at a time" : "by LibTorch's bernoulli_")
+      << ", Gaussian noise " << (kernel_enabled(Kernel::kNormal) ? "drawn a block at a time" : "by LibTorch's normal_")
       << " (LibTorch's values either way)\n"
       << "devices   " << devices_info() << "\n"
       << "data path ";
@@ -53,7 +60,10 @@ void print_info(std::ostream& out) {
     out << (first ? "" : ", ") << d.string();
     first = false;
   }
-  out << "\n";
+  out << "\n"
+      << "kernels   " << kKernelSwitchVariable << "=" << kernel_switch_value() << ": " << on << " of " << kernel_registry().size()
+      << " on; latent's loops on " << kernel_loop_threads() << " thread(s)\n"
+      << kernels.str();
 }
 
 void print_list(std::ostream& out) {

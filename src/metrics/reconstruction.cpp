@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "latent/core/fast_math.h"
+#include "latent/kernels/substitute.h"
 
 namespace latent {
 

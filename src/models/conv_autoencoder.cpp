@@ -2,8 +2,7 @@
 #include "latent/models/conv_autoencoder.h"
 
 #include "latent/core/error.h"
-#include "latent/models/conv2d.h"
-#include "latent/models/conv_transpose.h"
+#include "latent/kernels/substitute.h"
 #include "latent/models/layers.h"
 
 namespace latent {
@@ -48,7 +47,7 @@ ConvAutoencoderImpl::ConvAutoencoderImpl(ConvAutoencoderOptions options) : optio
   torch::nn::Sequential enc;
   int64_t in = s[0];
   for (int64_t c : options_.channels) {
-    enc->push_back(SplitConv2d(torch::nn::Conv2dOptions(in, c, k).padding(pad)));
+    enc->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, c, k).padding(pad)));
     enc->push_back(torch::nn::ReLU());
     if (options_.dropout > 0) enc->push_back(torch::nn::Dropout(options_.dropout));
     enc->push_back(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)));
@@ -58,14 +57,14 @@ ConvAutoencoderImpl::ConvAutoencoderImpl(ConvAutoencoderOptions options) : optio
   const int64_t n = static_cast<int64_t>(options_.channels.size());
   for (int64_t i = n - 1; i >= 0; --i) {
     const int64_t out = i > 0 ? options_.channels[static_cast<size_t>(i - 1)] : options_.channels[0];
-    dec->push_back(AdjointConvTranspose2d(torch::nn::ConvTranspose2dOptions(in, out, k).padding(pad)));
+    dec->push_back(torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(in, out, k).padding(pad)));
     dec->push_back(torch::nn::ReLU());
     if (options_.dropout > 0) dec->push_back(torch::nn::Dropout(options_.dropout));
     dec->push_back(torch::nn::Upsample(
         torch::nn::UpsampleOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest)));
     in = out;
   }
-  dec->push_back(SplitConv2d(torch::nn::Conv2dOptions(in, s[0], k).padding(pad)));
+  dec->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, s[0], k).padding(pad)));
 
   encoder = register_module("encoder", enc);
   decoder = register_module("decoder", dec);

@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "latent/core/error.h"
+#include "latent/kernels/substitute.h"
 #include "latent/models/layers.h"
 
 namespace latent {

@@ -4,9 +4,7 @@
 #include <numeric>
 
 #include "latent/core/error.h"
-#include "latent/core/fast_random.h"
-#include "latent/models/conv2d.h"
-#include "latent/models/conv_transpose.h"
+#include "latent/kernels/substitute.h"
 #include "latent/models/layers.h"
 
 namespace latent {
@@ -116,7 +114,7 @@ ConvVaeImpl::ConvVaeImpl(VaeOptions options) : options_(std::move(options)) {
   torch::nn::Sequential enc;
   int64_t channels = c;
   for (int64_t ch : options_.hidden) {
-    enc->push_back(SplitConv2d(torch::nn::Conv2dOptions(channels, ch, 4).stride(2).padding(1)));
+    enc->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, ch, 4).stride(2).padding(1)));
     append_activation(enc, options_.activation);
     channels = ch;
   }
@@ -131,7 +129,7 @@ ConvVaeImpl::ConvVaeImpl(VaeOptions options) : options_(std::move(options)) {
   torch::nn::Sequential dec;
   for (size_t i = options_.hidden.size(); i-- > 0;) {
     const int64_t out_ch = i == 0 ? c : options_.hidden[i - 1];
-    dec->push_back(AdjointConvTranspose2d(torch::nn::ConvTranspose2dOptions(options_.hidden[i], out_ch, 4).stride(2).padding(1)));
+    dec->push_back(torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(options_.hidden[i], out_ch, 4).stride(2).padding(1)));
     if (i != 0) append_activation(dec, options_.activation);
   }
   decoder = register_module("decoder", dec);
@@ -139,14 +137,14 @@ ConvVaeImpl::ConvVaeImpl(VaeOptions options) : options_(std::move(options)) {
 
 // x: (B, C, H, W) -> mu, logvar (B, latent)
 VaePosterior ConvVaeImpl::posterior(const torch::Tensor& x) {
-  auto h = encoder->forward(x).flatten(1);
+  auto h = forward_sequential(encoder, x).flatten(1);
   return {linear(h, *mu_head), linear(h, *logvar_head)};
 }
 
 // z: (B, latent) -> (B, C, H, W)
 torch::Tensor ConvVaeImpl::decode_logits(const torch::Tensor& z) {
   auto h = apply_activation(linear(z, *decoder_input), options_.activation).reshape(batch_shape(z.size(0), bottom_shape_));
-  return decoder->forward(h);
+  return forward_sequential(decoder, h);
 }
 
 std::shared_ptr<VaeBase> make_vae(const ModelSpec& spec, const std::vector<int64_t>& input_shape) {

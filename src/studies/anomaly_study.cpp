@@ -7,12 +7,12 @@
 #include <sstream>
 
 #include "latent/core/error.h"
-#include "latent/core/fast_random.h"
 #include "latent/core/eval_mode.h"
 #include "latent/core/fs.h"
 #include "latent/data/batch.h"
 #include "latent/data/csv.h"
 #include "latent/data/fraud_synth.h"
+#include "latent/kernels/substitute.h"
 #include "latent/metrics/classification.h"
 #include "latent/models/vae.h"
 #include "latent/report/chart.h"

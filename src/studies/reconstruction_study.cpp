@@ -9,10 +9,10 @@
 
 #include "latent/core/error.h"
 #include "latent/core/eval_mode.h"
-#include "latent/core/fast_math.h"
 #include "latent/core/fs.h"
 #include "latent/data/batch.h"
 #include "latent/data/dataset.h"
+#include "latent/kernels/substitute.h"
 #include "latent/metrics/reconstruction.h"
 #include "latent/models/autoencoder.h"
 #include "latent/models/pca.h"

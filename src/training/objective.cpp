@@ -4,9 +4,8 @@
 #include <cmath>
 
 #include "latent/core/error.h"
-#include "latent/core/fast_random.h"
 #include "latent/core/system.h"
-#include "latent/training/fused_loss.h"
+#include "latent/kernels/substitute.h"
 
 namespace latent {
 

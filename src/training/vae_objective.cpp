@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "latent/core/error.h"
-#include "latent/training/fused_loss.h"
+#include "latent/kernels/substitute.h"
 
 namespace latent {
 

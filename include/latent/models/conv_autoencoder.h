@@ -1,5 +1,6 @@
-// Convolutional autoencoder: Conv2d (SplitConv2d) -> ReLU -> MaxPool blocks down to a feature-map code,
-// transposed convolutions (AdjointConvTranspose2d) -> ReLU -> Upsample blocks back up, a final Conv2d and the output activation.
+// Convolutional autoencoder: Conv2d -> ReLU -> MaxPool blocks down to a feature-map code, transposed
+// convolutions -> ReLU -> Upsample blocks back up, a final Conv2d and the output activation. Plain
+// torch::nn layers, run through kernels/substitute.h's forward_sequential.
 #pragma once
 
 #include <torch/torch.h>

@@ -76,8 +76,8 @@ class DenseVaeImpl : public VaeBase {
 TORCH_MODULE(DenseVae);
 
 // Convolutional VAE for (C, H, W) images with H and W divisible by 2^layers: stride-2 Conv2d
-// (kernel 4, padding 1) per entry of `hidden`, Linear heads; decoder Linear then transposed convolutions
-// (AdjointConvTranspose2d: ConvTranspose2d through the convolution kernels, same parameters).
+// (kernel 4, padding 1) per entry of `hidden`, Linear heads; decoder Linear then transposed convolutions.
+// Plain torch::nn layers, run through kernels/substitute.h.
 class ConvVaeImpl : public VaeBase {
  public:
   explicit ConvVaeImpl(VaeOptions options = {});
