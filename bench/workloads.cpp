@@ -49,8 +49,7 @@ struct Args {
   int64_t warmup = 0;          // training runs before the timed ones (GPU: kernels' first-call set-up)
   int64_t repeat = 1;          // timed training runs, each from the same seed; "seconds" is their median
   // A/B switches for bench/NOTES.md: LibTorch's own Adam instead of the library's optimizer,
-  // LibTorch's BCE with logits instead of the library's fused one, gradients zeroed in place
-  // instead of dropped, no InferenceMode in W4, glibc's default malloc thresholds.
+  // LibTorch's BCE with logits instead of the library's fused one, no InferenceMode in W4, glibc's default malloc thresholds.
   bool torch_adam = false;
   bool torch_bce = false;
   bool torch_deconv = false;  // W3: LibTorch's ConvTranspose2d, not the conv_transpose2d kernel

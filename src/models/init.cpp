@@ -26,19 +26,4 @@ void apply_init(torch::nn::Module& model, const std::string& name) {
   }
 }
 
-std::pair<torch::Tensor, torch::Tensor> register_conv_parameters(torch::nn::Module& layer, torch::IntArrayRef weight_shape,
-                                                                 int64_t out_channels, bool with_bias) {
-  auto weight = layer.register_parameter("weight", torch::empty(weight_shape));
-  auto bias = with_bias ? layer.register_parameter("bias", torch::empty({out_channels}))
-                        : layer.register_parameter("bias", torch::Tensor(), false);
-  torch::NoGradGuard no_grad;
-  torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
-  if (bias.defined()) {
-    const auto fans = torch::nn::init::_calculate_fan_in_and_fan_out(weight);
-    const double bound = 1.0 / std::sqrt(static_cast<double>(std::get<0>(fans)));
-    torch::nn::init::uniform_(bias, -bound, bound);
-  }
-  return {weight, bias};
-}
-
 }  // namespace latent

@@ -5,18 +5,23 @@
 
 namespace latent {
 
-StudyKind reconstruction_kind();
-StudyKind vae_kind();
-StudyKind anomaly_kind();
+// Every built-in kind, one line each: X(name) stands for `StudyKind name_kind()`, defined in the kind's
+// own file (src/studies/name_study.cpp). A new kind adds its line here.
+#define LATENT_STUDY_KINDS(X) \
+  X(reconstruction)           \
+  X(vae)                      \
+  X(anomaly)
+
+#define LATENT_DECLARE_KIND(name) StudyKind name##_kind();
+LATENT_STUDY_KINDS(LATENT_DECLARE_KIND)
+#undef LATENT_DECLARE_KIND
 
 namespace {
 
 std::vector<StudyKind>& registry() {
-  static std::vector<StudyKind> kKinds = {
-      reconstruction_kind(),
-      vae_kind(),
-      anomaly_kind(),
-  };
+#define LATENT_LIST_KIND(name) name##_kind(),
+  static std::vector<StudyKind> kKinds = {LATENT_STUDY_KINDS(LATENT_LIST_KIND)};
+#undef LATENT_LIST_KIND
   return kKinds;
 }
 

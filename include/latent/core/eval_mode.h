@@ -2,7 +2,8 @@
 // previous training mode when it goes out of scope.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/module.h>
+#include <torch/utils.h>
 
 namespace latent {
 

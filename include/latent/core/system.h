@@ -1,7 +1,7 @@
 // The machine a run happens on: devices, threads, BLAS and library versions.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -40,7 +40,7 @@ void prefer_passive_openmp_wait(char** argv);
 std::string blas_info();
 bool blas_is_openblas();
 
-// How many threads latent's own kernels (core/gemm, fast_math, fused Adam) split a loop over at the
+// How many threads latent's own kernels (kernels/gemm, fast_math, fused Adam) split a loop over at the
 // current thread setting. at::parallel_for is a serial loop in a file built without OpenMP, so in
 // such a build this is 1 whatever --threads says.
 int kernel_loop_threads();

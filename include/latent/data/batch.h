@@ -14,7 +14,7 @@
 // - Prefetcher: gathers the next batch on a background thread while the current one trains.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <condition_variable>
 #include <cstdint>

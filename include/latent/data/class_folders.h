@@ -3,7 +3,7 @@
 // decoded, converted and resized as the unlabelled image-folder loader does.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <filesystem>
 #include <string>

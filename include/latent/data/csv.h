@@ -5,7 +5,7 @@
 // the file, line and column.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <filesystem>
 #include <fstream>

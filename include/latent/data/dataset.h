@@ -1,7 +1,7 @@
 // In-memory data sets as one contiguous tensor per split, and the loaders that fill them.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <filesystem>
 #include <string>

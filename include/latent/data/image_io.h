@@ -2,7 +2,7 @@
 // resized and converted to what a model takes.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <filesystem>
 #include <vector>

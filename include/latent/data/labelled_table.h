@@ -3,7 +3,7 @@
 // standardisation fitted on the training split only.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <filesystem>
 #include <string>

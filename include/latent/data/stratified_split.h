@@ -2,7 +2,7 @@
 // drawn from a seeded generator, so the same labels and seed always give the same split.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstdint>
 #include <string>

@@ -7,7 +7,7 @@
 // here (zero padding given as numbers only). First-order gradients only.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/modules/conv.h>
 
 namespace latent {
 

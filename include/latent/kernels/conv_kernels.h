@@ -15,7 +15,7 @@
 // kernels/conv_transpose.h (kernel `conv_transpose2d`).
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/csrc/autograd/custom_function.h>
 
 #include <array>
 #include <functional>

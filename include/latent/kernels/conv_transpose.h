@@ -16,7 +16,7 @@
 // kernels/substitute.h routes it here on the CPU (zero padding only). First-order gradients only.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/modules/conv.h>
 
 namespace latent {
 

@@ -10,7 +10,7 @@
 // torch::sigmoid to a few ulp (tests/kernels), not bit for bit.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 // On x86-64 GCC/Clang, a loop kernel marked LATENT_VECTOR_CLONES is also compiled for AVX-512 and
 // for Haswell (AVX2 + FMA), and the loader picks the clone the CPU supports.

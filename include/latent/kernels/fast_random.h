@@ -26,7 +26,7 @@
 // of the objectives and the VAE reach them through kernels/substitute.h.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 namespace latent {
 

@@ -5,7 +5,7 @@
 // torch::optim::Adam.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/optim/adam.h>
 
 namespace latent {
 

@@ -4,7 +4,7 @@
 // LibTorch's binary_cross_entropy_with_logits.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 namespace latent {
 

@@ -10,7 +10,7 @@
 // Linear layers reach it through kernels/substitute.h's linear().
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 namespace latent {
 

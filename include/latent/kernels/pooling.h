@@ -10,7 +10,7 @@
 // routes a model's torch::nn::MaxPool2d here.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/modules/pooling.h>
 
 namespace latent {
 

@@ -8,7 +8,7 @@
 // "relu" activation here.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/modules/activation.h>
 
 namespace latent {
 

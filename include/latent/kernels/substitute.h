@@ -8,7 +8,10 @@
 // function calls it. docs/kernels.md lists the kernels and the rule for adding one.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/optimizer.h>
 
 #include <memory>
 #include <vector>

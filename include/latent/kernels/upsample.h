@@ -10,7 +10,7 @@
 // kernels/substitute.h routes a model's torch::nn::Upsample here.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/modules/upsampling.h>
 
 namespace latent {
 

@@ -6,7 +6,7 @@
 // (ROC-AUC with one class present) is a MaybeMetric without a value, never NaN.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <optional>
 #include <string>

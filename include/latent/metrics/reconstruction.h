@@ -1,7 +1,7 @@
 // Reconstruction quality: PSNR and SSIM (per image, then averaged), MSE, BCE and pixel agreement.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 namespace latent {
 

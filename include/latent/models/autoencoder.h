@@ -2,7 +2,7 @@
 // its model.type name and the model.* keys it reads, and builds itself from a ModelSpec.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/module.h>
 
 #include <functional>
 #include <memory>

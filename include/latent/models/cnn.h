@@ -4,7 +4,8 @@
 // the classic "conv32-pool-conv64-pool-fc128-dropout".
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/pimpl.h>
 
 #include <string>
 #include <vector>

@@ -3,7 +3,8 @@
 // torch::nn layers, run through kernels/substitute.h's forward_sequential.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/pimpl.h>
 
 #include <string>
 #include <vector>

@@ -1,7 +1,8 @@
 // Dense (fully connected) autoencoder of any depth: input -> hidden... -> code -> hidden... -> input.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/pimpl.h>
 
 #include <string>
 #include <vector>

@@ -1,7 +1,7 @@
 // Weight initialisation by name (model.init), applied to a model after it is built.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/module.h>
 
 #include <string>
 #include <utility>
@@ -19,13 +19,5 @@ const std::vector<std::string>& init_names();
 // nn.init.kaiming_normal_(weight, nonlinearity="relu") over the same modules. Throws Error for
 // an unknown name.
 void apply_init(torch::nn::Module& model, const std::string& name);
-
-// Registers a convolution layer's `weight` (weight_shape) and `bias` (out_channels; an undefined
-// "bias" entry when !with_bias, as LibTorch's ConvNd) on `layer` and initialises them as LibTorch's
-// ConvNd does (kaiming_uniform_ with a = √5, bias from ±1/√fan_in; the same draws in the same order),
-// for latent's own convolution layers (SplitConv2d, AdjointConvTranspose2d): a seeded model starts
-// from the weights LibTorch's layer would have. Returns {weight, bias}.
-std::pair<torch::Tensor, torch::Tensor> register_conv_parameters(torch::nn::Module& layer, torch::IntArrayRef weight_shape,
-                                                                 int64_t out_channels, bool with_bias);
 
 }  // namespace latent

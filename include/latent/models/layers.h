@@ -2,7 +2,7 @@
 // (and so any kernel that replaces one) is kernels/substitute.h's forward_sequential and linear.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/modules/container/sequential.h>
 
 #include <string>
 #include <vector>

@@ -5,7 +5,9 @@
 // other.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+#include <torch/utils.h>
 
 #include <string>
 #include <vector>

@@ -4,7 +4,9 @@
 // sigmoid/tanh units, gradient norms).
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
 
 #include <optional>
 #include <string>

@@ -2,7 +2,7 @@
 // the top-k principal components and reconstructs from them.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 namespace latent {
 

@@ -3,7 +3,9 @@
 // that takes an autoencoder can take a VAE; forward_vae() gives the sampled VaeOutput.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
 
 #include <memory>
 #include <string>

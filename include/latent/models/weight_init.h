@@ -5,7 +5,7 @@
 // "default | kaiming" switch; its "kaiming" is "he" here with a ReLU gain.)
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/module.h>
 
 #include <string>
 #include <vector>

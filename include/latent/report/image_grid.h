@@ -1,7 +1,7 @@
 // Image grids as PNG: rows of images (e.g. originals above reconstructions), and single images.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <filesystem>
 #include <vector>

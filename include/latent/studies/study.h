@@ -4,7 +4,7 @@
 // its own files under src/studies/, one line in study_registry.cpp, its built-in configs.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <filesystem>
 #include <functional>

@@ -3,7 +3,7 @@
 // training time and number formatting.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/module.h>
 
 #include <memory>
 #include <string>

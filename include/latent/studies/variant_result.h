@@ -3,7 +3,7 @@
 // hand their results to the parent process through it.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <filesystem>
 

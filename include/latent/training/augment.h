@@ -2,7 +2,7 @@
 // drawn per image from a caller-owned generator so a seeded run repeats.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <vector>
 

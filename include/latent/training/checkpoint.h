@@ -3,7 +3,10 @@
 // extra tensors (e.g. a fitted standardisation or a threshold). Written atomically.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
 
 #include <filesystem>
 #include <map>

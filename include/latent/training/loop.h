@@ -9,7 +9,7 @@
 // generator for a GAN) and returns the numbers it wants averaged over the epoch ("loss" at least).
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <filesystem>
 #include <functional>

@@ -2,7 +2,7 @@
 // L1 penalty on the code. One implementation, combinable, used by every autoencoder family.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <string>
 #include <vector>

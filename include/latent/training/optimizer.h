@@ -1,7 +1,7 @@
 // Optimizers built from the [training] section.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/optim/optimizer.h>
 
 #include <memory>
 

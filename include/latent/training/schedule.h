@@ -2,7 +2,7 @@
 // lacks) and early stopping on a validation loss. Both follow torch.optim's semantics.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/optim/optimizer.h>
 
 #include <limits>
 #include <memory>

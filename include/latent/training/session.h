@@ -10,7 +10,8 @@
 // hooks (clipping, a data-parallel all-reduce), then the optimizer's step.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
 
 #include <functional>
 #include <memory>

@@ -5,7 +5,7 @@
 // training.keep = "best", the best weights so far. One atomic file, train_state.pt, per variant.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <filesystem>
 #include <limits>

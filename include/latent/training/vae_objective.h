@@ -2,7 +2,7 @@
 // example in nats, with an optional linear KL warm-up. beta != 1 gives the beta-VAE.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <string>
 #include <vector>
