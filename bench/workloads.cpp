@@ -44,12 +44,13 @@ struct Args {
   int64_t epochs = 1;
   int64_t batch = 256;
   int64_t singles = 2000;
-  int64_t gemm_reps = 0;  // 0: chosen per shape to run about 0.2 s
+  int64_t gemm_reps = 0;       // 0: chosen per shape to run about 0.2 s
   std::string device = "cpu";  // cpu, cuda, cuda:N or auto: where the model and the data set live
   int64_t warmup = 0;          // training runs before the timed ones (GPU: kernels' first-call set-up)
   int64_t repeat = 1;          // timed training runs, each from the same seed; "seconds" is their median
   // A/B switches for bench/NOTES.md: LibTorch's own Adam instead of the library's optimizer,
-  // LibTorch's BCE with logits instead of the library's fused one, no InferenceMode in W4, glibc's default malloc thresholds.
+  // LibTorch's BCE with logits instead of the library's fused one, no InferenceMode in W4, glibc's default malloc
+  // thresholds.
   bool torch_adam = false;
   bool torch_bce = false;
   bool torch_deconv = false;  // W3: LibTorch's ConvTranspose2d, not the conv_transpose2d kernel
@@ -65,15 +66,16 @@ struct ConvAeImpl : torch::nn::Module {
   torch::nn::Sequential decoder{nullptr};
   ConvAeImpl() {
     encoder = register_module(
-        "encoder", torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 16, 3).stride(2).padding(1)),
-                                         torch::nn::ReLU(),
-                                         torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 32, 3).stride(2).padding(1)),
-                                         torch::nn::ReLU()));
+        "encoder", torch::nn::Sequential(
+                       torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 16, 3).stride(2).padding(1)), torch::nn::ReLU(),
+                       torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 32, 3).stride(2).padding(1)), torch::nn::ReLU()));
     decoder = register_module(
         "decoder",
-        torch::nn::Sequential(torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(32, 16, 3).stride(2).padding(1).output_padding(1)),
+        torch::nn::Sequential(torch::nn::ConvTranspose2d(
+                                  torch::nn::ConvTranspose2dOptions(32, 16, 3).stride(2).padding(1).output_padding(1)),
                               torch::nn::ReLU(),
-                              torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(16, 1, 3).stride(2).padding(1).output_padding(1))));
+                              torch::nn::ConvTranspose2d(
+                                  torch::nn::ConvTranspose2dOptions(16, 1, 3).stride(2).padding(1).output_padding(1))));
   }
   // x: (B, 1, 28, 28) -> {code (B, 32, 7, 7), logits and recon (B, 1, 28, 28)}
   latent::AeOutput forward(const torch::Tensor& x) {
@@ -116,7 +118,9 @@ std::vector<LayerMacs> dense_layers(const std::vector<int64_t>& widths) {
 
 std::vector<LayerMacs> conv_layers() {
   // conv 1->16 at 14x14 out, conv 16->32 at 7x7 out, deconv 32->16 from 7x7, deconv 16->1 from 14x14.
-  return {{14.0 * 14 * 16 * 1 * 9, true}, {7.0 * 7 * 32 * 16 * 9, false}, {7.0 * 7 * 32 * 16 * 9, false},
+  return {{14.0 * 14 * 16 * 1 * 9, true},
+          {7.0 * 7 * 32 * 16 * 9, false},
+          {7.0 * 7 * 32 * 16 * 9, false},
           {14.0 * 14 * 16 * 1 * 9, false}};
 }
 
@@ -159,8 +163,9 @@ using BatchLoss = std::function<torch::Tensor(const torch::Tensor& x)>;
 // library's, or LibTorch's with --torch-adam), through the training loop every study uses:
 // {seconds, final training loss}. The clock stops after the epoch's loss is read, which waits
 // for a GPU's queued work.
-std::pair<double, double> timed_fit(const Args& a, const latent::TrainingSpec& tspec, std::shared_ptr<torch::nn::Module> module,
-                                    const BatchLoss& batch_loss, const latent::DataSplits& data) {
+std::pair<double, double> timed_fit(const Args& a, const latent::TrainingSpec& tspec,
+                                    std::shared_ptr<torch::nn::Module> module, const BatchLoss& batch_loss,
+                                    const latent::DataSplits& data) {
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   if (a.torch_adam)
     optimizer = std::make_unique<torch::optim::Adam>(module->parameters(), torch::optim::AdamOptions(tspec.lr));
@@ -231,7 +236,8 @@ json train_workload(const Args& a, const latent::DataSplits& data) {
 
   // --torch-deconv: LibTorch's ConvTranspose2d for the whole workload.
   std::unique_ptr<latent::ScopedKernelSwitch> torch_deconv;
-  if (a.torch_deconv) torch_deconv = std::make_unique<latent::ScopedKernelSwitch>(switch_without(latent::Kernel::kConvTranspose2d));
+  if (a.torch_deconv)
+    torch_deconv = std::make_unique<latent::ScopedKernelSwitch>(switch_without(latent::Kernel::kConvTranspose2d));
   auto once = [&] {
     torch::manual_seed(a.seed);
     std::shared_ptr<latent::AutoencoderBase> dense;
@@ -255,7 +261,8 @@ json train_workload(const Args& a, const latent::DataSplits& data) {
     };
     const auto [seconds, final_train_loss] = timed_fit(a, tspec, module, batch_loss, data);
     const double test_loss = test_bce(
-        *module, [&](const torch::Tensor& x) { return conv ? conv_model->forward(x).logits : dense->forward(x).logits; },
+        *module,
+        [&](const torch::Tensor& x) { return conv ? conv_model->forward(x).logits : dense->forward(x).logits; },
         data.test.x, 1000);
     return TrainRun{seconds, final_train_loss, test_loss};
   };
@@ -299,9 +306,7 @@ json vae_workload(const Args& a, const latent::DataSplits& data) {
 
 // One value of `t` on the host: a plain read on the CPU, a copy (which waits for the queued work)
 // elsewhere.
-float first_value(const torch::Tensor& t) {
-  return t.is_cpu() ? t.data_ptr<float>()[0] : t.flatten()[0].item<float>();
-}
+float first_value(const torch::Tensor& t) { return t.is_cpu() ? t.data_ptr<float>()[0] : t.flatten()[0].item<float>(); }
 
 json inference_workload(const Args& a, const latent::DataSplits& data) {
   torch::manual_seed(a.seed);
@@ -360,8 +365,10 @@ double mm_rate(int64_t m, int64_t k, int64_t n, bool ta, bool tb, int64_t reps, 
   auto b = tb ? torch::rand({n, k}).t() : torch::rand({k, n});
   auto c = torch::empty({m, n});
   auto once = [&] {
-    if (kernel) c = latent::gemm(a, b);
-    else torch::mm_out(c, a, b);
+    if (kernel)
+      c = latent::gemm(a, b);
+    else
+      torch::mm_out(c, a, b);
   };
   once();
   const double flop = 2.0 * m * n * k;
@@ -451,23 +458,40 @@ Args parse(int argc, char** argv) {
       return n;
     };
     if (k == "--help" || k == "-h") throw HelpRequested();
-    if (k == "--workload") a.workload = value();
-    else if (k == "--threads") a.threads = static_cast<int>(number());
-    else if (k == "--seed") a.seed = static_cast<uint64_t>(number());
-    else if (k == "--data") a.data = value();
-    else if (k == "--epochs") a.epochs = number();
-    else if (k == "--batch") a.batch = number();
-    else if (k == "--singles") a.singles = number();
-    else if (k == "--gemm-reps") a.gemm_reps = number();
-    else if (k == "--device") a.device = value();
-    else if (k == "--warmup") a.warmup = number();
-    else if (k == "--repeat") a.repeat = number();
-    else if (k == "--torch-adam") a.torch_adam = true;
-    else if (k == "--torch-bce") a.torch_bce = true;
-    else if (k == "--torch-deconv") a.torch_deconv = true;
-    else if (k == "--no-inference-mode") a.no_inference_mode = true;
-    else if (k == "--default-malloc") a.default_malloc = true;
-    else throw latent::UsageError("unknown argument '" + k + "'");
+    if (k == "--workload")
+      a.workload = value();
+    else if (k == "--threads")
+      a.threads = static_cast<int>(number());
+    else if (k == "--seed")
+      a.seed = static_cast<uint64_t>(number());
+    else if (k == "--data")
+      a.data = value();
+    else if (k == "--epochs")
+      a.epochs = number();
+    else if (k == "--batch")
+      a.batch = number();
+    else if (k == "--singles")
+      a.singles = number();
+    else if (k == "--gemm-reps")
+      a.gemm_reps = number();
+    else if (k == "--device")
+      a.device = value();
+    else if (k == "--warmup")
+      a.warmup = number();
+    else if (k == "--repeat")
+      a.repeat = number();
+    else if (k == "--torch-adam")
+      a.torch_adam = true;
+    else if (k == "--torch-bce")
+      a.torch_bce = true;
+    else if (k == "--torch-deconv")
+      a.torch_deconv = true;
+    else if (k == "--no-inference-mode")
+      a.no_inference_mode = true;
+    else if (k == "--default-malloc")
+      a.default_malloc = true;
+    else
+      throw latent::UsageError("unknown argument '" + k + "'");
   }
   const std::vector<std::string> known = {"w1", "w2", "w3", "w4", "w5", "gemm"};
   if (std::find(known.begin(), known.end(), a.workload) == known.end())
@@ -488,8 +512,13 @@ int main(int argc, char** argv) {
     if (!a.default_malloc) latent::keep_freed_memory();
     latent::set_threads(a.threads);
     const torch::Device device = latent::resolve_device(a.device);
-    json result = {{"impl", "latent"}, {"workload", a.workload}, {"threads", latent::current_threads()},
-                   {"batch", a.batch}, {"epochs", a.epochs}, {"seed", a.seed}, {"blas", latent::blas_info()},
+    json result = {{"impl", "latent"},
+                   {"workload", a.workload},
+                   {"threads", latent::current_threads()},
+                   {"batch", a.batch},
+                   {"epochs", a.epochs},
+                   {"seed", a.seed},
+                   {"blas", latent::blas_info()},
                    {"device", device.str()}};
     if (a.workload == "gemm") {
       result.update(gemm_workload(a));
@@ -497,9 +526,12 @@ int main(int argc, char** argv) {
       latent::DataSplits data;
       data.train = latent::load_idx_split(a.data, "train").to(device);
       data.test = latent::load_idx_split(a.data, "t10k").to(device);
-      if (a.workload == "w4") result.update(inference_workload(a, data));
-      else if (a.workload == "w5") result.update(vae_workload(a, data));
-      else result.update(train_workload(a, data));
+      if (a.workload == "w4")
+        result.update(inference_workload(a, data));
+      else if (a.workload == "w5")
+        result.update(vae_workload(a, data));
+      else
+        result.update(train_workload(a, data));
     }
     std::cout << result.dump() << std::endl;
     return 0;

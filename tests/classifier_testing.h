@@ -29,7 +29,8 @@ std::string usage_error_of(const Options& options) {
 // `steps` Adam steps (learning rate lr) of mean cross-entropy of model(x) against labels y.
 // Returns {first loss, last loss}.
 template <typename Model>
-std::pair<double, double> fit_one_batch(Model& model, const torch::Tensor& x, const torch::Tensor& y, int steps, double lr = 1e-2) {
+std::pair<double, double> fit_one_batch(Model& model, const torch::Tensor& x, const torch::Tensor& y, int steps,
+                                        double lr = 1e-2) {
   torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(lr));
   double first = 0, last = 0;
   for (int step = 0; step < steps; ++step) {
@@ -60,7 +61,8 @@ void expect_batch_equals_singles(Model& model, const torch::Tensor& x, double to
   EvalMode guard(*model);
   auto batch = model->forward(x);
   for (int64_t i = 0; i < x.size(0); ++i)
-    EXPECT_TRUE(torch::allclose(model->forward(x.slice(0, i, i + 1)), batch.slice(0, i, i + 1), tolerance, tolerance)) << i;
+    EXPECT_TRUE(torch::allclose(model->forward(x.slice(0, i, i + 1)), batch.slice(0, i, i + 1), tolerance, tolerance))
+        << i;
 }
 
 }  // namespace latent::testing

@@ -16,8 +16,9 @@ namespace latent::testing {
 
 using LossOf = std::function<torch::Tensor(const torch::Tensor& x)>;
 
-inline History fit_simple(std::shared_ptr<torch::nn::Module> model, std::unique_ptr<torch::optim::Optimizer> optimizer, const torch::Tensor& x,
-                          const LossOf& loss_of, const LoopOptions& options, Progress& progress, const EvalFn& evaluate = nullptr) {
+inline History fit_simple(std::shared_ptr<torch::nn::Module> model, std::unique_ptr<torch::optim::Optimizer> optimizer,
+                          const torch::Tensor& x, const LossOf& loss_of, const LoopOptions& options, Progress& progress,
+                          const EvalFn& evaluate = nullptr) {
   TrainSession session(x.device());
   session.add_module("model", std::move(model));
   session.add_optimizer("model", std::move(optimizer));

@@ -38,7 +38,8 @@ class TempDir {
 
 // Writes train/t10k IDX files of `size` x `size` images: class k is a bright square at a
 // position that depends on k, plus a little seeded noise. Learnable and quick.
-inline void write_synthetic_idx(const fs::path& dir, int64_t n_train, int64_t n_test, int64_t size = 12, int classes = 4) {
+inline void write_synthetic_idx(const fs::path& dir, int64_t n_train, int64_t n_test, int64_t size = 12,
+                                int classes = 4) {
   fs::create_directories(dir);
   auto gen = at::detail::createCPUGenerator(123);
   auto make = [&](const std::string& prefix, int64_t n) {

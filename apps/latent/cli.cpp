@@ -28,7 +28,6 @@ namespace latent {
 
 namespace {
 
-
 std::string version_text() {
   std::ostringstream ss;
   ss << "latent " << latent_version() << " (LibTorch " << torch_version() << ")";
@@ -48,9 +47,11 @@ void print_info(std::ostream& out) {
   }
   out << "latent    " << latent_version() << "\n"
       << "libtorch  " << torch_version() << "\n"
-      << "blas      " << blas_info() << (blas_is_openblas() ? "" : "  [warning: not OpenBLAS; training will be slow]") << "\n"
+      << "blas      " << blas_info() << (blas_is_openblas() ? "" : "  [warning: not OpenBLAS; training will be slow]")
+      << "\n"
       << "threads   " << current_threads() << " (hardware: " << std::thread::hardware_concurrency() << ")\n"
-      << "random    dropout masks " << (kernel_enabled(Kernel::kBernoulli) ? "drawn a block at a time" : "by LibTorch's bernoulli_")
+      << "random    dropout masks "
+      << (kernel_enabled(Kernel::kBernoulli) ? "drawn a block at a time" : "by LibTorch's bernoulli_")
       << ", Gaussian noise " << (kernel_enabled(Kernel::kNormal) ? "drawn a block at a time" : "by LibTorch's normal_")
       << " (LibTorch's values either way)\n"
       << "devices   " << devices_info() << "\n"
@@ -61,8 +62,8 @@ void print_info(std::ostream& out) {
     first = false;
   }
   out << "\n"
-      << "kernels   " << kKernelSwitchVariable << "=" << kernel_switch_value() << ": " << on << " of " << kernel_registry().size()
-      << " on; latent's loops on " << kernel_loop_threads() << " thread(s)\n"
+      << "kernels   " << kKernelSwitchVariable << "=" << kernel_switch_value() << ": " << on << " of "
+      << kernel_registry().size() << " on; latent's loops on " << kernel_loop_threads() << " thread(s)\n"
       << kernels.str();
 }
 
@@ -80,21 +81,26 @@ void print_spec_keys(std::ostream& out, bool markdown, const std::string& kind) 
   for (const auto& k : spec_schema(kind)) {
     if (k.owner != owner) {
       owner = k.owner;
-      if (markdown) out << "\n### " << (owner == "every kind" ? "Every kind" : owner) << "\n\n| key | type | default | meaning |\n|---|---|---|---|\n";
-      else out << "\n" << (owner == "every kind" ? "every kind" : owner) << ":\n";
+      if (markdown)
+        out << "\n### " << (owner == "every kind" ? "Every kind" : owner)
+            << "\n\n| key | type | default | meaning |\n|---|---|---|---|\n";
+      else
+        out << "\n" << (owner == "every kind" ? "every kind" : owner) << ":\n";
     }
     if (markdown)
       out << "| `" << k.key << "` | " << k.type << " | `" << k.default_value << "` | " << k.doc << " |\n";
     else
-      out << "  " << std::left << std::setw(33) << k.key << " " << std::setw(18) << k.type << " " << std::setw(16) << k.default_value << " "
-          << k.doc << "\n";
+      out << "  " << std::left << std::setw(33) << k.key << " " << std::setw(18) << k.type << " " << std::setw(16)
+          << k.default_value << " " << k.doc << "\n";
   }
 }
 
 // One line per variant: the kind's declared summary metrics, then the training time.
 void print_summary(std::ostream& out, const RunSummary& summary) {
   out << "\n";
-  const auto schema = summary.metrics.contains("results") ? ResultSchema::from_json(summary.metrics["results"], "metrics.json") : ResultSchema{};
+  const auto schema = summary.metrics.contains("results")
+                          ? ResultSchema::from_json(summary.metrics["results"], "metrics.json")
+                          : ResultSchema{};
   for (const auto& v : summary.metrics["variants"]) {
     out << std::left << std::setw(18) << v["name"].get<std::string>();
     for (const auto& m : schema.summary)
@@ -115,11 +121,15 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
   RunOptions run;
   std::string device = "cpu";
   auto* run_cmd = app.add_subcommand("run", "Train and evaluate a study; results go to a run folder");
-  auto* spec_opt = run_cmd->add_option("spec", run.spec, "built-in study name (see 'latent list') or a TOML spec file; default: ae-fmnist");
-  auto* set_opt = run_cmd->add_option("--set", run.overrides, "override a spec key, e.g. --set training.epochs=10 (repeatable)")->take_all();
+  auto* spec_opt = run_cmd->add_option(
+      "spec", run.spec, "built-in study name (see 'latent list') or a TOML spec file; default: ae-fmnist");
+  auto* set_opt =
+      run_cmd->add_option("--set", run.overrides, "override a spec key, e.g. --set training.epochs=10 (repeatable)")
+          ->take_all();
   auto* out_opt = run_cmd->add_option("--out", run.out_dir, "run folder (default runs/<study>/<timestamp>)");
-  auto* resume_opt = run_cmd->add_option("--resume", run.resume_dir,
-                                         "continue the interrupted run in RUN_DIR (its spec, seed, device, threads and data folder)");
+  auto* resume_opt =
+      run_cmd->add_option("--resume", run.resume_dir,
+                          "continue the interrupted run in RUN_DIR (its spec, seed, device, threads and data folder)");
   resume_opt->excludes(spec_opt)->excludes(set_opt)->excludes(out_opt);
   run_cmd->add_option("--device", device, "cpu, cuda, cuda:N or auto")->capture_default_str();
   run_cmd->add_option("--threads", run.threads, "CPU threads for LibTorch and OpenBLAS (default: LibTorch's choice)")
@@ -127,20 +137,28 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
   run_cmd->add_option("--seed", run.seed, "random seed (overrides the spec's seed)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 62))
       ->excludes(resume_opt);
-  run_cmd->add_option("--data-dir", run.data_dir, "folder searched first for data sets (then $LATENT_DATA_DIR, ./data, /usr/share/datasets)");
+  run_cmd->add_option("--data-dir", run.data_dir,
+                      "folder searched first for data sets (then $LATENT_DATA_DIR, ./data, /usr/share/datasets)");
   bool quiet = false, plain = false;
   run_cmd->add_flag("--quiet", quiet, "no progress output");
   run_cmd->add_flag("--plain", plain, "progress as plain log lines even on a terminal");
-  run_cmd->add_option("--jobs", run.jobs, "variants run at a time, each in its own process with threads/N threads (default 1)")
+  run_cmd
+      ->add_option("--jobs", run.jobs,
+                   "variants run at a time, each in its own process with threads/N threads (default 1)")
       ->check(CLI::Range(1, 256));
-  run_cmd->add_option("--worker-variant", run.worker_variant, "internal: run one variant as a --jobs worker")->group("");
-  run_cmd->add_flag("--worker-resume", run.worker_resume, "internal: the --jobs worker continues its variant's train_state.pt")->group("");
+  run_cmd->add_option("--worker-variant", run.worker_variant, "internal: run one variant as a --jobs worker")
+      ->group("");
+  run_cmd
+      ->add_flag("--worker-resume", run.worker_resume,
+                 "internal: the --jobs worker continues its variant's train_state.pt")
+      ->group("");
 
   auto* list_cmd = app.add_subcommand("list", "List the built-in studies");
   auto* info_cmd = app.add_subcommand("info", "Show the LibTorch version, BLAS, threads and devices");
   bool markdown = false;
   std::string spec_kind;
-  auto* spec_cmd = app.add_subcommand("spec", "List every spec key with its type, default and meaning, by the kind or model that has it");
+  auto* spec_cmd = app.add_subcommand(
+      "spec", "List every spec key with its type, default and meaning, by the kind or model that has it");
   spec_cmd->add_flag("--markdown", markdown, "print as Markdown tables");
   spec_cmd->add_option("--kind", spec_kind, "only the keys of this study kind and its model types");
   std::string show_name;
@@ -153,34 +171,51 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
   int64_t sample_n = 64, sample_seed = 0, sample_scale = 2;
   auto* sample_cmd = app.add_subcommand("sample", "Draw new images from a trained VAE (model.pt of a vae study)");
   sample_cmd->add_option("model", sample_model, "VAE checkpoint (model.pt)")->required();
-  sample_cmd->add_option("-n", sample_n, "number of images")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{10000}));
+  sample_cmd->add_option("-n", sample_n, "number of images")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{10000}));
   sample_cmd->add_option("-o,--out", sample_out, "output PNG grid")->capture_default_str();
-  sample_cmd->add_option("--seed", sample_seed, "seed of the prior draws")->capture_default_str()->check(CLI::Range(int64_t{0}, int64_t{1} << 62));
-  sample_cmd->add_option("--scale", sample_scale, "pixel scale of the grid")->capture_default_str()->check(CLI::Range(1, 16));
+  sample_cmd->add_option("--seed", sample_seed, "seed of the prior draws")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 62));
+  sample_cmd->add_option("--scale", sample_scale, "pixel scale of the grid")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 16));
 
   std::string score_model, score_csv_path, score_out = "scores.csv";
   int64_t score_chunk = 65536;
-  auto* score_cmd = app.add_subcommand("score", "Score every row of a CSV file with a trained anomaly detector (streaming)");
+  auto* score_cmd =
+      app.add_subcommand("score", "Score every row of a CSV file with a trained anomaly detector (streaming)");
   score_cmd->add_option("model", score_model, "anomaly detector checkpoint (model.pt of an anomaly study)")->required();
-  score_cmd->add_option("data", score_csv_path, "CSV file with the model's feature columns (the label column is optional)")->required();
+  score_cmd
+      ->add_option("data", score_csv_path, "CSV file with the model's feature columns (the label column is optional)")
+      ->required();
   score_cmd->add_option("-o,--out", score_out, "output CSV: row,score,flag[,label]")->capture_default_str();
   score_cmd->add_option("--chunk-rows", score_chunk, "rows read and scored at a time (bounds memory)")
-      ->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
 
   FraudDataOptions fraud;
   std::string fraud_out;
-  auto* fraud_cmd = app.add_subcommand("make-fraud-data",
-                                       "Write a synthetic credit-card-like CSV (Time, V1..V28, Amount, Class; see docs/fraud-data.md)");
+  auto* fraud_cmd = app.add_subcommand(
+      "make-fraud-data",
+      "Write a synthetic credit-card-like CSV (Time, V1..V28, Amount, Class; see docs/fraud-data.md)");
   fraud_cmd->add_option("-o,--out", fraud_out, "output CSV file")->required();
-  fraud_cmd->add_option("--rows", fraud.rows, "number of rows")->capture_default_str()->check(CLI::Range(int64_t{10}, int64_t{1} << 34));
+  fraud_cmd->add_option("--rows", fraud.rows, "number of rows")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{10}, int64_t{1} << 34));
   fraud_cmd->add_option("--seed", fraud.seed, "random seed")->capture_default_str();
-  fraud_cmd->add_option("--fraud-rate", fraud.fraud_rate, "fraction of fraud rows")->capture_default_str()->check(CLI::Range(1e-6, 0.49));
+  fraud_cmd->add_option("--fraud-rate", fraud.fraud_rate, "fraction of fraud rows")
+      ->capture_default_str()
+      ->check(CLI::Range(1e-6, 0.49));
   ImageInferenceOptions recon_opts;
   std::vector<std::string> recon_images;
   std::string recon_out;
   auto* reconstruct_cmd = app.add_subcommand("reconstruct", "Run images through a trained autoencoder; PNG out");
   reconstruct_cmd->add_option("model", recon_opts.model, "model.pt from a reconstruction study")->required();
-  reconstruct_cmd->add_option("images", recon_images, "PNG/JPEG files or folders of them (resized to the model's input)")->required();
+  reconstruct_cmd
+      ->add_option("images", recon_images, "PNG/JPEG files or folders of them (resized to the model's input)")
+      ->required();
   reconstruct_cmd->add_option("-o,--out", recon_out, "output folder")->required();
   ImageInferenceOptions denoise_opts;
   std::vector<std::string> denoise_images;
@@ -188,30 +223,42 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
   int64_t denoise_seed = 0;
   auto* denoise_cmd = app.add_subcommand("denoise", "Denoise images with a trained (denoising) autoencoder; PNG out");
   denoise_cmd->add_option("model", denoise_opts.model, "model.pt from a reconstruction study")->required();
-  denoise_cmd->add_option("images", denoise_images, "PNG/JPEG files or folders of them (resized to the model's input)")->required();
+  denoise_cmd->add_option("images", denoise_images, "PNG/JPEG files or folders of them (resized to the model's input)")
+      ->required();
   denoise_cmd->add_option("-o,--out", denoise_out, "output folder")->required();
-  denoise_cmd->add_option("--noise-std", denoise_opts.noise_std, "first add Gaussian noise of this std (also saved as <name>-noisy.png)")
+  denoise_cmd
+      ->add_option("--noise-std", denoise_opts.noise_std,
+                   "first add Gaussian noise of this std (also saved as <name>-noisy.png)")
       ->check(CLI::Range(0.0, 10.0));
-  denoise_cmd->add_option("--seed", denoise_seed, "seed of the added noise")->check(CLI::Range(int64_t{0}, int64_t{1} << 62));
+  denoise_cmd->add_option("--seed", denoise_seed, "seed of the added noise")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 62));
   EncodeOptions encode_opts;
   std::string encode_model, encode_out;
-  auto* encode_cmd = app.add_subcommand("encode", "Write the latent codes of a data set as CSV (index, label, z0, z1, ...)");
+  auto* encode_cmd =
+      app.add_subcommand("encode", "Write the latent codes of a data set as CSV (index, label, z0, z1, ...)");
   encode_cmd->add_option("model", encode_model, "model.pt from a reconstruction study")->required();
   encode_cmd
-      ->add_option("--data", encode_opts.data,
-                   "built-in study or TOML spec (its [data]), mnist, fashion-mnist, an IDX folder, or a folder of PNG/JPEG "
-                   "images (all of them, in name order, resized to the model's input; adds a file column)")
+      ->add_option(
+          "--data", encode_opts.data,
+          "built-in study or TOML spec (its [data]), mnist, fashion-mnist, an IDX folder, or a folder of PNG/JPEG "
+          "images (all of them, in name order, resized to the model's input; adds a file column)")
       ->required();
-  encode_cmd->add_option("--split", encode_opts.split, "train or test (not for a folder of images, where every image is encoded)")->check(CLI::IsMember({"train", "test"}))->capture_default_str();
+  encode_cmd
+      ->add_option("--split", encode_opts.split,
+                   "train or test (not for a folder of images, where every image is encoded)")
+      ->check(CLI::IsMember({"train", "test"}))
+      ->capture_default_str();
   encode_cmd->add_option("--data-dir", encode_opts.data_dir, "folder searched first for data sets");
   encode_cmd->add_option("-o,--out", encode_out, "CSV file to write")->required();
 
   std::string report_dir;
-  auto* report_cmd = app.add_subcommand("report", "Rebuild report.html (and the training-curve charts) from a run folder's files");
+  auto* report_cmd =
+      app.add_subcommand("report", "Rebuild report.html (and the training-curve charts) from a run folder's files");
   report_cmd->add_option("run_dir", report_dir, "run folder (holds metrics.json)")->required();
   std::vector<std::string> compare_dirs;
   std::string compare_out = "compare.html";
-  auto* compare_cmd = app.add_subcommand("compare", "Put several runs side by side: one metrics table and overlaid training curves");
+  auto* compare_cmd =
+      app.add_subcommand("compare", "Put several runs side by side: one metrics table and overlaid training curves");
   compare_cmd->add_option("run_dirs", compare_dirs, "run folders")->required();
   compare_cmd->add_option("-o,--out", compare_out, "output HTML file")->capture_default_str();
 
@@ -231,8 +278,10 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) {
-      if (dynamic_cast<const CLI::CallForVersion*>(&e)) out << e.what() << "\n";
-      else out << app.help();
+      if (dynamic_cast<const CLI::CallForVersion*>(&e))
+        out << e.what() << "\n";
+      else
+        out << app.help();
       return 0;
     }
     err << "latent: error: " << first_line(e.what()) << " (see 'latent --help')\n";
@@ -258,8 +307,8 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
     } else if (*score_cmd) {
       ScoreSummary sum = score_csv(score_model, score_csv_path, score_out, score_chunk);
       out << "scored " << sum.rows << " rows in " << std::fixed << std::setprecision(2) << sum.seconds << " s ("
-          << std::setprecision(0) << (sum.seconds > 0 ? static_cast<double>(sum.rows) / sum.seconds : 0.0) << " rows/s); flagged "
-          << sum.flagged << " (score > " << std::setprecision(6) << sum.threshold << ")";
+          << std::setprecision(0) << (sum.seconds > 0 ? static_cast<double>(sum.rows) / sum.seconds : 0.0)
+          << " rows/s); flagged " << sum.flagged << " (score > " << std::setprecision(6) << sum.threshold << ")";
       if (sum.labelled)
         out << "; against the labels: precision " << std::setprecision(3) << sum.confusion.precision() << ", recall "
             << sum.confusion.recall() << ", F1 " << sum.confusion.f1();

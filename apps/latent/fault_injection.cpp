@@ -19,7 +19,8 @@ class FaultInjector : public LoopObserver {
   void after_batch(TrainSession&, StepStats& stats) override {
     if (++batches_ != at_) return;
     if (what_ == "nan") {
-      if (auto* loss = stats.find("loss")) loss->value = torch::full_like(loss->value, std::numeric_limits<double>::quiet_NaN());
+      if (auto* loss = stats.find("loss"))
+        loss->value = torch::full_like(loss->value, std::numeric_limits<double>::quiet_NaN());
       return;
     }
     std::raise(what_ == "kill" ? SIGKILL : what_ == "term" ? SIGTERM : SIGINT);

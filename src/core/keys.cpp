@@ -25,13 +25,20 @@ std::string range_problem(double v, double lo, double hi) {
 
 std::string type_label(KeyType type) {
   switch (type) {
-    case KeyType::kInteger: return "integer";
-    case KeyType::kFloat: return "float";
-    case KeyType::kBoolean: return "boolean";
-    case KeyType::kString: return "string";
-    case KeyType::kIntegerList: return "array of integers";
-    case KeyType::kFloatList: return "array of numbers";
-    case KeyType::kStringList: return "array of strings";
+    case KeyType::kInteger:
+      return "integer";
+    case KeyType::kFloat:
+      return "float";
+    case KeyType::kBoolean:
+      return "boolean";
+    case KeyType::kString:
+      return "string";
+    case KeyType::kIntegerList:
+      return "array of integers";
+    case KeyType::kFloatList:
+      return "array of numbers";
+    case KeyType::kStringList:
+      return "array of strings";
   }
   return "?";
 }
@@ -46,18 +53,25 @@ std::string value_text(const KeyValue& value) {
   return std::visit(
       [](const auto& v) -> std::string {
         using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, int64_t>) return std::to_string(v);
-        else if constexpr (std::is_same_v<T, double>) return num(v);
-        else if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
-        else if constexpr (std::is_same_v<T, std::string>) return v;
+        if constexpr (std::is_same_v<T, int64_t>)
+          return std::to_string(v);
+        else if constexpr (std::is_same_v<T, double>)
+          return num(v);
+        else if constexpr (std::is_same_v<T, bool>)
+          return v ? "true" : "false";
+        else if constexpr (std::is_same_v<T, std::string>)
+          return v;
         else {
           if (v.empty()) return "none";
           std::string out;
           for (size_t i = 0; i < v.size(); ++i) {
             if (i) out += "x";
-            if constexpr (std::is_same_v<T, IntList>) out += std::to_string(v[i]);
-            else if constexpr (std::is_same_v<T, FloatList>) out += num(v[i]);
-            else out += v[i];
+            if constexpr (std::is_same_v<T, IntList>)
+              out += std::to_string(v[i]);
+            else if constexpr (std::is_same_v<T, FloatList>)
+              out += num(v[i]);
+            else
+              out += v[i];
           }
           return out;
         }
@@ -94,7 +108,8 @@ KeyDef string_key(std::string key, std::string default_value, std::string doc, s
 }
 
 KeyDef widths_key(std::string key, IntList default_value, std::string doc) {
-  return {std::move(key), KeyType::kIntegerList, std::move(default_value), std::move(doc), [](const KeyValue& v) -> std::string {
+  return {std::move(key), KeyType::kIntegerList, std::move(default_value), std::move(doc),
+          [](const KeyValue& v) -> std::string {
             for (auto x : std::get<IntList>(v))
               if (x <= 0) return "widths must be positive, got " + std::to_string(x);
             return "";
@@ -102,7 +117,8 @@ KeyDef widths_key(std::string key, IntList default_value, std::string doc) {
 }
 
 KeyDef float_list_key(std::string key, FloatList default_value, std::string doc, double lo, double hi) {
-  return {std::move(key), KeyType::kFloatList, std::move(default_value), std::move(doc), [lo, hi](const KeyValue& v) -> std::string {
+  return {std::move(key), KeyType::kFloatList, std::move(default_value), std::move(doc),
+          [lo, hi](const KeyValue& v) -> std::string {
             for (double x : std::get<FloatList>(v))
               if (auto p = range_problem(x, lo, hi); !p.empty()) return p;
             return "";
@@ -115,10 +131,13 @@ KeyDef string_list_key(std::string key, StringList default_value, std::string do
 
 const KeyValue& KeyValues::value(const std::string& key) const {
   auto it = values_.find(key);
-  if (it == values_.end()) throw Error("spec: key '" + key + "' does not apply to this spec (read by code that did not declare it)");
+  if (it == values_.end())
+    throw Error("spec: key '" + key + "' does not apply to this spec (read by code that did not declare it)");
   return it->second;
 }
 
-void KeyValues::wrong_type(const std::string& key) { throw Error("spec: key '" + key + "' read as another type than declared"); }
+void KeyValues::wrong_type(const std::string& key) {
+  throw Error("spec: key '" + key + "' read as another type than declared");
+}
 
 }  // namespace latent

@@ -166,7 +166,8 @@ namespace {
 
 at::Generator default_generator(const torch::Device& device) {
   if (!device.is_cuda()) return at::detail::getDefaultCPUGenerator();
-  return at::globalContext().defaultGenerator(c10::Device(c10::DeviceType::CUDA, device.has_index() ? device.index() : 0));
+  return at::globalContext().defaultGenerator(
+      c10::Device(c10::DeviceType::CUDA, device.has_index() ? device.index() : 0));
 }
 
 }  // namespace

@@ -9,7 +9,8 @@
 
 namespace latent {
 
-Batch::Batch(std::vector<std::pair<std::string, torch::Tensor>> fields, int64_t size) : fields_(std::move(fields)), size_(size) {}
+Batch::Batch(std::vector<std::pair<std::string, torch::Tensor>> fields, int64_t size)
+    : fields_(std::move(fields)), size_(size) {}
 
 bool Batch::has(const std::string& name) const {
   for (const auto& [n, _] : fields_)
@@ -48,7 +49,8 @@ TensorSource::TensorSource(std::vector<std::pair<std::string, torch::Tensor>> fi
     if (!t.defined() || t.numel() == 0) continue;
     check(t.dim() > 0, "data: field '" + name + "' has no example dimension");
     if (first) size_ = t.size(0), first = false;
-    check(t.size(0) == size_, "data: field '" + name + "' has " + std::to_string(t.size(0)) + " examples, the first field " + std::to_string(size_));
+    check(t.size(0) == size_, "data: field '" + name + "' has " + std::to_string(t.size(0)) +
+                                  " examples, the first field " + std::to_string(size_));
     fields_.emplace_back(name, t);
   }
 }
@@ -69,7 +71,8 @@ const torch::Tensor& TensorSource::field(const std::string& name) const {
   throw Error("data: no field '" + name + "'");
 }
 
-SequenceSource::SequenceSource(const std::vector<std::vector<int64_t>>& sequences, torch::Tensor labels, SequenceOptions options)
+SequenceSource::SequenceSource(const std::vector<std::vector<int64_t>>& sequences, torch::Tensor labels,
+                               SequenceOptions options)
     : labels_(std::move(labels)), options_(options) {
   offsets_.push_back(0);
   for (size_t i = 0; i < sequences.size(); ++i) {
@@ -77,8 +80,9 @@ SequenceSource::SequenceSource(const std::vector<std::vector<int64_t>>& sequence
     tokens_.insert(tokens_.end(), sequences[i].begin(), sequences[i].end());
     offsets_.push_back(static_cast<int64_t>(tokens_.size()));
   }
-  check(!labels_.defined() || labels_.size(0) == size(),
-        "data: " + std::to_string(size()) + " sequences but " + std::to_string(labels_.defined() ? labels_.size(0) : 0) + " labels");
+  check(!labels_.defined() || labels_.size(0) == size(), "data: " + std::to_string(size()) + " sequences but " +
+                                                             std::to_string(labels_.defined() ? labels_.size(0) : 0) +
+                                                             " labels");
   check(options_.max_length >= 0, "data: max_length must not be negative");
 }
 
@@ -132,7 +136,8 @@ std::vector<torch::Tensor> batch_slices(const torch::Tensor& order, int64_t batc
   check(batch_size > 0, "training.batch_size: must be positive");
   std::vector<torch::Tensor> out;
   const int64_t n = order.numel();
-  for (int64_t begin = 0; begin < n; begin += batch_size) out.push_back(order.slice(0, begin, std::min(n, begin + batch_size)));
+  for (int64_t begin = 0; begin < n; begin += batch_size)
+    out.push_back(order.slice(0, begin, std::min(n, begin + batch_size)));
   return out;
 }
 

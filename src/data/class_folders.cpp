@@ -12,7 +12,8 @@ namespace fs = std::filesystem;
 
 ClassFolders read_class_folders(const fs::path& root, const ClassFoldersOptions& options) {
   const std::string& what = options.what;
-  if (options.image_size < 1) throw UsageError("data.image_size: must be positive, got " + std::to_string(options.image_size));
+  if (options.image_size < 1)
+    throw UsageError("data.image_size: must be positive, got " + std::to_string(options.image_size));
   if (options.channels != 0 && options.channels != 1 && options.channels != 3)
     throw UsageError("data.channels: 1, 3 or 0 (automatic), got " + std::to_string(options.channels));
   std::error_code ec;
@@ -27,7 +28,8 @@ ClassFolders read_class_folders(const fs::path& root, const ClassFoldersOptions&
   }
   std::sort(class_dirs.begin(), class_dirs.end());
   if (class_dirs.empty())
-    throw Error(what + ": '" + root.string() + "' has no class sub-folders (expected one folder of images per class, e.g. '" +
+    throw Error(what + ": '" + root.string() +
+                "' has no class sub-folders (expected one folder of images per class, e.g. '" +
                 (root / "cat").string() + "/1.png')");
   if (class_dirs.size() == 1)
     throw Error(what + ": '" + root.string() + "' has one class folder ('" + class_dirs[0].filename().string() +
@@ -53,11 +55,13 @@ ClassFolders read_class_folders(const fs::path& root, const ClassFoldersOptions&
     return a.first * a.second < b.first * b.second;
   });
   for (const auto& [h, w] : images.sizes) out.resized += h != s || w != s ? 1 : 0;
-  const bool mixed = std::any_of(images.sizes.begin(), images.sizes.end(), [&](const auto& hw) { return hw != images.sizes.front(); });
+  const bool mixed =
+      std::any_of(images.sizes.begin(), images.sizes.end(), [&](const auto& hw) { return hw != images.sizes.front(); });
   if (mixed)
-    out.note = what + ": the images come in more than one size (width x height from " + std::to_string(lo->second) + "x" + std::to_string(lo->first) +
-               " to " + std::to_string(hi->second) + "x" + std::to_string(hi->first) + "); " + std::to_string(out.resized) + " of " +
-               std::to_string(images.sizes.size()) + " were resized to " + std::to_string(s) + "x" + std::to_string(s);
+    out.note = what + ": the images come in more than one size (width x height from " + std::to_string(lo->second) +
+               "x" + std::to_string(lo->first) + " to " + std::to_string(hi->second) + "x" + std::to_string(hi->first) +
+               "); " + std::to_string(out.resized) + " of " + std::to_string(images.sizes.size()) +
+               " were resized to " + std::to_string(s) + "x" + std::to_string(s);
   return out;
 }
 

@@ -51,7 +51,8 @@ bool parse_number(const std::string& cell, double& v, bool& in_range) {
 
 char detect_delimiter(const std::filesystem::path& path) {
   std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (ext == ".tsv" || ext == ".tab") return '\t';
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path.string() + ": cannot open");
@@ -75,8 +76,10 @@ std::string split_csv_line(const std::string& line, std::vector<std::string>& fi
       const size_t comma = line.find(delimiter, start);
       size_t b = start, e = comma == std::string::npos ? line.size() : comma;
       trim_bounds(line, b, e);
-      if (count < fields.size()) fields[count].assign(line, b, e - b);
-      else fields.emplace_back(line, b, e - b);
+      if (count < fields.size())
+        fields[count].assign(line, b, e - b);
+      else
+        fields.emplace_back(line, b, e - b);
       ++count;
       if (comma == std::string::npos) break;
       start = comma + 1;
@@ -91,8 +94,10 @@ std::string split_csv_line(const std::string& line, std::vector<std::string>& fi
     const char c = line[i];
     if (quoted) {
       if (c == '"') {
-        if (i + 1 < line.size() && line[i + 1] == '"') cur += '"', ++i;
-        else quoted = false;
+        if (i + 1 < line.size() && line[i + 1] == '"')
+          cur += '"', ++i;
+        else
+          quoted = false;
       } else {
         cur += c;
       }
@@ -114,7 +119,8 @@ std::string split_csv_line(const std::string& line, std::vector<std::string>& fi
   return "";
 }
 
-CsvReader::CsvReader(const std::filesystem::path& path, CsvOptions options) : path_(path), options_(std::move(options)) {
+CsvReader::CsvReader(const std::filesystem::path& path, CsvOptions options)
+    : path_(path), options_(std::move(options)) {
   check(options_.chunk_rows > 0, "csv: chunk_rows must be positive");
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw Error(path.string() + ": no such file");
@@ -122,9 +128,13 @@ CsvReader::CsvReader(const std::filesystem::path& path, CsvOptions options) : pa
   if (!in_) throw Error(path.string() + ": cannot open");
   if (!read_record(columns_)) throw Error(path.string() + ": empty file (expected a header row)");
   for (size_t i = 0; i < columns_.size(); ++i) {
-    if (columns_[i].empty()) throw Error(path.string() + ": line " + std::to_string(line_) + ": column " + std::to_string(i + 1) + " has an empty name");
-    if (!options_.label.empty() && columns_[i] == options_.label) label_index_ = static_cast<int64_t>(i);
-    else features_.push_back(columns_[i]);
+    if (columns_[i].empty())
+      throw Error(path.string() + ": line " + std::to_string(line_) + ": column " + std::to_string(i + 1) +
+                  " has an empty name");
+    if (!options_.label.empty() && columns_[i] == options_.label)
+      label_index_ = static_cast<int64_t>(i);
+    else
+      features_.push_back(columns_[i]);
   }
   if (!options_.label.empty() && label_index_ < 0 && options_.label_required) {
     std::string names;
@@ -165,13 +175,13 @@ bool CsvReader::next(CsvChunk& chunk) {
     if (chunk.first_line == 0) chunk.first_line = line_;
     chunk.lines.push_back(line_);
     if (fields.size() != width)
-      throw Error(path_.string() + ": line " + std::to_string(line_) + ": " + std::to_string(fields.size()) + " fields, the header has " +
-                  std::to_string(width));
+      throw Error(path_.string() + ": line " + std::to_string(line_) + ": " + std::to_string(fields.size()) +
+                  " fields, the header has " + std::to_string(width));
     for (size_t i = 0; i < width; ++i) {
       const std::string& cell = fields[i];
       auto bad = [&](const std::string& what) {
-        return Error(path_.string() + ": line " + std::to_string(line_) + ", column " + std::to_string(i + 1) + " ('" + columns_[i] +
-                     "'): " + what);
+        return Error(path_.string() + ": line " + std::to_string(line_) + ", column " + std::to_string(i + 1) + " ('" +
+                     columns_[i] + "'): " + what);
       };
       if (cell.empty()) throw bad("empty cell");
       if (options_.text_labels && static_cast<int64_t>(i) == label_index_) {
@@ -195,11 +205,13 @@ bool CsvReader::next(CsvChunk& chunk) {
   }
   rows_ += n;
   chunk.x = torch::from_blob(xs.data(), {n, static_cast<int64_t>(nf)}, torch::kFloat32).clone();
-  chunk.y = has_label() && !options_.text_labels ? torch::from_blob(ys.data(), {n}, torch::kInt64).clone() : torch::Tensor();
+  chunk.y =
+      has_label() && !options_.text_labels ? torch::from_blob(ys.data(), {n}, torch::kInt64).clone() : torch::Tensor();
   return n > 0;
 }
 
-CsvChunk read_csv(const std::filesystem::path& path, const CsvOptions& options, std::vector<std::string>* feature_names) {
+CsvChunk read_csv(const std::filesystem::path& path, const CsvOptions& options,
+                  std::vector<std::string>* feature_names) {
   CsvReader reader(path, options);
   if (feature_names) *feature_names = reader.feature_names();
   std::vector<torch::Tensor> xs, ys;

@@ -70,11 +70,13 @@ TensorDataset load_idx_split(const fs::path& dir, const std::string& prefix) {
   const fs::path labels_path = idx_file(dir, prefix + "-labels-idx1-ubyte");
   IdxArray images = read_idx(images_path);
   IdxArray labels = read_idx(labels_path);
-  if (images.dims.size() != 3) throw Error(images_path.string() + ": expected 3 dimensions (N, H, W), got " + std::to_string(images.dims.size()));
-  if (labels.dims.size() != 1) throw Error(labels_path.string() + ": expected 1 dimension (N), got " + std::to_string(labels.dims.size()));
+  if (images.dims.size() != 3)
+    throw Error(images_path.string() + ": expected 3 dimensions (N, H, W), got " + std::to_string(images.dims.size()));
+  if (labels.dims.size() != 1)
+    throw Error(labels_path.string() + ": expected 1 dimension (N), got " + std::to_string(labels.dims.size()));
   if (images.count() != labels.count())
-    throw Error(images_path.string() + ": " + std::to_string(images.count()) + " images but " + labels_path.string() + " has " +
-                std::to_string(labels.count()) + " labels");
+    throw Error(images_path.string() + ": " + std::to_string(images.count()) + " images but " + labels_path.string() +
+                " has " + std::to_string(labels.count()) + " labels");
   if (images.count() == 0) throw Error(images_path.string() + ": no images");
   const int64_t n = images.dims[0], h = images.dims[1], w = images.dims[2];
   auto x = torch::from_blob(images.bytes.data(), {n, 1, h, w}, torch::kUInt8).to(torch::kFloat32).div_(255.0);
@@ -97,19 +99,23 @@ DataSplits load_idx_images(const ImageDataOptions& options) {
   out.test = load_idx_split(dir, "t10k");
   if (out.train.example_shape() != out.test.example_shape())
     throw Error(dir.string() + ": train and test images differ in size");
-  if (options.train_limit > 0 && options.train_limit < out.train.size()) out.train = out.train.slice(0, options.train_limit);
+  if (options.train_limit > 0 && options.train_limit < out.train.size())
+    out.train = out.train.slice(0, options.train_limit);
   if (options.test_limit > 0 && options.test_limit < out.test.size()) out.test = out.test.slice(0, options.test_limit);
   if (options.val_split > 0.0) {
     const int64_t n = out.train.size();
     const int64_t n_val = static_cast<int64_t>(static_cast<double>(n) * options.val_split);
-    if (n_val < 1 || n_val >= n) throw UsageError("data.val_split: " + std::to_string(options.val_split) + " leaves no validation or no training examples");
+    if (n_val < 1 || n_val >= n)
+      throw UsageError("data.val_split: " + std::to_string(options.val_split) +
+                       " leaves no validation or no training examples");
     auto gen = at::detail::createCPUGenerator(options.split_seed);
     auto perm = torch::randperm(n, gen, torch::kInt64);
     out.val = out.train.select(perm.slice(0, n - n_val, n));
     out.train = out.train.select(perm.slice(0, 0, n - n_val));
   }
   if (options.dataset == "fashion-mnist")
-    out.class_names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+    out.class_names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                       "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
   else if (options.dataset == "mnist")
     out.class_names = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
   return out;

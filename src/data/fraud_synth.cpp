@@ -39,7 +39,8 @@ CsvChunk make_fraud_table(const FraudDataOptions& o) {
   const int64_t n = o.rows;
   const int64_t frauds = std::max<int64_t>(1, std::llround(static_cast<double>(n) * o.fraud_rate));
 
-  auto scale = torch::pow(torch::full({kComponents}, 0.9, f64), torch::arange(kComponents, f64)).mul(2.0);  // 2.0 * 0.9^j
+  auto scale =
+      torch::pow(torch::full({kComponents}, 0.9, f64), torch::arange(kComponents, f64)).mul(2.0);  // 2.0 * 0.9^j
   auto loadings = torch::randn({kFactors, kComponents}, gen, f64).div(std::sqrt(static_cast<double>(kFactors)));
   auto label = torch::zeros({n}, torch::kInt64);
   label.index_fill_(0, torch::randperm(n, gen, torch::kInt64).slice(0, 0, frauds), 1);
@@ -52,16 +53,24 @@ CsvChunk make_fraud_table(const FraudDataOptions& o) {
   auto v = (z.matmul(loadings) + noise_std * torch::randn({n, kComponents}, gen, f64)) * scale;
   // Fraud shift in units of each component's scale: V4 +, V10 -, V11 +, V12 -, V14 -, V17 -.
   auto shift = torch::zeros({kComponents}, f64);
-  for (auto [index, amount] : std::vector<std::pair<int64_t, double>>{{3, 2.5}, {9, -2.5}, {10, 2.0}, {11, -3.0}, {13, -3.5}, {16, -3.0}})
+  for (auto [index, amount] :
+       std::vector<std::pair<int64_t, double>>{{3, 2.5}, {9, -2.5}, {10, 2.0}, {11, -3.0}, {13, -3.5}, {16, -3.0}})
     shift[index] = amount;
-  auto strength = torch::where(torch::rand({n, 1}, gen, f64) < 0.5, torch::full({n, 1}, 1.0, f64), torch::full({n, 1}, 0.25, f64));
+  auto strength =
+      torch::where(torch::rand({n, 1}, gen, f64) < 0.5, torch::full({n, 1}, 1.0, f64), torch::full({n, 1}, 0.25, f64));
   v = v + is_fraud * strength * shift * scale;
 
   auto time = std::get<0>(torch::rand({n}, gen, f64).mul(kSecondsInTwoDays).sort()).round();
   auto log_amount_normal = 3.0 + 0.5 * z.select(1, 0) + 1.1 * torch::randn({n}, gen, f64);
   auto big = torch::rand({n}, gen, f64) < 0.5;
-  auto log_amount_fraud = torch::where(big, torch::full({n}, 5.0, f64), torch::full({n}, 0.5, f64)) + torch::randn({n}, gen, f64);
-  auto amount = torch::where(label.to(torch::kBool), log_amount_fraud, log_amount_normal).exp().clamp(0.0, kMaxAmount).mul(100).round().div(100);
+  auto log_amount_fraud =
+      torch::where(big, torch::full({n}, 5.0, f64), torch::full({n}, 0.5, f64)) + torch::randn({n}, gen, f64);
+  auto amount = torch::where(label.to(torch::kBool), log_amount_fraud, log_amount_normal)
+                    .exp()
+                    .clamp(0.0, kMaxAmount)
+                    .mul(100)
+                    .round()
+                    .div(100);
 
   CsvChunk out;
   out.x = torch::cat({time.unsqueeze(1), v, amount.unsqueeze(1)}, 1).to(torch::kFloat32);

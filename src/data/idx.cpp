@@ -84,7 +84,8 @@ IdxArray parse_idx(const std::vector<uint8_t>& data, const std::string& name) {
     throw Error(name + ": unsupported IDX element type " + buf + " (only unsigned bytes, 0x08)");
   }
   const int ndims = data[3];
-  if (ndims < 1 || ndims > 4) throw Error(name + ": IDX header gives " + std::to_string(ndims) + " dimensions (1 to 4 expected)");
+  if (ndims < 1 || ndims > 4)
+    throw Error(name + ": IDX header gives " + std::to_string(ndims) + " dimensions (1 to 4 expected)");
   const size_t header = 4 + 4 * static_cast<size_t>(ndims);
   if (data.size() < header) throw Error(name + ": truncated IDX header");
   IdxArray out;
@@ -92,14 +93,18 @@ IdxArray parse_idx(const std::vector<uint8_t>& data, const std::string& name) {
   for (int i = 0; i < ndims; ++i) {
     const int64_t d = be32(&data[4 + 4 * i]);
     out.dims.push_back(d);
-    if (d > 0 && total > kMaxBytes / d) throw Error(name + ": IDX header sizes overflow (" + std::to_string(d) + " in dimension " + std::to_string(i) + ")");
+    if (d > 0 && total > kMaxBytes / d)
+      throw Error(name + ": IDX header sizes overflow (" + std::to_string(d) + " in dimension " + std::to_string(i) +
+                  ")");
     total *= d;
   }
   const int64_t available = static_cast<int64_t>(data.size() - header);
   if (available < total)
-    throw Error(name + ": truncated data (header says " + std::to_string(total) + " bytes, file has " + std::to_string(available) + ")");
+    throw Error(name + ": truncated data (header says " + std::to_string(total) + " bytes, file has " +
+                std::to_string(available) + ")");
   if (available > total)
-    throw Error(name + ": " + std::to_string(available - total) + " unexpected bytes after the data the header describes");
+    throw Error(name + ": " + std::to_string(available - total) +
+                " unexpected bytes after the data the header describes");
   out.bytes.assign(data.begin() + static_cast<std::ptrdiff_t>(header), data.end());
   return out;
 }

@@ -15,7 +15,8 @@ namespace {
 
 bool is_image_file(const fs::path& p) {
   std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   for (const char* e : {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".pgm", ".ppm", ".pnm"})
     if (ext == e) return true;
   return false;
@@ -88,9 +89,11 @@ ImageFiles read_image_files(const std::vector<fs::path>& files, int64_t channels
 DataSplits load_image_folder(const ImageDataOptions& options) {
   const std::vector<fs::path> files = image_files_in(options.path, "data.path");
   std::error_code ec;
-  if (files.empty() && fs::is_empty(options.path, ec)) throw Error("data.path: '" + options.path + "' is an empty folder");
+  if (files.empty() && fs::is_empty(options.path, ec))
+    throw Error("data.path: '" + options.path + "' is an empty folder");
   if (files.empty())
-    throw Error("data.path: '" + options.path + "' holds no image files (.png, .jpg, .jpeg, .bmp, .gif, .tga, .pgm, .ppm, .pnm)");
+    throw Error("data.path: '" + options.path +
+                "' holds no image files (.png, .jpg, .jpeg, .bmp, .gif, .tga, .pgm, .ppm, .pnm)");
   if (files.size() < 2)
     throw Error("data.path: '" + options.path + "' holds 1 image; at least 2 are needed to split into train and test");
   auto x = read_image_files(files, options.channels, options.image_size, options.image_size).x;  // (N, C, S, S)
@@ -105,14 +108,16 @@ DataSplits load_image_folder(const ImageDataOptions& options) {
   out.name = "images:" + options.path;
   out.test = {x.index_select(0, perm.slice(0, n - n_test, n)), no_labels};
   out.train = {x.index_select(0, perm.slice(0, 0, n - n_test)), no_labels};
-  if (options.train_limit > 0 && options.train_limit < out.train.size()) out.train = out.train.slice(0, options.train_limit);
+  if (options.train_limit > 0 && options.train_limit < out.train.size())
+    out.train = out.train.slice(0, options.train_limit);
   if (options.test_limit > 0 && options.test_limit < out.test.size()) out.test = out.test.slice(0, options.test_limit);
   if (options.val_split > 0.0) {
     const int64_t m = out.train.size();
     const int64_t n_val = static_cast<int64_t>(static_cast<double>(m) * options.val_split);
     if (n_val < 1 || n_val >= m)
-      throw UsageError("data.val_split: " + std::to_string(options.val_split) + " leaves no validation or no training images (" +
-                       std::to_string(m) + " training images in '" + options.path + "')");
+      throw UsageError("data.val_split: " + std::to_string(options.val_split) +
+                       " leaves no validation or no training images (" + std::to_string(m) + " training images in '" +
+                       options.path + "')");
     auto val_gen = at::detail::createCPUGenerator(options.split_seed + 1);
     auto p = torch::randperm(m, val_gen, torch::kInt64);
     out.val = out.train.select(p.slice(0, m - n_val, m));
@@ -124,7 +129,8 @@ DataSplits load_image_folder(const ImageDataOptions& options) {
 DataSplits load_image_dataset(const ImageDataOptions& options) {
   if (options.dataset == "images") return load_image_folder(options);
   std::error_code ec;
-  if (options.dataset != "idx" && !options.path.empty() && fs::is_directory(options.path, ec) && !has_idx_files(options.path))
+  if (options.dataset != "idx" && !options.path.empty() && fs::is_directory(options.path, ec) &&
+      !has_idx_files(options.path))
     return load_image_folder(options);
   return load_idx_images(options);
 }

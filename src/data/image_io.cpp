@@ -37,7 +37,7 @@ void check_jpeg_huffman_tables(const std::string& b, const std::filesystem::path
       continue;
     }
     i += 2;
-    if (marker == 0xD9) return;                                      // EOI
+    if (marker == 0xD9) return;                                          // EOI
     if ((marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) continue;  // no length
     if (i + 2 > n) return;
     const size_t length = (static_cast<size_t>(byte(i)) << 8) | byte(i + 1);
@@ -57,7 +57,8 @@ void check_jpeg_huffman_tables(const std::string& b, const std::filesystem::path
     if (i + length > n) return;
     i += length;
     if (marker == 0xDA) {  // entropy-coded data up to the next marker that is not a stuffed 0 or a restart
-      while (i + 1 < n && !(byte(i) == 0xFF && byte(i + 1) != 0x00 && !(byte(i + 1) >= 0xD0 && byte(i + 1) <= 0xD7))) ++i;
+      while (i + 1 < n && !(byte(i) == 0xFF && byte(i + 1) != 0x00 && !(byte(i + 1) >= 0xD0 && byte(i + 1) <= 0xD7)))
+        ++i;
     }
   }
 }
@@ -74,24 +75,27 @@ torch::Tensor read_image(const std::filesystem::path& path) {
     bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     if (in.bad()) throw Error(path.string() + ": read error");
   }
-  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) throw Error(path.string() + ": image file larger than 2 GiB");
+  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
+    throw Error(path.string() + ": image file larger than 2 GiB");
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int size = static_cast<int>(bytes.size());
   if (bytes.size() >= 2 && data[0] == 0xFF && data[1] == 0xD8) check_jpeg_huffman_tables(bytes, path);
   int w = 0, h = 0, c = 0;
   // The header's size is checked before anything is allocated for the pixels.
-  if (!stbi_info_from_memory(data, size, &w, &h, &c)) throw Error(path.string() + ": not a readable image (" + stbi_failure_reason() + ")");
+  if (!stbi_info_from_memory(data, size, &w, &h, &c))
+    throw Error(path.string() + ": not a readable image (" + stbi_failure_reason() + ")");
   if (w <= 0 || h <= 0)
-    throw Error(path.string() + ": not a readable image (it is " + std::to_string(w) + " x " + std::to_string(h) + " pixels)");
+    throw Error(path.string() + ": not a readable image (it is " + std::to_string(w) + " x " + std::to_string(h) +
+                " pixels)");
   if (static_cast<int64_t>(w) * h > kMaxImagePixels)
-    throw Error(path.string() + ": a " + std::to_string(w) + " x " + std::to_string(h) + " image, larger than the limit of " +
-                std::to_string(kMaxImagePixels) + " pixels");
+    throw Error(path.string() + ": a " + std::to_string(w) + " x " + std::to_string(h) +
+                " image, larger than the limit of " + std::to_string(kMaxImagePixels) + " pixels");
   unsigned char* pixels = stbi_load_from_memory(data, size, &w, &h, &c, 0);
   if (!pixels) throw Error(path.string() + ": not a readable image (" + stbi_failure_reason() + ")");
   if (w <= 0 || h <= 0 || c < 1 || c > 4) {
     stbi_image_free(pixels);
-    throw Error(path.string() + ": not a readable image (" + std::to_string(w) + " x " + std::to_string(h) + " pixels, " +
-                std::to_string(c) + " channels)");
+    throw Error(path.string() + ": not a readable image (" + std::to_string(w) + " x " + std::to_string(h) +
+                " pixels, " + std::to_string(c) + " channels)");
   }
   auto hwc = torch::from_blob(pixels, {h, w, c}, torch::kUInt8).clone();
   stbi_image_free(pixels);
@@ -101,7 +105,8 @@ torch::Tensor read_image(const std::filesystem::path& path) {
   return image.contiguous();
 }
 
-torch::Tensor fit_image(const torch::Tensor& image, const std::vector<int64_t>& shape, const std::filesystem::path& path) {
+torch::Tensor fit_image(const torch::Tensor& image, const std::vector<int64_t>& shape,
+                        const std::filesystem::path& path) {
   check(image.dim() == 3, path.string() + ": expected a (C, H, W) image");
   if (shape.size() != 3 || (shape[0] != 1 && shape[0] != 3)) {
     std::string s;

@@ -36,9 +36,10 @@ LabelledTable read_labelled_table(const std::filesystem::path& path, const Label
   out.feature_names = reader.feature_names();
   const CsvChunk table = read_csv(path, csv);
   const auto& cells = table.label_text;
-  const std::string column =
-      "column " + std::to_string(reader.label_column()) + " ('" + options.label + "')";
-  auto at = [&](size_t row) { return path.string() + ": line " + std::to_string(table.lines[row]) + ", " + column + ": "; };
+  const std::string column = "column " + std::to_string(reader.label_column()) + " ('" + options.label + "')";
+  auto at = [&](size_t row) {
+    return path.string() + ": line " + std::to_string(table.lines[row]) + ", " + column + ": ";
+  };
 
   std::vector<double> numbers(cells.size());
   out.numeric_labels = true;
@@ -49,11 +50,12 @@ LabelledTable read_labelled_table(const std::filesystem::path& path, const Label
     int64_t classes = 0;
     for (size_t i = 0; i < cells.size(); ++i) {
       const double v = numbers[i];
-      if (v < 0 || v != std::floor(v) || v > 1e9) throw Error(at(i) + "label '" + cells[i] + "' is not a class number (a whole number >= 0)");
+      if (v < 0 || v != std::floor(v) || v > 1e9)
+        throw Error(at(i) + "label '" + cells[i] + "' is not a class number (a whole number >= 0)");
       ids[i] = static_cast<int64_t>(v);
       if (options.classes > 0 && ids[i] >= options.classes)
-        throw Error(at(i) + "label " + cells[i] + " is out of range: data.classes = " + std::to_string(options.classes) + " allows 0.." +
-                    std::to_string(options.classes - 1));
+        throw Error(at(i) + "label " + cells[i] + " is out of range: data.classes = " +
+                    std::to_string(options.classes) + " allows 0.." + std::to_string(options.classes - 1));
       classes = std::max(classes, ids[i] + 1);
     }
     if (options.classes > 0) classes = options.classes;
@@ -68,7 +70,8 @@ LabelledTable read_labelled_table(const std::filesystem::path& path, const Label
     for (size_t i = 0; i < cells.size(); ++i) ids[i] = index[cells[i]];
   }
   if (out.class_names.size() < 2)
-    throw Error(path.string() + ": " + column + " holds one class only ('" + out.class_names.front() + "'); a classifier needs at least two");
+    throw Error(path.string() + ": " + column + " holds one class only ('" + out.class_names.front() +
+                "'); a classifier needs at least two");
   out.x = table.x;
   out.y = torch::tensor(ids, torch::kInt64);
   return out;
@@ -85,8 +88,9 @@ Standardizer Standardizer::fit(const torch::Tensor& x) {
 }
 
 torch::Tensor Standardizer::apply(const torch::Tensor& x) const {
-  check(x.dim() == 2 && x.size(1) == mean.size(0), "standardize: fitted on " + std::to_string(mean.size(0)) + " columns, applied to " +
-                                                      (x.dim() == 2 ? std::to_string(x.size(1)) : std::string("a non-table")));
+  check(x.dim() == 2 && x.size(1) == mean.size(0),
+        "standardize: fitted on " + std::to_string(mean.size(0)) + " columns, applied to " +
+            (x.dim() == 2 ? std::to_string(x.size(1)) : std::string("a non-table")));
   return ((x.to(torch::kFloat64) - mean.to(x.device())) / std.to(x.device())).to(x.scalar_type());
 }
 

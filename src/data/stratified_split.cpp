@@ -11,8 +11,10 @@
 namespace latent {
 
 SplitIndices stratified_split(const torch::Tensor& labels, double fraction, uint64_t seed, const std::string& what) {
-  if (!(fraction > 0.0 && fraction < 1.0)) throw UsageError(what + ": must be between 0 and 1 (exclusive), got " + std::to_string(fraction));
-  check(labels.defined() && labels.dim() == 1 && !labels.is_floating_point(), what + ": stratified splits need integer class labels (N,)");
+  if (!(fraction > 0.0 && fraction < 1.0))
+    throw UsageError(what + ": must be between 0 and 1 (exclusive), got " + std::to_string(fraction));
+  check(labels.defined() && labels.dim() == 1 && !labels.is_floating_point(),
+        what + ": stratified splits need integer class labels (N,)");
   auto y = labels.to(torch::kCPU, torch::kInt64).contiguous();
   const int64_t n = y.size(0);
   if (n < 2) throw UsageError(what + ": " + std::to_string(n) + " examples cannot be split in two");
@@ -32,7 +34,8 @@ SplitIndices stratified_split(const torch::Tensor& labels, double fraction, uint
   int64_t assigned = 0;
   for (size_t c = 0; c < members.size(); ++c) {
     const double share = static_cast<double>(members[c].size()) * fraction;
-    take[c] = std::min<int64_t>(static_cast<int64_t>(std::floor(share)), std::max<int64_t>(0, static_cast<int64_t>(members[c].size()) - 1));
+    take[c] = std::min<int64_t>(static_cast<int64_t>(std::floor(share)),
+                                std::max<int64_t>(0, static_cast<int64_t>(members[c].size()) - 1));
     remainder[c] = share - static_cast<double>(take[c]);
     assigned += take[c];
   }
@@ -61,7 +64,8 @@ SplitIndices stratified_split(const torch::Tensor& labels, double fraction, uint
     if (m.empty()) continue;
     auto perm = torch::randperm(static_cast<int64_t>(m.size()), gen, torch::kInt64);
     const int64_t* pp = perm.data_ptr<int64_t>();
-    for (size_t j = 0; j < m.size(); ++j) (static_cast<int64_t>(j) < take[c] ? held : train).push_back(m[static_cast<size_t>(pp[j])]);
+    for (size_t j = 0; j < m.size(); ++j)
+      (static_cast<int64_t>(j) < take[c] ? held : train).push_back(m[static_cast<size_t>(pp[j])]);
   }
   std::sort(train.begin(), train.end());
   std::sort(held.begin(), held.end());

@@ -73,7 +73,8 @@ struct AdjointConvTranspose2dFunction : public torch::autograd::Function<Adjoint
       if (mask[2]) part.bias = gys.sum({0, 2, 3});
       return part;
     });
-    return {r.input, r.weight, r.bias, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    return {r.input,         r.weight,        r.bias,          torch::Tensor(),
+            torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 

@@ -111,7 +111,8 @@ LATENT_VECTOR_CLONES double bce_block(const float* x, const float* t, int64_t n)
 // Σ over x[0, n) of softplus(x) − x·t: blocks of kBceBlock in order, their sums added in double.
 double bce_range_sum(const float* x, const float* t, int64_t n) {
   double sum = 0.0;
-  for (int64_t from = 0; from < n; from += kBceBlock) sum += bce_block(x + from, t + from, std::min(kBceBlock, n - from));
+  for (int64_t from = 0; from < n; from += kBceBlock)
+    sum += bce_block(x + from, t + from, std::min(kBceBlock, n - from));
   return sum;
 }
 
@@ -149,17 +150,20 @@ double sum_bce_with_logits(const torch::Tensor& logits, const torch::Tensor& tar
 }
 
 torch::Tensor rows_bce_with_logits(const torch::Tensor& logits, const torch::Tensor& target) {
-  check(is_dense_cpu_float(logits) && is_dense_cpu_float(target) && logits.sizes() == target.sizes() && logits.dim() >= 1,
-        "rows_bce_with_logits: needs contiguous float CPU tensors of one shape (B, ...)");
+  check(
+      is_dense_cpu_float(logits) && is_dense_cpu_float(target) && logits.sizes() == target.sizes() && logits.dim() >= 1,
+      "rows_bce_with_logits: needs contiguous float CPU tensors of one shape (B, ...)");
   const int64_t rows = logits.size(0);
   const int64_t cols = rows > 0 ? logits.numel() / rows : 0;
   auto out = torch::empty({rows}, logits.options());
   const float* x = logits.data_ptr<float>();
   const float* t = target.data_ptr<float>();
   float* dst = out.data_ptr<float>();
-  at::parallel_for(0, rows, std::max<int64_t>(1, kBceGrainElements / std::max<int64_t>(1, cols)), [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) dst[r] = static_cast<float>(bce_range_sum(x + r * cols, t + r * cols, cols));
-  });
+  at::parallel_for(0, rows, std::max<int64_t>(1, kBceGrainElements / std::max<int64_t>(1, cols)),
+                   [&](int64_t begin, int64_t end) {
+                     for (int64_t r = begin; r < end; ++r)
+                       dst[r] = static_cast<float>(bce_range_sum(x + r * cols, t + r * cols, cols));
+                   });
   return out;
 }
 
@@ -189,7 +193,8 @@ torch::Tensor sigmoid_kernel(const torch::Tensor& x) {
   auto y = torch::empty_like(x);
   const float* src = x.data_ptr<float>();
   float* dst = y.data_ptr<float>();
-  at::parallel_for(0, x.numel(), kSigmoidGrain, [&](int64_t begin, int64_t end) { sigmoid_range(src, dst, begin, end); });
+  at::parallel_for(0, x.numel(), kSigmoidGrain,
+                   [&](int64_t begin, int64_t end) { sigmoid_range(src, dst, begin, end); });
   return y;
 }
 

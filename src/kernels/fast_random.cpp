@@ -140,7 +140,8 @@ void own_normal(torch::Tensor& out, float mean, float std) {
 }
 
 bool same_state(const at::mt19937_data_pod& a, const at::mt19937_data_pod& b) {
-  return a.seed_ == b.seed_ && a.left_ == b.left_ && a.seeded_ == b.seeded_ && a.next_ == b.next_ && a.state_ == b.state_;
+  return a.seed_ == b.seed_ && a.left_ == b.left_ && a.seeded_ == b.seeded_ && a.next_ == b.next_ &&
+         a.state_ == b.state_;
 }
 
 // Fills 3,001 elements (across a block boundary of the stream; for normal_, a size with a tail that
@@ -182,8 +183,8 @@ bool cpu_has_avx2_fma() {
 }  // namespace
 
 bool bernoulli_mask_available() {
-  static const bool available = reproduces_libtorch([](torch::Tensor& t) { t.bernoulli_(0.3); },
-                                                    [](torch::Tensor& t) { own_bernoulli(t, 0.3); });
+  static const bool available =
+      reproduces_libtorch([](torch::Tensor& t) { t.bernoulli_(0.3); }, [](torch::Tensor& t) { own_bernoulli(t, 0.3); });
   return available;
 }
 

@@ -43,7 +43,7 @@ struct AdamScalars {
 // is one instruction and the loop vectorizes 16 or 8 wide (the file is compiled with
 // -fno-math-errno -fno-trapping-math, without which sqrt kept the loop scalar: CMakeLists.txt).
 LATENT_VECTOR_CLONES void adam_range(float* p, const float* g, float* m, float* v, int64_t begin, int64_t end,
-                                  const AdamScalars& s) {
+                                     const AdamScalars& s) {
   for (int64_t i = begin; i < end; ++i) {
     const float gi = s.weight_decay != 0.0f ? std::fma(p[i], s.weight_decay, g[i]) : g[i];
     const float mi = std::fma(gi, s.one_minus_beta1, m[i] * s.beta1);

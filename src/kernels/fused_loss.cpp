@@ -72,7 +72,9 @@ struct BceWithLogitsPerExample : public torch::autograd::Function<BceWithLogitsP
 }  // namespace
 
 torch::Tensor libtorch_bce_per_example(const torch::Tensor& logits, const torch::Tensor& target) {
-  return torch::binary_cross_entropy_with_logits(logits, target, {}, {}, at::Reduction::None).reshape({logits.size(0), -1}).sum(1);
+  return torch::binary_cross_entropy_with_logits(logits, target, {}, {}, at::Reduction::None)
+      .reshape({logits.size(0), -1})
+      .sum(1);
 }
 
 bool fused_bce_mean_takes(const torch::Tensor& logits, const torch::Tensor& target) {
@@ -84,15 +86,17 @@ bool fused_bce_per_example_takes(const torch::Tensor& logits, const torch::Tenso
 }
 
 torch::Tensor fused_bce_with_logits_per_example(const torch::Tensor& logits, const torch::Tensor& target) {
-  check(fused_bce_per_example_takes(logits, target),
-        "fused_bce_with_logits_per_example: logits and target of one shape, dtype and device, the target without gradient");
+  check(
+      fused_bce_per_example_takes(logits, target),
+      "fused_bce_with_logits_per_example: logits and target of one shape, dtype and device, the target without gradient");
   return BceWithLogitsPerExample::apply(logits, target);
 }
 
 torch::Tensor fused_bce_with_logits_mean(const torch::Tensor& logits, const torch::Tensor& target,
                                          const torch::Tensor& probs) {
-  check(fused_bce_mean_takes(logits, target),
-        "fused_bce_with_logits_mean: non-empty logits and target of one shape, dtype and device, the target without gradient");
+  check(
+      fused_bce_mean_takes(logits, target),
+      "fused_bce_with_logits_mean: non-empty logits and target of one shape, dtype and device, the target without gradient");
   const bool reuse = probs.defined() && alike(probs, logits);
   // The autograd function records every input's device, so "no probabilities" travels as an empty tensor.
   return BceWithLogitsMean::apply(logits, target, reuse ? probs : torch::empty({0}, logits.options()));

@@ -143,15 +143,21 @@ LATENT_AVX512 void row_block(const float* a, int64_t sam, int64_t sak, const flo
                n_size - q * kLanes);
 }
 
-LATENT_AVX512 void rows(int64_t rows_left, const float* a, int64_t sam, int64_t sak, const float* panels, int64_t k_size,
-                        const float* bias, float* c, int64_t n_size, int64_t first, int64_t last) {
+LATENT_AVX512 void rows(int64_t rows_left, const float* a, int64_t sam, int64_t sak, const float* panels,
+                        int64_t k_size, const float* bias, float* c, int64_t n_size, int64_t first, int64_t last) {
   switch (rows_left) {
-    case 1: return row_block<1>(a, sam, sak, panels, k_size, bias, c, n_size, first, last);
-    case 2: return row_block<2>(a, sam, sak, panels, k_size, bias, c, n_size, first, last);
-    case 3: return row_block<3>(a, sam, sak, panels, k_size, bias, c, n_size, first, last);
-    case 4: return row_block<4>(a, sam, sak, panels, k_size, bias, c, n_size, first, last);
-    case 5: return row_block<5>(a, sam, sak, panels, k_size, bias, c, n_size, first, last);
-    default: return row_block<kRows>(a, sam, sak, panels, k_size, bias, c, n_size, first, last);
+    case 1:
+      return row_block<1>(a, sam, sak, panels, k_size, bias, c, n_size, first, last);
+    case 2:
+      return row_block<2>(a, sam, sak, panels, k_size, bias, c, n_size, first, last);
+    case 3:
+      return row_block<3>(a, sam, sak, panels, k_size, bias, c, n_size, first, last);
+    case 4:
+      return row_block<4>(a, sam, sak, panels, k_size, bias, c, n_size, first, last);
+    case 5:
+      return row_block<5>(a, sam, sak, panels, k_size, bias, c, n_size, first, last);
+    default:
+      return row_block<kRows>(a, sam, sak, panels, k_size, bias, c, n_size, first, last);
   }
 }
 
@@ -169,7 +175,8 @@ torch::Tensor gemm(const torch::Tensor& a, const torch::Tensor& b, const torch::
   const int64_t m_size = a.size(0), k_size = a.size(1), n_size = b.size(1);
   check(b.size(0) == k_size, "gemm: A is " + std::to_string(m_size) + "x" + std::to_string(k_size) + ", B is " +
                                  std::to_string(b.size(0)) + "x" + std::to_string(n_size));
-  check(!bias.defined() || (fits(bias, 1) && bias.size(0) == n_size), "gemm: bias must be a float CPU vector of N values");
+  check(!bias.defined() || (fits(bias, 1) && bias.size(0) == n_size),
+        "gemm: bias must be a float CPU vector of N values");
   auto c = torch::empty({m_size, n_size}, a.options().memory_format(torch::MemoryFormat::Contiguous));
 #if LATENT_HAVE_GEMM_KERNEL
   if (m_size == 0 || n_size == 0) return c;
@@ -211,13 +218,14 @@ namespace {
 // x (B, in), W (out, in), b (out) -> x·Wᵀ + b; backward: dx = g·W, dW = gᵀ·x, db = Σ_rows g.
 class LinearFunction : public torch::autograd::Function<LinearFunction> {
  public:
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
-                               const torch::Tensor& bias) {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                               const torch::Tensor& weight, const torch::Tensor& bias) {
     ctx->save_for_backward({x, weight});
     return gemm(x, weight.t(), bias);
   }
 
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const auto& x = saved[0];
     const auto& weight = saved[1];

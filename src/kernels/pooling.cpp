@@ -37,7 +37,9 @@ LATENT_VECTOR_CLONES void pool_row(const float* top, const float* bottom, float*
 // max_pool2d_with_indices_backward does, so a −0 gradient lands as +0 like theirs).
 // The gradient's bits where the window's winner is, +0 elsewhere, by integer masks: the compiler
 // vectorises that, not a float select.
-inline float keep_if(uint32_t bits, bool keep) { return __builtin_bit_cast(float, bits & (0u - static_cast<uint32_t>(keep))); }
+inline float keep_if(uint32_t bits, bool keep) {
+  return __builtin_bit_cast(float, bits&(0u - static_cast<uint32_t>(keep)));
+}
 
 LATENT_VECTOR_CLONES void unpool_row(const float* grad, const int32_t* arg, float* top, float* bottom, int64_t width) {
   for (int64_t o = 0; o < width; ++o) {

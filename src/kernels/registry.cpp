@@ -53,15 +53,19 @@ const std::vector<KernelInfo>& kernel_registry() {
   static const std::vector<KernelInfo> kRegistry = {
       {Kernel::kGemm, "gemm", "Linear's products and gradients, AVX-512 register-blocked (not the BLAS)", "avx512f",
        gemm_available},
-      {Kernel::kConv2d, "conv2d", "Conv2d, the batch split over the threads (LibTorch's kernel per slice)", "", nullptr},
-      {Kernel::kConvTranspose2d, "conv_transpose2d", "ConvTranspose2d through the convolutions it is the adjoint of", "",
+      {Kernel::kConv2d, "conv2d", "Conv2d, the batch split over the threads (LibTorch's kernel per slice)", "",
        nullptr},
+      {Kernel::kConvTranspose2d, "conv_transpose2d", "ConvTranspose2d through the convolutions it is the adjoint of",
+       "", nullptr},
       {Kernel::kMaxPool2x2, "max_pool2x2", "MaxPool2d(2) in one pass, LibTorch's values and gradient", "", nullptr},
-      {Kernel::kUpsample2x, "upsample2x", "Upsample(2, nearest) in one pass, LibTorch's values and gradient", "", nullptr},
+      {Kernel::kUpsample2x, "upsample2x", "Upsample(2, nearest) in one pass, LibTorch's values and gradient", "",
+       nullptr},
       {Kernel::kRelu, "relu", "ReLU, batch-sized tensors on the calling thread (LibTorch's relu)", "", nullptr},
-      {Kernel::kSigmoid, "sigmoid", "sigmoid outside autograd, a Cephes-style expf (a few ulp from LibTorch's)", "", nullptr},
+      {Kernel::kSigmoid, "sigmoid", "sigmoid outside autograd, a Cephes-style expf (a few ulp from LibTorch's)", "",
+       nullptr},
       {Kernel::kBce, "bce", "BCE on logits (mean, per example) summed in one pass", "", nullptr},
-      {Kernel::kCountSameSide, "count_same_side", "pixel agreement ((a > t) == (b > t)).sum() in one pass", "", nullptr},
+      {Kernel::kCountSameSide, "count_same_side", "pixel agreement ((a > t) == (b > t)).sum() in one pass", "",
+       nullptr},
       {Kernel::kBernoulli, "bernoulli", "Dropout's mask, LibTorch's bernoulli_ values a block at a time",
        "LibTorch's MT19937 bernoulli_, checked once", bernoulli_mask_available},
       {Kernel::kNormal, "normal", "Gaussian noise, LibTorch's normal_ values a block at a time",
@@ -79,8 +83,8 @@ std::vector<bool> parse_kernel_switch(const std::string& value, const std::strin
   if (whole.empty() || whole == "all") return std::vector<bool>(registry.size(), true);
   if (whole == "off") return std::vector<bool>(registry.size(), false);
   auto refuse = [&](const std::string& why) {
-    throw UsageError(source + "='" + value + "': " + why + " (expected all, off, or a comma-separated list of: " +
-                     known_names() + ")");
+    throw UsageError(source + "='" + value + "': " + why +
+                     " (expected all, off, or a comma-separated list of: " + known_names() + ")");
   };
   std::vector<bool> on(registry.size(), false);
   size_t from = 0;

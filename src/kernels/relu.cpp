@@ -18,7 +18,8 @@ class ReluFunction : public torch::autograd::Function<ReluFunction> {
     return y;
   }
 
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
     const auto y = ctx->get_saved_variables()[0];
     SerialScope serial(y);
     return {torch::threshold_backward(grads[0], y, 0)};

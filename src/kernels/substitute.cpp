@@ -84,15 +84,22 @@ torch::Tensor upsample(const torch::Tensor& x, torch::nn::UpsampleImpl& up) {
 torch::Tensor forward_sequential(torch::nn::Sequential& seq, torch::Tensor x) {
   for (auto& module : *seq) {
     auto* m = module.ptr().get();
-    if (auto* lin = m->as<torch::nn::LinearImpl>()) x = linear(x, *lin);
-    else if (auto* conv = m->as<torch::nn::Conv2dImpl>()) x = conv2d(x, *conv);
-    else if (auto* deconv = m->as<torch::nn::ConvTranspose2dImpl>()) x = conv_transpose2d(x, *deconv);
-    else if (auto* pool = m->as<torch::nn::MaxPool2dImpl>()) x = max_pool2d(x, *pool);
-    else if (auto* up = m->as<torch::nn::UpsampleImpl>()) x = upsample(x, *up);
-    else if (auto* relu = m->as<torch::nn::ReLUImpl>(); relu && !relu->options.inplace()) x = relu_activation(x);
+    if (auto* lin = m->as<torch::nn::LinearImpl>())
+      x = linear(x, *lin);
+    else if (auto* conv = m->as<torch::nn::Conv2dImpl>())
+      x = conv2d(x, *conv);
+    else if (auto* deconv = m->as<torch::nn::ConvTranspose2dImpl>())
+      x = conv_transpose2d(x, *deconv);
+    else if (auto* pool = m->as<torch::nn::MaxPool2dImpl>())
+      x = max_pool2d(x, *pool);
+    else if (auto* up = m->as<torch::nn::UpsampleImpl>())
+      x = upsample(x, *up);
+    else if (auto* relu = m->as<torch::nn::ReLUImpl>(); relu && !relu->options.inplace())
+      x = relu_activation(x);
     else if (auto* drop = m->as<torch::nn::DropoutImpl>(); drop && !drop->options.inplace())
       x = latent::dropout(x, drop->options.p(), drop->is_training());
-    else x = module.forward(x);
+    else
+      x = module.forward(x);
   }
   return x;
 }
@@ -109,7 +116,8 @@ torch::Tensor relu_activation(const torch::Tensor& x) {
 }
 
 torch::Tensor dropout(const torch::Tensor& x, double p, bool train) {
-  if (train && p > 0.0 && p < 1.0 && kernel_enabled(Kernel::kBernoulli) && bernoulli_mask_takes(x)) return dropout_kernel(x, p);
+  if (train && p > 0.0 && p < 1.0 && kernel_enabled(Kernel::kBernoulli) && bernoulli_mask_takes(x))
+    return dropout_kernel(x, p);
   return torch::dropout(x, p, train);
 }
 
@@ -121,7 +129,8 @@ torch::Tensor fast_sigmoid(const torch::Tensor& x) {
   return torch::sigmoid(x);
 }
 
-torch::Tensor bce_with_logits_mean(const torch::Tensor& logits, const torch::Tensor& target, const torch::Tensor& probs) {
+torch::Tensor bce_with_logits_mean(const torch::Tensor& logits, const torch::Tensor& target,
+                                   const torch::Tensor& probs) {
   if (kernel_enabled(Kernel::kBce) && fused_bce_mean_takes(logits, target))
     return fused_bce_with_logits_mean(logits, target, probs);
   return torch::binary_cross_entropy_with_logits(logits, target);

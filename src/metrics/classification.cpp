@@ -10,8 +10,12 @@
 
 namespace latent {
 
-double ConfusionMatrix::precision() const { return tp + fp == 0 ? 0.0 : static_cast<double>(tp) / static_cast<double>(tp + fp); }
-double ConfusionMatrix::recall() const { return tp + fn == 0 ? 0.0 : static_cast<double>(tp) / static_cast<double>(tp + fn); }
+double ConfusionMatrix::precision() const {
+  return tp + fp == 0 ? 0.0 : static_cast<double>(tp) / static_cast<double>(tp + fp);
+}
+double ConfusionMatrix::recall() const {
+  return tp + fn == 0 ? 0.0 : static_cast<double>(tp) / static_cast<double>(tp + fn);
+}
 double ConfusionMatrix::f1() const {
   const double p = precision(), r = recall();
   return p + r == 0.0 ? 0.0 : 2.0 * p * r / (p + r);
@@ -20,7 +24,8 @@ double ConfusionMatrix::f1() const {
 namespace {
 
 void check_sizes(const std::vector<double>& scores, const std::vector<int64_t>& labels) {
-  check(scores.size() == labels.size(), "metrics: " + std::to_string(scores.size()) + " scores but " + std::to_string(labels.size()) + " labels");
+  check(scores.size() == labels.size(),
+        "metrics: " + std::to_string(scores.size()) + " scores but " + std::to_string(labels.size()) + " labels");
 }
 
 // Indices sorted by score, highest first.
@@ -42,10 +47,14 @@ ConfusionMatrix confusion_at(const std::vector<double>& scores, const std::vecto
   ConfusionMatrix c;
   for (size_t i = 0; i < scores.size(); ++i) {
     const bool flagged = scores[i] > threshold, positive = labels[i] != 0;
-    if (flagged && positive) ++c.tp;
-    else if (flagged) ++c.fp;
-    else if (positive) ++c.fn;
-    else ++c.tn;
+    if (flagged && positive)
+      ++c.tp;
+    else if (flagged)
+      ++c.fp;
+    else if (positive)
+      ++c.fn;
+    else
+      ++c.tn;
   }
   return c;
 }
@@ -57,8 +66,10 @@ std::vector<CurvePoint> detection_curve(const std::vector<double>& scores, const
   std::vector<CurvePoint> out;
   int64_t tp = 0, fp = 0;
   for (size_t i = 0; i < idx.size(); ++i) {
-    if (labels[idx[i]] != 0) ++tp;
-    else ++fp;
+    if (labels[idx[i]] != 0)
+      ++tp;
+    else
+      ++fp;
     if (i + 1 < idx.size() && scores[idx[i + 1]] == scores[idx[i]]) continue;  // ties form one point
     CurvePoint p;
     p.threshold = scores[idx[i]];

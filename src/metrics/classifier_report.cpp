@@ -29,7 +29,8 @@ torch::Tensor probability_matrix(const torch::Tensor& probs) {
 torch::Tensor label_vector(const torch::Tensor& labels, int64_t n, int64_t classes) {
   check(labels.defined() && labels.dim() == 1, "metrics: labels must be a vector (N,)");
   check(!labels.is_floating_point(), "metrics: labels must be integers");
-  check(labels.size(0) == n, "metrics: " + std::to_string(n) + " predictions but " + std::to_string(labels.size(0)) + " labels");
+  check(labels.size(0) == n,
+        "metrics: " + std::to_string(n) + " predictions but " + std::to_string(labels.size(0)) + " labels");
   check(n > 0, "metrics: no examples");
   auto y = labels.to(torch::kCPU, torch::kInt64).contiguous();
   const int64_t lo = y.min().item<int64_t>(), hi = y.max().item<int64_t>();
@@ -62,7 +63,8 @@ AucScores mean_of(std::vector<MaybeMetric> per_class) {
 }
 
 // Macro (over the classes where `counted`) and support-weighted means of per-class scores.
-void averages(const std::vector<ClassScores>& per_class, const std::vector<bool>& counted, ClassScores& macro, ClassScores& weighted) {
+void averages(const std::vector<ClassScores>& per_class, const std::vector<bool>& counted, ClassScores& macro,
+              ClassScores& weighted) {
   int64_t n_counted = 0, total = 0;
   macro = weighted = ClassScores{};
   for (size_t k = 0; k < per_class.size(); ++k) {
@@ -135,7 +137,8 @@ AucScores roc_auc_one_vs_rest(const torch::Tensor& probs, const torch::Tensor& l
   const int64_t n = p.size(0), classes = p.size(1);
   auto y = label_vector(labels, n, classes);
   std::vector<MaybeMetric> per_class;
-  for (int64_t k = 0; k < classes; ++k) per_class.push_back(binary_roc_auc(column(p, k), indicator(y.data_ptr<int64_t>(), n, k)));
+  for (int64_t k = 0; k < classes; ++k)
+    per_class.push_back(binary_roc_auc(column(p, k), indicator(y.data_ptr<int64_t>(), n, k)));
   return mean_of(std::move(per_class));
 }
 
@@ -150,7 +153,8 @@ AucScores roc_auc_multilabel(const torch::Tensor& scores, const torch::Tensor& t
   std::vector<MaybeMetric> per_label;
   for (int64_t l = 0; l < s.size(1); ++l) {
     auto target = t.select(1, l).to(torch::kInt64).contiguous();
-    per_label.push_back(binary_roc_auc(column(s, l), std::vector<int64_t>(target.data_ptr<int64_t>(), target.data_ptr<int64_t>() + target.numel())));
+    per_label.push_back(binary_roc_auc(
+        column(s, l), std::vector<int64_t>(target.data_ptr<int64_t>(), target.data_ptr<int64_t>() + target.numel())));
   }
   return mean_of(std::move(per_label));
 }
@@ -203,24 +207,27 @@ std::string format_report(const ClassifierReport& report, const std::vector<std:
   for (const auto& name : class_names) width = std::max(width, name.size());
   char buf[512];
   std::string out;
-  std::snprintf(buf, sizeof buf, "%*s %9s %9s %9s %9s\n\n", static_cast<int>(width), "", "precision", "recall", "f1-score", "support");
+  std::snprintf(buf, sizeof buf, "%*s %9s %9s %9s %9s\n\n", static_cast<int>(width), "", "precision", "recall",
+                "f1-score", "support");
   out += buf;
   for (size_t k = 0; k < classes; ++k) {
     const auto& s = report.per_class[k];
     const std::string name = class_names.empty() ? std::to_string(k) : class_names[k];
-    std::snprintf(buf, sizeof buf, "%*s %9.2f %9.2f %9.2f %9lld\n", static_cast<int>(width), name.c_str(), s.precision, s.recall, s.f1,
-                  static_cast<long long>(s.support));
+    std::snprintf(buf, sizeof buf, "%*s %9.2f %9.2f %9.2f %9lld\n", static_cast<int>(width), name.c_str(), s.precision,
+                  s.recall, s.f1, static_cast<long long>(s.support));
     out += buf;
   }
-  std::snprintf(buf, sizeof buf, "\n%*s %9s %9s %9.2f %9lld\n", static_cast<int>(width), "accuracy", "", "", report.accuracy,
-                static_cast<long long>(report.examples));
+  std::snprintf(buf, sizeof buf, "\n%*s %9s %9s %9.2f %9lld\n", static_cast<int>(width), "accuracy", "", "",
+                report.accuracy, static_cast<long long>(report.examples));
   out += buf;
-  for (const auto& [label, s] : {std::make_pair("macro avg", report.macro), std::make_pair("weighted avg", report.weighted)}) {
-    std::snprintf(buf, sizeof buf, "%*s %9.2f %9.2f %9.2f %9lld\n", static_cast<int>(width), label, s.precision, s.recall, s.f1,
-                  static_cast<long long>(s.support));
+  for (const auto& [label, s] :
+       {std::make_pair("macro avg", report.macro), std::make_pair("weighted avg", report.weighted)}) {
+    std::snprintf(buf, sizeof buf, "%*s %9.2f %9.2f %9.2f %9lld\n", static_cast<int>(width), label, s.precision,
+                  s.recall, s.f1, static_cast<long long>(s.support));
     out += buf;
   }
-  out += "\nROC-AUC" + std::string(classes == 2 ? "" : " (one-vs-rest, macro)") + ": " + format_metric(report.roc_auc.mean) + "\n";
+  out += "\nROC-AUC" + std::string(classes == 2 ? "" : " (one-vs-rest, macro)") + ": " +
+         format_metric(report.roc_auc.mean) + "\n";
   if (classes == 2) out += "average precision: " + format_metric(report.average_precision) + "\n";
   out += "log-loss: " + format_metric(report.log_loss) + "\n";
   return out;
@@ -253,7 +260,8 @@ std::vector<Mistake> most_confident_mistakes(const torch::Tensor& probs, const t
   auto tl = top.accessor<double, 1>();
   for (int64_t i = 0; i < p.size(0); ++i)
     if (pl[i] != yl[i]) mistakes.push_back({i, yl[i], pl[i], tl[i]});
-  std::stable_sort(mistakes.begin(), mistakes.end(), [](const Mistake& a, const Mistake& b) { return a.probability > b.probability; });
+  std::stable_sort(mistakes.begin(), mistakes.end(),
+                   [](const Mistake& a, const Mistake& b) { return a.probability > b.probability; });
   if (static_cast<int64_t>(mistakes.size()) > k) mistakes.resize(static_cast<size_t>(k));
   return mistakes;
 }

@@ -20,7 +20,8 @@ torch::Tensor gaussian_window(int64_t size, double sigma) {
 }
 
 torch::Tensor ssim_per_image(const torch::Tensor& recon, const torch::Tensor& target, double data_range) {
-  TORCH_CHECK(recon.dim() == 4 && recon.sizes() == target.sizes(), "ssim: expected two (B, C, H, W) tensors of one shape");
+  TORCH_CHECK(recon.dim() == 4 && recon.sizes() == target.sizes(),
+              "ssim: expected two (B, C, H, W) tensors of one shape");
   const int64_t c = recon.size(1), h = recon.size(2), w = recon.size(3);
   int64_t size = std::min<int64_t>({11, h, w});
   if (size % 2 == 0) --size;

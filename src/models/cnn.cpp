@@ -17,12 +17,15 @@ std::string shape_text(const std::vector<int64_t>& shape) {
 }
 
 void check_options(const CnnOptions& o) {
-  if (o.input_shape.size() != 3 || std::any_of(o.input_shape.begin(), o.input_shape.end(), [](int64_t d) { return d <= 0; }))
-    throw UsageError("model.input_shape: a CNN takes images (C, H, W) with positive sizes, got " + shape_text(o.input_shape));
+  if (o.input_shape.size() != 3 ||
+      std::any_of(o.input_shape.begin(), o.input_shape.end(), [](int64_t d) { return d <= 0; }))
+    throw UsageError("model.input_shape: a CNN takes images (C, H, W) with positive sizes, got " +
+                     shape_text(o.input_shape));
   if (o.channels.empty()) throw UsageError("model.channels: at least one conv block is needed");
   for (int64_t c : o.channels)
     if (c <= 0) throw UsageError("model.channels: channel counts must be positive, got " + std::to_string(c));
-  if (o.padding != "same" && o.padding != "valid") throw UsageError("model.padding: '" + o.padding + "' (same or valid)");
+  if (o.padding != "same" && o.padding != "valid")
+    throw UsageError("model.padding: '" + o.padding + "' (same or valid)");
   if (o.kernel <= 0) throw UsageError("model.kernel: must be positive, got " + std::to_string(o.kernel));
   if (o.padding == "same" && o.kernel % 2 == 0)
     throw UsageError("model.kernel: 'same' padding needs an odd kernel, got " + std::to_string(o.kernel));
@@ -30,7 +33,8 @@ void check_options(const CnnOptions& o) {
   if (o.head != "flatten" && o.head != "gap") throw UsageError("model.head: '" + o.head + "' (flatten or gap)");
   for (int64_t w : o.fc)
     if (w <= 0) throw UsageError("model.fc: widths must be positive, got " + std::to_string(w));
-  if (!(o.dropout >= 0.0 && o.dropout < 1.0)) throw UsageError("model.dropout: must be in [0, 1), got " + std::to_string(o.dropout));
+  if (!(o.dropout >= 0.0 && o.dropout < 1.0))
+    throw UsageError("model.dropout: must be in [0, 1), got " + std::to_string(o.dropout));
   if (!(o.conv_dropout >= 0.0 && o.conv_dropout < 1.0))
     throw UsageError("model.conv_dropout: must be in [0, 1), got " + std::to_string(o.conv_dropout));
   if (o.outputs < 1) throw UsageError("model.outputs: must be positive, got " + std::to_string(o.outputs));
@@ -61,9 +65,10 @@ CnnImpl::CnnImpl(CnnOptions options) : options_(std::move(options)) {
       w /= o.pool;
     }
     if (h < 1 || w < 1)
-      throw UsageError("model.channels: conv block " + std::to_string(b + 1) + " of " + std::to_string(o.channels.size()) + " shrinks the " +
-                       shape_text({o.input_shape[1], o.input_shape[2]}) + " input below one pixel (kernel " + std::to_string(o.kernel) + ", " +
-                       o.padding + " padding, pool " + std::to_string(o.pool) + ")");
+      throw UsageError("model.channels: conv block " + std::to_string(b + 1) + " of " +
+                       std::to_string(o.channels.size()) + " shrinks the " +
+                       shape_text({o.input_shape[1], o.input_shape[2]}) + " input below one pixel (kernel " +
+                       std::to_string(o.kernel) + ", " + o.padding + " padding, pool " + std::to_string(o.pool) + ")");
     if (o.conv_dropout > 0.0) blocks->push_back(torch::nn::Dropout(o.conv_dropout));
     in = c;
   }

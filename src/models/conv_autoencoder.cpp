@@ -17,7 +17,8 @@ std::string shape_text(const std::vector<int64_t>& s) {
 
 }  // namespace
 
-ConvAutoencoderOptions ConvAutoencoderOptions::from_spec(const ModelSpec& spec, const std::vector<int64_t>& input_shape) {
+ConvAutoencoderOptions ConvAutoencoderOptions::from_spec(const ModelSpec& spec,
+                                                         const std::vector<int64_t>& input_shape) {
   ConvAutoencoderOptions o;
   o.input_shape = input_shape;
   o.channels = spec.channels;
@@ -33,7 +34,8 @@ ConvAutoencoderImpl::ConvAutoencoderImpl(ConvAutoencoderOptions options) : optio
   check(s[0] == 1 || s[0] == 3, "conv_ae: input images have " + std::to_string(s[0]) + " channels (1 or 3 supported)");
   check(!options_.channels.empty(), "model.channels: conv_ae needs at least one block");
   for (int64_t c : options_.channels) check(c > 0, "model.channels: widths must be positive, got " + std::to_string(c));
-  check(options_.kernel > 0 && options_.kernel % 2 == 1, "model.kernel: " + std::to_string(options_.kernel) + " must be odd and positive");
+  check(options_.kernel > 0 && options_.kernel % 2 == 1,
+        "model.kernel: " + std::to_string(options_.kernel) + " must be odd and positive");
   check(options_.dropout >= 0.0 && options_.dropout < 1.0, "model.dropout: must be in [0, 1)");
   check(options_.output == "sigmoid" || options_.output == "identity",
         "model.output: '" + options_.output + "' (sigmoid or identity)");
@@ -89,10 +91,14 @@ torch::Tensor ConvAutoencoderImpl::encode(const torch::Tensor& x) {
 }
 
 // code: (B, channels.back(), H / 2^n, W / 2^n) -> (B, C, H, W), before the output activation
-torch::Tensor ConvAutoencoderImpl::decode_logits(const torch::Tensor& code) { return forward_sequential(decoder, code); }
+torch::Tensor ConvAutoencoderImpl::decode_logits(const torch::Tensor& code) {
+  return forward_sequential(decoder, code);
+}
 
 // code: (B, channels.back(), H / 2^n, W / 2^n) -> (B, C, H, W)
-torch::Tensor ConvAutoencoderImpl::decode(const torch::Tensor& code) { return apply_activation(decode_logits(code), options_.output); }
+torch::Tensor ConvAutoencoderImpl::decode(const torch::Tensor& code) {
+  return apply_activation(decode_logits(code), options_.output);
+}
 
 // x: (B, C, H, W) -> {code (B, channels.back(), H / 2^n, W / 2^n), logits and recon (B, C, H, W)}
 AeOutput ConvAutoencoderImpl::forward(const torch::Tensor& x) {

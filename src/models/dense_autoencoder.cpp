@@ -9,7 +9,8 @@
 
 namespace latent {
 
-DenseAutoencoderOptions DenseAutoencoderOptions::from_spec(const ModelSpec& spec, const std::vector<int64_t>& input_shape) {
+DenseAutoencoderOptions DenseAutoencoderOptions::from_spec(const ModelSpec& spec,
+                                                           const std::vector<int64_t>& input_shape) {
   DenseAutoencoderOptions o;
   o.input_shape = input_shape;
   o.hidden = spec.hidden;
@@ -23,7 +24,8 @@ DenseAutoencoderOptions DenseAutoencoderOptions::from_spec(const ModelSpec& spec
 
 DenseAutoencoderImpl::DenseAutoencoderImpl(DenseAutoencoderOptions options) : options_(std::move(options)) {
   check(!options_.input_shape.empty(), "dense_ae: empty input shape");
-  input_dim_ = std::accumulate(options_.input_shape.begin(), options_.input_shape.end(), int64_t{1}, std::multiplies<>());
+  input_dim_ =
+      std::accumulate(options_.input_shape.begin(), options_.input_shape.end(), int64_t{1}, std::multiplies<>());
   check(options_.latent > 0, "model.latent: must be positive");
   check(options_.output == "sigmoid" || options_.output == "identity",
         "model.output: '" + options_.output + "' (sigmoid or identity)");
@@ -56,7 +58,9 @@ DenseAutoencoderImpl::DenseAutoencoderImpl(DenseAutoencoderOptions options) : op
 }
 
 // x: (B, C, H, W) or (B, D) -> (B, latent)
-torch::Tensor DenseAutoencoderImpl::encode(const torch::Tensor& x) { return forward_sequential(encoder, x.reshape({x.size(0), input_dim_})); }
+torch::Tensor DenseAutoencoderImpl::encode(const torch::Tensor& x) {
+  return forward_sequential(encoder, x.reshape({x.size(0), input_dim_}));
+}
 
 // code: (B, latent) -> (B, *input_shape), before the output activation
 torch::Tensor DenseAutoencoderImpl::decode_logits(const torch::Tensor& code) {

@@ -5,24 +5,29 @@
 
 namespace latent {
 
-ManualMlpImpl::ManualMlpImpl(const std::vector<torch::Tensor>& weights, const std::vector<torch::Tensor>& biases, std::string activation)
+ManualMlpImpl::ManualMlpImpl(const std::vector<torch::Tensor>& weights, const std::vector<torch::Tensor>& biases,
+                             std::string activation)
     : activation_(std::move(activation)) {
   check(activation_ == "relu" || activation_ == "tanh" || activation_ == "sigmoid",
         "manual mlp: activation '" + activation_ + "' (relu, tanh or sigmoid)");
-  check(!weights.empty() && weights.size() == biases.size(), "manual mlp: needs one bias per weight and at least one layer");
+  check(!weights.empty() && weights.size() == biases.size(),
+        "manual mlp: needs one bias per weight and at least one layer");
   for (size_t l = 0; l < weights.size(); ++l) {
     const auto& w = weights[l];
     const auto& b = biases[l];
-    check(w.dim() == 2 && b.dim() == 1 && b.size(0) == w.size(0), "manual mlp: layer " + std::to_string(l) + ": weight (out, in) and bias (out) expected");
-    if (l > 0) check(w.size(1) == weights[l - 1].size(0), "manual mlp: layer " + std::to_string(l) + " takes " + std::to_string(w.size(1)) +
-                                                                " inputs but layer " + std::to_string(l - 1) + " gives " +
-                                                                std::to_string(weights[l - 1].size(0)));
+    check(w.dim() == 2 && b.dim() == 1 && b.size(0) == w.size(0),
+          "manual mlp: layer " + std::to_string(l) + ": weight (out, in) and bias (out) expected");
+    if (l > 0)
+      check(w.size(1) == weights[l - 1].size(0),
+            "manual mlp: layer " + std::to_string(l) + " takes " + std::to_string(w.size(1)) + " inputs but layer " +
+                std::to_string(l - 1) + " gives " + std::to_string(weights[l - 1].size(0)));
     weights_.push_back(register_parameter("weight" + std::to_string(l), w.detach().clone()));
     biases_.push_back(register_parameter("bias" + std::to_string(l), b.detach().clone()));
   }
 }
 
-void ManualMlpImpl::forward_layers(const torch::Tensor& x, std::vector<torch::Tensor>& inputs, std::vector<torch::Tensor>& outputs) {
+void ManualMlpImpl::forward_layers(const torch::Tensor& x, std::vector<torch::Tensor>& inputs,
+                                   std::vector<torch::Tensor>& outputs) {
   const int64_t d = weights_.front().size(1);
   check(x.dim() >= 1 && x.size(0) > 0 && x.numel() / x.size(0) == d,
         "manual mlp: an input of " + std::to_string(x.dim() >= 1 && x.size(0) > 0 ? x.numel() / x.size(0) : 0) +
@@ -51,10 +56,12 @@ double ManualMlpImpl::backward(const torch::Tensor& x, const torch::Tensor& labe
   forward_layers(x, inputs, outputs);
   const auto& logits = outputs.back();
   const int64_t batch = logits.size(0), classes = logits.size(1);
-  check(labels.dim() == 1 && labels.size(0) == batch, "manual mlp: " + std::to_string(batch) + " examples but labels of shape other than (" +
+  check(labels.dim() == 1 && labels.size(0) == batch, "manual mlp: " + std::to_string(batch) +
+                                                          " examples but labels of shape other than (" +
                                                           std::to_string(batch) + ",)");
   auto y = labels.to(logits.device(), torch::kInt64);
-  check(y.min().item<int64_t>() >= 0 && y.max().item<int64_t>() < classes, "manual mlp: a label is outside [0, " + std::to_string(classes) + ")");
+  check(y.min().item<int64_t>() >= 0 && y.max().item<int64_t>() < classes,
+        "manual mlp: a label is outside [0, " + std::to_string(classes) + ")");
 
   // L = −(1/B) Σ_i log softmax(z_i)[y_i]; ∂L/∂z = (softmax(z) − onehot(y)) / B.
   auto log_p = torch::log_softmax(logits, 1);
@@ -72,9 +79,12 @@ double ManualMlpImpl::backward(const torch::Tensor& x, const torch::Tensor& labe
     // a_l = f(z_{l−1}): relu' = [z > 0] (0 at 0, as autograd), tanh' = 1 − a², sigmoid' = a(1 − a).
     const auto& a = inputs[l];
     const auto& z = outputs[l - 1];
-    if (activation_ == "relu") g = da * (z > 0).to(da.scalar_type());
-    else if (activation_ == "tanh") g = da * (1.0 - a * a);
-    else g = da * a * (1.0 - a);
+    if (activation_ == "relu")
+      g = da * (z > 0).to(da.scalar_type());
+    else if (activation_ == "tanh")
+      g = da * (1.0 - a * a);
+    else
+      g = da * a * (1.0 - a);
   }
   return loss;
 }
@@ -89,7 +99,8 @@ void ManualMlpImpl::sgd_step(double lr) {
 
 ManualMlp manual_copy_of(MlpImpl& mlp) {
   const auto& o = mlp.options();
-  check(!o.batch_norm && o.dropout == 0.0, "manual mlp: the MLP uses batch norm or dropout, which the hand-written passes do not have");
+  check(!o.batch_norm && o.dropout == 0.0,
+        "manual mlp: the MLP uses batch norm or dropout, which the hand-written passes do not have");
   std::vector<torch::Tensor> weights, biases;
   for (const auto& layer : *mlp.layers) {
     auto* linear = layer->as<torch::nn::Linear>();

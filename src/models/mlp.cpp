@@ -27,16 +27,19 @@ torch::Tensor mlp_activation(const torch::Tensor& z, const std::string& name, do
 
 MlpImpl::MlpImpl(MlpOptions options) : options_(std::move(options)) {
   const auto& o = options_;
-  if (o.input_shape.empty() || std::any_of(o.input_shape.begin(), o.input_shape.end(), [](int64_t d) { return d <= 0; }))
+  if (o.input_shape.empty() ||
+      std::any_of(o.input_shape.begin(), o.input_shape.end(), [](int64_t d) { return d <= 0; }))
     throw UsageError("model.input_shape: every dimension must be positive");
   input_dim_ = std::accumulate(o.input_shape.begin(), o.input_shape.end(), int64_t{1}, std::multiplies<>());
   for (int64_t h : o.hidden)
     if (h <= 0) throw UsageError("model.hidden: widths must be positive, got " + std::to_string(h));
   const auto& acts = mlp_activation_names();
   if (std::find(acts.begin(), acts.end(), o.activation) == acts.end())
-    throw UsageError("model.activation: unknown activation '" + o.activation + "' (relu, tanh, sigmoid, gelu or leaky_relu)");
+    throw UsageError("model.activation: unknown activation '" + o.activation +
+                     "' (relu, tanh, sigmoid, gelu or leaky_relu)");
   if (!(o.negative_slope >= 0.0)) throw UsageError("model.negative_slope: must be >= 0");
-  if (!(o.dropout >= 0.0 && o.dropout < 1.0)) throw UsageError("model.dropout: must be in [0, 1), got " + std::to_string(o.dropout));
+  if (!(o.dropout >= 0.0 && o.dropout < 1.0))
+    throw UsageError("model.dropout: must be in [0, 1), got " + std::to_string(o.dropout));
   if (o.outputs < 1) throw UsageError("model.outputs: must be positive, got " + std::to_string(o.outputs));
   WeightInitOptions init = o.init;
   init.activation = o.activation;
@@ -61,7 +64,8 @@ MlpTrace MlpImpl::forward_trace(const torch::Tensor& x) {
   check(x.dim() >= 1 && x.size(0) > 0, "mlp: empty batch");
   const int64_t features = x.numel() / x.size(0);
   if (features != input_dim_)
-    throw Error("mlp: an input of " + std::to_string(features) + " values per example; the model takes " + std::to_string(input_dim_));
+    throw Error("mlp: an input of " + std::to_string(features) + " values per example; the model takes " +
+                std::to_string(input_dim_));
   MlpTrace trace;
   auto h = x.reshape({x.size(0), input_dim_});
   for (size_t i = 0; i < layers->size(); ++i) {
@@ -116,7 +120,8 @@ std::vector<LayerDiagnostics> layer_diagnostics(MlpImpl& mlp, const MlpTrace& tr
     const auto z = trace.pre_activations[i].detach();
     LayerDiagnostics d;
     d.layer = "layers." + std::to_string(i);
-    if (o.activation == "relu") d.dead_fraction = (z > 0).any(0).logical_not().to(torch::kFloat64).mean().item<double>();
+    if (o.activation == "relu")
+      d.dead_fraction = (z > 0).any(0).logical_not().to(torch::kFloat64).mean().item<double>();
     if (o.activation == "tanh" || o.activation == "sigmoid")
       d.saturated_fraction = (z.abs() > saturation_threshold(o.activation)).to(torch::kFloat64).mean().item<double>();
     moments(mlp_activation(z, o.activation, o.negative_slope), d);

@@ -10,7 +10,8 @@ Pca Pca::fit(const torch::Tensor& x, int64_t k) {
   check(x.dim() >= 2 && x.size(0) >= 2, "pca: needs at least 2 examples");
   auto flat = x.reshape({x.size(0), -1}).to(torch::kFloat64);
   const int64_t d = flat.size(1);
-  check(k >= 1 && k <= d, "pca: " + std::to_string(k) + " components asked of " + std::to_string(d) + "-dimensional data");
+  check(k >= 1 && k <= d,
+        "pca: " + std::to_string(k) + " components asked of " + std::to_string(d) + "-dimensional data");
   Pca p;
   p.mean = flat.mean(0);
   auto centered = flat - p.mean;

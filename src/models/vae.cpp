@@ -35,7 +35,9 @@ AeOutput VaeBase::forward(const torch::Tensor& x) {
 }
 
 // z: (B, latent) -> (B, *input_shape)
-torch::Tensor VaeBase::decode(const torch::Tensor& z) { return apply_activation(decode_logits(z), output_activation()); }
+torch::Tensor VaeBase::decode(const torch::Tensor& z) {
+  return apply_activation(decode_logits(z), output_activation());
+}
 
 VaeOptions VaeOptions::from_spec(const ModelSpec& spec, const std::vector<int64_t>& input_shape) {
   VaeOptions o;
@@ -66,7 +68,8 @@ std::vector<int64_t> batch_shape(int64_t b, const std::vector<int64_t>& shape) {
 
 DenseVaeImpl::DenseVaeImpl(VaeOptions options) : options_(std::move(options)) {
   check_common(options_, "dense_vae");
-  input_dim_ = std::accumulate(options_.input_shape.begin(), options_.input_shape.end(), int64_t{1}, std::multiplies<>());
+  input_dim_ =
+      std::accumulate(options_.input_shape.begin(), options_.input_shape.end(), int64_t{1}, std::multiplies<>());
   torch::nn::Sequential enc;
   int64_t width = input_dim_;
   for (int64_t h : options_.hidden) {
@@ -108,9 +111,9 @@ ConvVaeImpl::ConvVaeImpl(VaeOptions options) : options_(std::move(options)) {
   const int64_t c = options_.input_shape[0];
   int64_t h = options_.input_shape[1], w = options_.input_shape[2];
   const int64_t factor = int64_t{1} << options_.hidden.size();
-  check(h % factor == 0 && w % factor == 0,
-        "conv_vae: image size " + std::to_string(h) + "x" + std::to_string(w) + " is not divisible by " + std::to_string(factor) +
-            " (one halving per entry of model.hidden)");
+  check(h % factor == 0 && w % factor == 0, "conv_vae: image size " + std::to_string(h) + "x" + std::to_string(w) +
+                                                " is not divisible by " + std::to_string(factor) +
+                                                " (one halving per entry of model.hidden)");
   torch::nn::Sequential enc;
   int64_t channels = c;
   for (int64_t ch : options_.hidden) {
@@ -129,7 +132,8 @@ ConvVaeImpl::ConvVaeImpl(VaeOptions options) : options_(std::move(options)) {
   torch::nn::Sequential dec;
   for (size_t i = options_.hidden.size(); i-- > 0;) {
     const int64_t out_ch = i == 0 ? c : options_.hidden[i - 1];
-    dec->push_back(torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(options_.hidden[i], out_ch, 4).stride(2).padding(1)));
+    dec->push_back(torch::nn::ConvTranspose2d(
+        torch::nn::ConvTranspose2dOptions(options_.hidden[i], out_ch, 4).stride(2).padding(1)));
     if (i != 0) append_activation(dec, options_.activation);
   }
   decoder = register_module("decoder", dec);
@@ -143,7 +147,8 @@ VaePosterior ConvVaeImpl::posterior(const torch::Tensor& x) {
 
 // z: (B, latent) -> (B, C, H, W)
 torch::Tensor ConvVaeImpl::decode_logits(const torch::Tensor& z) {
-  auto h = apply_activation(linear(z, *decoder_input), options_.activation).reshape(batch_shape(z.size(0), bottom_shape_));
+  auto h =
+      apply_activation(linear(z, *decoder_input), options_.activation).reshape(batch_shape(z.size(0), bottom_shape_));
   return forward_sequential(decoder, h);
 }
 

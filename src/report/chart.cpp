@@ -28,7 +28,7 @@ namespace {
 // Ten distinct colours (blue, orange, green, red, purple, brown, pink, grey, olive, cyan).
 const std::vector<std::array<uint8_t, 3>>& palette() {
   static const std::vector<std::array<uint8_t, 3>> kPalette = {
-      {31, 119, 180}, {255, 127, 14}, {44, 160, 44},   {214, 39, 40},  {148, 103, 189},
+      {31, 119, 180}, {255, 127, 14},  {44, 160, 44},   {214, 39, 40},  {148, 103, 189},
       {140, 86, 75},  {227, 119, 194}, {127, 127, 127}, {188, 189, 34}, {23, 190, 207},
   };
   return kPalette;
@@ -137,10 +137,12 @@ int decimals(double span) {
 }
 
 // Viewport, window, grid, axes and labels; each axis with the decimals its range needs.
-void axes(const ChartRange& r, const std::string& title, const std::string& x_label, const std::string& y_label, bool log_y,
-          bool room_right = false, bool integer_x = false) {
-  if (room_right) plvpor(0.1, 0.72, 0.12, 0.9);
-  else plvpor(0.1, 0.95, 0.12, 0.9);
+void axes(const ChartRange& r, const std::string& title, const std::string& x_label, const std::string& y_label,
+          bool log_y, bool room_right = false, bool integer_x = false) {
+  if (room_right)
+    plvpor(0.1, 0.72, 0.12, 0.9);
+  else
+    plvpor(0.1, 0.95, 0.12, 0.9);
   plwind(r[0], r[1], r[2], r[3]);
   const double x_tick = integer_x ? std::max(1.0, std::round((r[1] - r[0]) / 8.0)) : 0.0;
   const PLINT x_sub = integer_x ? 1 : 0;
@@ -158,8 +160,8 @@ void axes(const ChartRange& r, const std::string& title, const std::string& x_la
 
 enum class Key { kLine, kBox };
 
-void legend(const std::vector<std::string>& names, const std::vector<PLINT>& colours, const std::vector<PLINT>& styles, Key key,
-            PLINT position) {
+void legend(const std::vector<std::string>& names, const std::vector<PLINT>& colours, const std::vector<PLINT>& styles,
+            Key key, PLINT position) {
   const auto n = static_cast<PLINT>(names.size());
   if (n == 0) return;
   std::vector<std::string> escaped;
@@ -170,10 +172,10 @@ void legend(const std::vector<std::string>& names, const std::vector<PLINT>& col
   std::vector<PLINT> text_colours(names.size(), kInk), patterns(names.size(), 0), numbers(names.size(), 1);
   std::vector<PLFLT> box_scales(names.size(), 0.8), widths(names.size(), 2.0), symbol_scales(names.size(), 1.0);
   PLFLT w = 0, h = 0;
-  pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, position, 0.02, 0.02, 0.06, kBackground, kInk, 1, 0, 0, n,
-           opt.data(), 0.8, 0.8, 2.0, 0.0, text_colours.data(), labels.data(), colours.data(), patterns.data(), box_scales.data(),
-           widths.data(), colours.data(), styles.data(), widths.data(), colours.data(), symbol_scales.data(), numbers.data(),
-           symbols.data());
+  pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, position, 0.02, 0.02, 0.06, kBackground, kInk, 1, 0,
+           0, n, opt.data(), 0.8, 0.8, 2.0, 0.0, text_colours.data(), labels.data(), colours.data(), patterns.data(),
+           box_scales.data(), widths.data(), colours.data(), styles.data(), widths.data(), colours.data(),
+           symbol_scales.data(), numbers.data(), symbols.data());
 }
 
 constexpr PLINT kInsideTopRight = PL_POSITION_INSIDE | PL_POSITION_TOP | PL_POSITION_RIGHT | PL_POSITION_VIEWPORT;
@@ -229,7 +231,8 @@ void draw_line_chart(const LineChart& c) {
   }
   pllsty(1);
   plwidth(1);
-  if (names.size() > 1 || (names.size() == 1 && c.series.size() > 1)) legend(names, colours, styles, Key::kLine, outside ? kOutsideRight : legend_position(c.legend));
+  if (names.size() > 1 || (names.size() == 1 && c.series.size() > 1))
+    legend(names, colours, styles, Key::kLine, outside ? kOutsideRight : legend_position(c.legend));
 }
 
 void draw_scatter(const ScatterChart& c) {
@@ -345,7 +348,8 @@ void draw_matrix(const MatrixChart& c) {
       // Shade on a log scale so that small counts beside a large one still show.
       const double t = finite(v) && peak > 0 ? std::log1p(std::abs(v)) / std::log1p(peak) : 0.0;
       const double y0 = rows - 1 - i;  // row 0 at the top
-      PLFLT bx[4] = {static_cast<PLFLT>(j), static_cast<PLFLT>(j + 1), static_cast<PLFLT>(j + 1), static_cast<PLFLT>(j)};
+      PLFLT bx[4] = {static_cast<PLFLT>(j), static_cast<PLFLT>(j + 1), static_cast<PLFLT>(j + 1),
+                     static_cast<PLFLT>(j)};
       PLFLT by[4] = {y0, y0, y0 + 1, y0 + 1};
       plcol1(t);
       plfill(4, bx, by);
@@ -370,11 +374,18 @@ void draw_matrix(const MatrixChart& c) {
 
 }  // namespace
 
-
-void write_chart(const fs::path& path, const LineChart& chart) { render_file(path, 720, 450, [&] { draw_line_chart(chart); }); }
-void write_chart(const fs::path& path, const ScatterChart& chart) { render_file(path, 720, 560, [&] { draw_scatter(chart); }); }
-void write_chart(const fs::path& path, const HistogramChart& chart) { render_file(path, 720, 450, [&] { draw_histogram(chart); }); }
-void write_chart(const fs::path& path, const MatrixChart& chart) { render_file(path, 560, 480, [&] { draw_matrix(chart); }); }
+void write_chart(const fs::path& path, const LineChart& chart) {
+  render_file(path, 720, 450, [&] { draw_line_chart(chart); });
+}
+void write_chart(const fs::path& path, const ScatterChart& chart) {
+  render_file(path, 720, 560, [&] { draw_scatter(chart); });
+}
+void write_chart(const fs::path& path, const HistogramChart& chart) {
+  render_file(path, 720, 450, [&] { draw_histogram(chart); });
+}
+void write_chart(const fs::path& path, const MatrixChart& chart) {
+  render_file(path, 560, 480, [&] { draw_matrix(chart); });
+}
 
 std::string render_svg(const LineChart& chart) {
   std::string tmpl = (fs::temp_directory_path() / "latent-chart-XXXXXX").string();

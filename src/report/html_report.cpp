@@ -57,7 +57,9 @@ std::string read_bytes(const fs::path& p) { return read_text_file(p); }
 
 std::string mime_of(const fs::path& p) { return p.extension() == ".svg" ? "image/svg+xml" : "image/png"; }
 
-std::string data_uri(const std::string& mime, const std::string& bytes) { return "data:" + mime + ";base64," + base64_encode(bytes); }
+std::string data_uri(const std::string& mime, const std::string& bytes) {
+  return "data:" + mime + ";base64," + base64_encode(bytes);
+}
 
 std::string img_tag(const std::string& alt, const std::string& uri, bool grid) {
   return "<img alt=\"" + html_escape(alt) + "\"" + (grid ? " class=\"grid\"" : "") + " src=\"" + uri + "\">";
@@ -66,10 +68,10 @@ std::string img_tag(const std::string& alt, const std::string& uri, bool grid) {
 std::string figure_html(const fs::path& file, const std::string& caption) {
   const std::string name = file.filename().string();
   if (file.extension() == ".txt")
-    return "<figure><pre>" + html_escape(read_text_file(file)) + "</pre><figcaption>" + html_escape(caption) + " (figures/" +
-           html_escape(name) + ")</figcaption></figure>\n";
-  return "<figure>" + img_tag(name, data_uri(mime_of(file), read_bytes(file)), file.extension() == ".png") + "<figcaption>" +
-         html_escape(caption) + " (figures/" + html_escape(name) + ")</figcaption></figure>\n";
+    return "<figure><pre>" + html_escape(read_text_file(file)) + "</pre><figcaption>" + html_escape(caption) +
+           " (figures/" + html_escape(name) + ")</figcaption></figure>\n";
+  return "<figure>" + img_tag(name, data_uri(mime_of(file), read_bytes(file)), file.extension() == ".png") +
+         "<figcaption>" + html_escape(caption) + " (figures/" + html_escape(name) + ")</figcaption></figure>\n";
 }
 
 std::string format_value(const nlohmann::json& v) {
@@ -92,7 +94,7 @@ std::string cell(const nlohmann::json& v) {
 // The training-curve charts of a run: the loss, the learning rate and one per declared curve.
 struct CurveChart {
   std::string file;
-  std::string title;    // chart title (the variant's name is added)
+  std::string title;  // chart title (the variant's name is added)
   std::string y_label;
   std::string caption;
   std::vector<std::pair<std::string, std::string>> series;  // (series name, history column)
@@ -100,11 +102,19 @@ struct CurveChart {
 
 std::vector<CurveChart> curve_charts(const RunFolder& run) {
   std::vector<CurveChart> out = {
-      {kLossChart, "Training curves", "loss", "Training and validation loss per epoch", {{"train", "train_loss"}, {"validation", "val_loss"}}},
+      {kLossChart,
+       "Training curves",
+       "loss",
+       "Training and validation loss per epoch",
+       {{"train", "train_loss"}, {"validation", "val_loss"}}},
       {kLrChart, "Learning rate", "learning rate", "Learning rate per epoch", {{"learning rate", "lr"}}}};
   if (run.results)
     for (const auto& c : run.results->curves)
-      out.push_back({c.name + ".svg", c.label, c.name, c.label + " per epoch", {{"train", "train_" + c.name}, {"validation", "val_" + c.name}}});
+      out.push_back({c.name + ".svg",
+                     c.label,
+                     c.name,
+                     c.label + " per epoch",
+                     {{"train", "train_" + c.name}, {"validation", "val_" + c.name}}});
   return out;
 }
 
@@ -230,7 +240,8 @@ std::vector<MetricDecl> declared_columns(const ResultSchema& results, const std:
   candidates.insert(candidates.end(), results.headline.begin(), results.headline.end());
   for (const auto& c : candidates) {
     const bool again = std::any_of(out.begin(), out.end(), [&](const MetricDecl& d) { return d.key == c.key; });
-    const bool present = std::any_of(variants.begin(), variants.end(), [&](const nlohmann::json& v) { return metric_value(v, c.key).has_value(); });
+    const bool present = std::any_of(variants.begin(), variants.end(),
+                                     [&](const nlohmann::json& v) { return metric_value(v, c.key).has_value(); });
     if (!again && present) out.push_back(c);
   }
   return out;
@@ -249,8 +260,9 @@ std::string sweep_table(const RunFolder& run) {
   std::ostringstream out;
   out << "<h2>Sweep</h2>\n";
   if (best >= 0)
-    out << "<p>Best variant by " << html_escape(headline->label) << " (" << (headline->higher_is_better ? "higher" : "lower")
-        << " is better): <strong>" << html_escape(run.variants[static_cast<size_t>(best)].name) << "</strong> (marked &#9733;).</p>\n";
+    out << "<p>Best variant by " << html_escape(headline->label) << " ("
+        << (headline->higher_is_better ? "higher" : "lower") << " is better): <strong>"
+        << html_escape(run.variants[static_cast<size_t>(best)].name) << "</strong> (marked &#9733;).</p>\n";
   out << "<div class=\"scroll\"><table>\n<tr><th>variant</th><th>model</th>";
   if (run.results) {
     const auto columns = declared_columns(*run.results, headline, variants);
@@ -259,9 +271,9 @@ std::string sweep_table(const RunFolder& run) {
     for (size_t i = 0; i < run.variants.size(); ++i) {
       const auto& v = run.variants[i];
       const bool is_best = static_cast<int>(i) == best;
-      out << "<tr" << (is_best ? " class=\"best\"" : "") << "><td><a href=\"#variant-" << html_escape(v.name) << "\">" << html_escape(v.name)
-          << "</a>" << (is_best ? " &#9733;" : "") << "</td><td>" << html_escape(json_text(v.metrics.value("model", nlohmann::json()), "type"))
-          << "</td>";
+      out << "<tr" << (is_best ? " class=\"best\"" : "") << "><td><a href=\"#variant-" << html_escape(v.name) << "\">"
+          << html_escape(v.name) << "</a>" << (is_best ? " &#9733;" : "") << "</td><td>"
+          << html_escape(json_text(v.metrics.value("model", nlohmann::json()), "type")) << "</td>";
       for (const auto& c : columns) out << metric_cell(v.metrics, c);
       out << "</tr>\n";
     }
@@ -290,8 +302,8 @@ std::string sweep_table(const RunFolder& run) {
 
 std::string variant_section(const RunFolder& run, const VariantFolder& v, bool titled) {
   std::ostringstream out;
-  out << "<section id=\"variant-" << html_escape(v.name) << "\">\n<h2>" << (titled ? "Variant " : "Results: ") << html_escape(v.name)
-      << "</h2>\n";
+  out << "<section id=\"variant-" << html_escape(v.name) << "\">\n<h2>" << (titled ? "Variant " : "Results: ")
+      << html_escape(v.name) << "</h2>\n";
   std::ostringstream metrics;
   for (const auto& [k, value] : flatten_json(v.metrics))
     if (!skip_metric(k)) metrics << "<tr><th>" << html_escape(k) << "</th>" << cell(value) << "</tr>\n";
@@ -309,8 +321,8 @@ std::string variant_section(const RunFolder& run, const VariantFolder& v, bool t
 
 std::string page(const std::string& title, const std::string& body) {
   std::ostringstream out;
-  out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" << html_escape(title) << "</title>\n<style>"
-      << kStyle << "</style>\n</head>\n<body>\n"
+  out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" << html_escape(title)
+      << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n"
       << body << "<footer>Written by latent " << LATENT_VERSION
       << " from the files of the run folder(s) alone; every picture is inline, the page needs no network.</footer>\n<script>"
       << kSelfTest << "</script>\n</body>\n</html>\n";
@@ -324,12 +336,23 @@ std::string html_escape(const std::string& text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -341,7 +364,8 @@ std::string base64_encode(const std::string& bytes) {
   out.reserve((bytes.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3) {
-    const uint32_t n = (uint32_t(uint8_t(bytes[i])) << 16) | (uint32_t(uint8_t(bytes[i + 1])) << 8) | uint8_t(bytes[i + 2]);
+    const uint32_t n =
+        (uint32_t(uint8_t(bytes[i])) << 16) | (uint32_t(uint8_t(bytes[i + 1])) << 8) | uint8_t(bytes[i + 2]);
     for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(n >> s) & 63];
   }
   if (i < bytes.size()) {
@@ -390,17 +414,21 @@ void write_compare_report(const std::vector<fs::path>& run_dirs, const fs::path&
 
   std::ostringstream body;
   body << "<h1>Comparison of " << runs.size() << " run" << (runs.size() == 1 ? "" : "s") << "</h1>\n";
-  body << "<h2>Runs</h2>\n<div class=\"scroll\"><table>\n<tr><th>#</th><th>run</th><th>study</th><th>kind</th><th>machine</th><th>LibTorch</th>"
-          "<th>device</th><th>threads</th><th>seed</th><th>wall time</th><th>started</th></tr>\n";
+  body
+      << "<h2>Runs</h2>\n<div class=\"scroll\"><table>\n<tr><th>#</th><th>run</th><th>study</th><th>kind</th><th>machine</th><th>LibTorch</th>"
+         "<th>device</th><th>threads</th><th>seed</th><th>wall time</th><th>started</th></tr>\n";
   for (size_t i = 0; i < runs.size(); ++i) {
     const auto& m = runs[i].metrics;
     const nlohmann::json machine = m.contains("machine") ? m["machine"] : nlohmann::json::object();
-    body << "<tr><td>" << (i + 1) << "</td><td>" << html_escape(label(i)) << "</td><td>" << html_escape(json_text(m, "study")) << "</td><td>"
-         << html_escape(json_text(m, "kind")) << "</td><td>"
-         << html_escape(json_text(machine, "host") + (machine.contains("cpu") ? " (" + json_text(machine, "cpu") + ")" : "")) << "</td><td>"
-         << html_escape(json_text(machine, "libtorch")) << "</td><td>" << html_escape(json_text(machine, "device")) << "</td><td>"
-         << html_escape(json_text(machine, "threads")) << "</td><td>" << html_escape(json_text(m, "seed")) << "</td><td>"
-         << html_escape(seconds_text(m, "wall_seconds")) << "</td><td>" << html_escape(json_text(m, "started")) << "</td></tr>\n";
+    body << "<tr><td>" << (i + 1) << "</td><td>" << html_escape(label(i)) << "</td><td>"
+         << html_escape(json_text(m, "study")) << "</td><td>" << html_escape(json_text(m, "kind")) << "</td><td>"
+         << html_escape(json_text(machine, "host") +
+                        (machine.contains("cpu") ? " (" + json_text(machine, "cpu") + ")" : ""))
+         << "</td><td>" << html_escape(json_text(machine, "libtorch")) << "</td><td>"
+         << html_escape(json_text(machine, "device")) << "</td><td>" << html_escape(json_text(machine, "threads"))
+         << "</td><td>" << html_escape(json_text(m, "seed")) << "</td><td>"
+         << html_escape(seconds_text(m, "wall_seconds")) << "</td><td>" << html_escape(json_text(m, "started"))
+         << "</td></tr>\n";
   }
   body << "</table></div>\n";
 
@@ -461,11 +489,12 @@ void write_compare_report(const std::vector<fs::path>& run_dirs, const fs::path&
     chart.integer_x = true;
     for (size_t i = 0; i < runs.size(); ++i)
       for (const auto& v : runs[i].variants)
-        if (any_finite(v.history, c.column)) chart.series.push_back(history_series(short_label(i) + " / " + v.name, v.history, c.column));
+        if (any_finite(v.history, c.column))
+          chart.series.push_back(history_series(short_label(i) + " / " + v.name, v.history, c.column));
     if (chart.series.size() > 3) chart.legend = "outside";
     if (chart.series.empty()) continue;
-    curves << "<figure>" << img_tag(c.title, data_uri("image/svg+xml", render_svg(chart)), false) << "<figcaption>" << html_escape(c.title)
-           << " per epoch, one line per run / variant</figcaption></figure>\n";
+    curves << "<figure>" << img_tag(c.title, data_uri("image/svg+xml", render_svg(chart)), false) << "<figcaption>"
+           << html_escape(c.title) << " per epoch, one line per run / variant</figcaption></figure>\n";
   }
   if (!curves.str().empty()) body << "<h2>Training curves</h2>\n" << curves.str();
   write_file_atomic(out, page("latent: comparison of " + std::to_string(runs.size()) + " runs", body.str()));

@@ -47,13 +47,21 @@ void write_png(const std::filesystem::path& path, const torch::Tensor& hwc) {
 
 }  // namespace
 
-void write_image_grid_png(const std::filesystem::path& path, const std::vector<torch::Tensor>& rows, int64_t scale, int64_t pad) {
+void write_image_grid_png(const std::filesystem::path& path, const std::vector<torch::Tensor>& rows, int64_t scale,
+                          int64_t pad) {
   write_png(path, image_grid(rows, scale, pad));
 }
 
 void write_image_png(const std::filesystem::path& path, const torch::Tensor& image) {
   check(image.dim() == 3, "write_image_png: expected (C, H, W)");
-  write_png(path, image.detach().to(torch::kCPU, torch::kFloat32).clamp(0.0, 1.0).mul(255.0).round().to(torch::kUInt8).permute({1, 2, 0}).contiguous());
+  write_png(path, image.detach()
+                      .to(torch::kCPU, torch::kFloat32)
+                      .clamp(0.0, 1.0)
+                      .mul(255.0)
+                      .round()
+                      .to(torch::kUInt8)
+                      .permute({1, 2, 0})
+                      .contiguous());
 }
 
 }  // namespace latent

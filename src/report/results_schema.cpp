@@ -11,7 +11,11 @@ namespace latent {
 namespace {
 
 nlohmann::json metric_json(const MetricDecl& m) {
-  return {{"key", m.key}, {"label", m.label}, {"unit", m.unit}, {"digits", m.digits}, {"higher_is_better", m.higher_is_better}};
+  return {{"key", m.key},
+          {"label", m.label},
+          {"unit", m.unit},
+          {"digits", m.digits},
+          {"higher_is_better", m.higher_is_better}};
 }
 
 MetricDecl metric_from(const nlohmann::json& j) {
@@ -45,7 +49,8 @@ nlohmann::json ResultSchema::to_json() const {
   j["summary"] = metric_list(summary);
   j["columns"] = metric_list(columns);
   j["curves"] = nlohmann::json::array();
-  for (const auto& c : curves) j["curves"].push_back({{"name", c.name}, {"label", c.label}, {"higher_is_better", c.higher_is_better}});
+  for (const auto& c : curves)
+    j["curves"].push_back({{"name", c.name}, {"label", c.label}, {"higher_is_better", c.higher_is_better}});
   j["figures"] = nlohmann::json::array();
   for (const auto& f : figures) j["figures"].push_back({{"file", f.file}, {"caption", f.caption}});
   return j;
@@ -59,9 +64,11 @@ ResultSchema ResultSchema::from_json(const nlohmann::json& j, const std::string&
     s.columns = metrics_from(j, "columns");
     if (j.contains("curves"))
       for (const auto& c : j.at("curves"))
-        s.curves.push_back({c.at("name").get<std::string>(), c.value("label", c.at("name").get<std::string>()), c.value("higher_is_better", true)});
+        s.curves.push_back({c.at("name").get<std::string>(), c.value("label", c.at("name").get<std::string>()),
+                            c.value("higher_is_better", true)});
     if (j.contains("figures"))
-      for (const auto& f : j.at("figures")) s.figures.push_back({f.at("file").get<std::string>(), f.value("caption", "")});
+      for (const auto& f : j.at("figures"))
+        s.figures.push_back({f.at("file").get<std::string>(), f.value("caption", "")});
   } catch (const nlohmann::json::exception& e) {
     throw Error(where + ": damaged 'results' declaration (" + std::string(e.what()) + ")");
   }
@@ -126,7 +133,8 @@ int best_index(const std::vector<nlohmann::json>& variants, const MetricDecl& me
   for (size_t i = 0; i < variants.size(); ++i) {
     const auto v = metric_value(variants[i], metric.key);
     if (!v || !std::isfinite(*v)) continue;
-    if (best < 0 || (metric.higher_is_better ? *v > best_value : *v < best_value)) best = static_cast<int>(i), best_value = *v;
+    if (best < 0 || (metric.higher_is_better ? *v > best_value : *v < best_value))
+      best = static_cast<int>(i), best_value = *v;
   }
   return best;
 }

@@ -30,8 +30,7 @@ double parse_cell(const std::string& cell, const fs::path& path, size_t line_no,
     size_t used = 0;
     const double v = std::stod(cell, &used);
     if (used == cell.size()) return v;
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   throw Error(path.string() + ": line " + std::to_string(line_no) + ": " + column + " '" + cell + "' is not a number");
 }
 
@@ -66,20 +65,25 @@ std::vector<HistoryRow> read_history(const fs::path& path) {
     if (line.empty()) continue;
     const auto cells = split_csv_line(line);
     if (cells.size() != header.size())
-      throw Error(path.string() + ": line " + std::to_string(line_no) + ": " + std::to_string(cells.size()) + " cells, the header has " +
-                  std::to_string(header.size()));
-    auto get = [&](const std::string& name) { return col.count(name) ? parse_cell(cells[col[name]], path, line_no, name) : NAN; };
+      throw Error(path.string() + ": line " + std::to_string(line_no) + ": " + std::to_string(cells.size()) +
+                  " cells, the header has " + std::to_string(header.size()));
+    auto get = [&](const std::string& name) {
+      return col.count(name) ? parse_cell(cells[col[name]], path, line_no, name) : NAN;
+    };
     HistoryRow r;
     const double epoch = get("epoch");
     if (!std::isfinite(epoch) || epoch < 0 || epoch != std::floor(epoch))
-      throw Error(path.string() + ": line " + std::to_string(line_no) + ": epoch '" + cells[col["epoch"]] + "' is not a whole number");
+      throw Error(path.string() + ": line " + std::to_string(line_no) + ": epoch '" + cells[col["epoch"]] +
+                  "' is not a whole number");
     r.epoch = static_cast<int64_t>(epoch);
     r.train_loss = get("train_loss");
     r.val_loss = get("val_loss");
     r.lr = get("lr");
     r.seconds = get("seconds");
     for (const auto& entry : col)
-      if (const std::string& name = entry.first; name != "epoch" && name != "train_loss" && name != "val_loss" && name != "lr" && name != "seconds") r.extra[name] = get(name);
+      if (const std::string& name = entry.first;
+          name != "epoch" && name != "train_loss" && name != "val_loss" && name != "lr" && name != "seconds")
+        r.extra[name] = get(name);
     rows.push_back(r);
   }
   return rows;
@@ -99,7 +103,8 @@ RunFolder read_run_folder(const fs::path& dir) {
   }
   if (!run.metrics.is_object() || !run.metrics.contains("variants") || !run.metrics["variants"].is_array())
     throw Error(metrics_path.string() + ": no 'variants' list (not a latent metrics.json)");
-  if (run.metrics.contains("results")) run.results = ResultSchema::from_json(run.metrics["results"], metrics_path.string());
+  if (run.metrics.contains("results"))
+    run.results = ResultSchema::from_json(run.metrics["results"], metrics_path.string());
 
   // Each variant's resolved spec from spec.toml ([[variants]] entries by name).
   std::map<std::string, std::string> specs;
@@ -139,7 +144,8 @@ RunFolder read_run_folder(const fs::path& dir) {
     v.figures = figures_in(v.dir / "figures");
     run.variants.push_back(std::move(v));
   }
-  const bool multi = std::any_of(run.variants.begin(), run.variants.end(), [&](const VariantFolder& v) { return v.dir != dir; });
+  const bool multi =
+      std::any_of(run.variants.begin(), run.variants.end(), [&](const VariantFolder& v) { return v.dir != dir; });
   if (multi) run.study_figures = figures_in(dir / "figures");
   return run;
 }

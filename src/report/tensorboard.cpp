@@ -143,7 +143,8 @@ void EventFileWriter::add_png(const std::string& tag, const std::string& png, in
 }
 
 fs::path EventFileWriter::write(const fs::path& dir) const {
-  const fs::path path = dir / ("events.out.tfevents." + std::to_string(static_cast<int64_t>(start_)) + "." + hostname());
+  const fs::path path =
+      dir / ("events.out.tfevents." + std::to_string(static_cast<int64_t>(start_)) + "." + hostname());
   write_file_atomic(path, records_);
   return path;
 }

@@ -57,7 +57,8 @@ std::vector<std::string> names_from(const torch::Tensor& t) {
   return out;
 }
 
-void histogram_figure(const fs::path& path, const std::vector<double>& scores, const std::vector<int64_t>& labels, double threshold) {
+void histogram_figure(const fs::path& path, const std::vector<double>& scores, const std::vector<int64_t>& labels,
+                      double threshold) {
   // log10 of the score on the x axis; each class's histogram scaled to its own peak.
   HistogramChart h;
   h.title = "Test reconstruction error by class";
@@ -66,13 +67,15 @@ void histogram_figure(const fs::path& path, const std::vector<double>& scores, c
   h.bins = kHistogramBins;
   h.scale_to_peak = true;
   h.groups = {{"normal", {}}, {"anomaly", {}}};
-  for (size_t i = 0; i < scores.size(); ++i) h.groups[labels[i] ? 1 : 0].values.push_back(std::log10(std::max(scores[i], 1e-12)));
+  for (size_t i = 0; i < scores.size(); ++i)
+    h.groups[labels[i] ? 1 : 0].values.push_back(std::log10(std::max(scores[i], 1e-12)));
   h.markers = {{"threshold", std::log10(std::max(threshold, 1e-12))}};
   write_chart(path, h);
 }
 
-void curve_figure(const fs::path& path, const std::string& title, const std::string& x_label, const std::string& y_label,
-                  const std::vector<double>& xs, const std::vector<double>& ys, bool diagonal) {
+void curve_figure(const fs::path& path, const std::string& title, const std::string& x_label,
+                  const std::string& y_label, const std::vector<double>& xs, const std::vector<double>& ys,
+                  bool diagonal) {
   LineChart c;
   c.title = title;
   c.x_label = x_label;
@@ -90,7 +93,8 @@ void confusion_figure(const fs::path& path, const ConfusionMatrix& cm) {
   m.x_label = "predicted";
   m.y_label = "true";
   m.row_names = m.col_names = {"normal", "anomaly"};
-  m.values = {{static_cast<double>(cm.tn), static_cast<double>(cm.fp)}, {static_cast<double>(cm.fn), static_cast<double>(cm.tp)}};
+  m.values = {{static_cast<double>(cm.tn), static_cast<double>(cm.fp)},
+              {static_cast<double>(cm.fn), static_cast<double>(cm.tp)}};
   write_chart(path, m);
 }
 
@@ -114,8 +118,10 @@ class AnomalyStudy : public StudyRunner {
     auto step = [&](const Batch& batch, TrainSession& s) {
       const auto& x = batch["x"];
       auto input = noise > 0 ? x + noise * latent::randn_like(x) : x;
-      torch::Tensor loss = vae ? vae_objective(vae->forward_vae(input), x, vae_objective.beta_at(s.global_step(), s.batches_per_epoch())).loss
-                               : objective(model->forward(input), x, out_act);
+      torch::Tensor loss =
+          vae ? vae_objective(vae->forward_vae(input), x, vae_objective.beta_at(s.global_step(), s.batches_per_epoch()))
+                    .loss
+              : objective(model->forward(input), x, out_act);
       s.minimize("model", loss);
       StepStats stats;
       stats.mean("loss", loss, static_cast<double>(batch.size()));
@@ -130,14 +136,17 @@ class AnomalyStudy : public StudyRunner {
     const std::string loss_name = spec.get<std::string>("training.loss");
 
     // Threshold on the validation split.
-    const auto score_of = [&](const torch::Tensor& x) { return to_doubles(anomaly_score(*model, x, score, loss_name)); };
+    const auto score_of = [&](const torch::Tensor& x) {
+      return to_doubles(anomaly_score(*model, x, score, loss_name));
+    };
     const auto val_scores = score_of(val_.x);
     const auto val_labels = to_ints(val_.y);
     std::vector<double> val_normal_scores;
     for (size_t i = 0; i < val_scores.size(); ++i)
       if (!val_labels[i]) val_normal_scores.push_back(val_scores[i]);
     std::string method = spec.get<std::string>("evaluation.threshold");
-    if (method == "f1" && std::none_of(val_labels.begin(), val_labels.end(), [](int64_t y) { return y != 0; })) method = "percentile";
+    if (method == "f1" && std::none_of(val_labels.begin(), val_labels.end(), [](int64_t y) { return y != 0; }))
+      method = "percentile";
     const double threshold = method == "f1" ? f1_optimal_threshold(val_scores, val_labels)
                                             : percentile(val_normal_scores, spec.get<double>("evaluation.percentile"));
 
@@ -150,7 +159,9 @@ class AnomalyStudy : public StudyRunner {
     write_history_csv(dir / "history.csv", history);
     const CheckpointMeta meta = variant_checkpoint_meta(spec, variant.name, {features});
     save_checkpoint(dir / "model.pt", *model, meta,
-                    {{"mean", mean_}, {"std", std_}, {"threshold", torch::tensor(threshold, torch::kFloat64)},
+                    {{"mean", mean_},
+                     {"std", std_},
+                     {"threshold", torch::tensor(threshold, torch::kFloat64)},
                      {"feature_names", names_tensor(feature_names_)}});
 
     make_dirs(dir / "figures");
@@ -161,24 +172,32 @@ class AnomalyStudy : public StudyRunner {
     for (const auto& p : curve) {
       fpr.push_back(p.fpr), tpr.push_back(p.tpr), rec.push_back(p.recall), prec.push_back(p.precision);
     }
-    curve_figure(dir / "figures" / "roc.svg", "ROC curve (AUC " + format_fixed(auc, 4) + ")", "false-positive rate", "true-positive rate", fpr, tpr,
-                 true);
-    curve_figure(dir / "figures" / "pr.svg", "Precision-recall curve (AP " + format_fixed(ap, 4) + ")", "recall", "precision", rec, prec, false);
+    curve_figure(dir / "figures" / "roc.svg", "ROC curve (AUC " + format_fixed(auc, 4) + ")", "false-positive rate",
+                 "true-positive rate", fpr, tpr, true);
+    curve_figure(dir / "figures" / "pr.svg", "Precision-recall curve (AP " + format_fixed(ap, 4) + ")", "recall",
+                 "precision", rec, prec, false);
 
     nlohmann::json m = loop_metrics(variant.name, spec, history, train_.size(0), test_.size());
-    m["model"] = {{"type", spec.model_type()}, {"hidden", spec.get<IntList>("model.hidden")}, {"latent", spec.get<int64_t>("model.latent")},
+    m["model"] = {{"type", spec.model_type()},
+                  {"hidden", spec.get<IntList>("model.hidden")},
+                  {"latent", spec.get<int64_t>("model.latent")},
                   {"parameters", parameter_count(*model)}};
     m["threshold"] = {{"method", method}, {"value", threshold}};
     m["score"] = score;
-    m["test"] = {{"precision", cm.precision()}, {"recall", cm.recall()}, {"f1", cm.f1()}, {"roc_auc", auc}, {"pr_auc", ap},
+    m["test"] = {{"precision", cm.precision()},
+                 {"recall", cm.recall()},
+                 {"f1", cm.f1()},
+                 {"roc_auc", auc},
+                 {"pr_auc", ap},
                  {"confusion", {{"tp", cm.tp}, {"fp", cm.fp}, {"tn", cm.tn}, {"fn", cm.fn}}}};
     m["val_examples"] = val_.size();
     m["test_anomalies"] = cm.tp + cm.fn;
     m["checkpoint"] = "model.pt";
     VariantResult result;
     result.metrics = m;
-    ctx.progress->message(spec.study + "/" + variant.name + ": test precision " + format_fixed(cm.precision(), 3) + ", recall " +
-                          format_fixed(cm.recall(), 3) + ", F1 " + format_fixed(cm.f1(), 3) + ", ROC-AUC " + format_fixed(auc, 4) + ", PR-AUC " + format_fixed(ap, 4));
+    ctx.progress->message(spec.study + "/" + variant.name + ": test precision " + format_fixed(cm.precision(), 3) +
+                          ", recall " + format_fixed(cm.recall(), 3) + ", F1 " + format_fixed(cm.f1(), 3) +
+                          ", ROC-AUC " + format_fixed(auc, 4) + ", PR-AUC " + format_fixed(ap, 4));
     return result;
   }
 
@@ -186,19 +205,23 @@ class AnomalyStudy : public StudyRunner {
     std::ostringstream md;
     md << "# " << base.study << "\n\n";
     if (!base.description.empty()) md << base.description << "\n\n";
-    md << "Data: " << data_name_ << "; " << train_.size(0) << " training normals, " << val_.size() << " validation rows, "
-       << test_.size() << " test rows. Score recon_error = mean squared reconstruction error of the standardised row; neg_elbo (VAE) = "
+    md << "Data: " << data_name_ << "; " << train_.size(0) << " training normals, " << val_.size()
+       << " validation rows, " << test_.size()
+       << " test rows. Score recon_error = mean squared reconstruction error of the standardised row; neg_elbo (VAE) = "
           "reconstruction NLL at the posterior mean + KL, i.e. the negative ELBO with z = mu. Flagged when score > threshold.\n\n";
     md << "| variant | model | score | parameters | threshold | precision | recall | F1 | ROC-AUC | PR-AUC | TP | FP | TN | FN | train s |\n";
     md << "|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     for (const auto& r : results) {
       const auto& m = r.metrics;
       const auto& t = m["test"];
-      auto num = [](const nlohmann::json& v, int d) { return v.is_number() ? format_fixed(v.get<double>(), d) : std::string("n/a"); };
-      md << "| " << m["name"].get<std::string>() << " | " << m["model"]["type"].get<std::string>() << " | " << m.value("score", "recon_error")
-         << " | " << m["model"]["parameters"].get<int64_t>() << " | " << m["threshold"]["method"].get<std::string>() << " "
-         << num(m["threshold"]["value"], 4) << " | " << num(t["precision"], 3) << " | " << num(t["recall"], 3) << " | "
-         << num(t["f1"], 3) << " | " << num(t["roc_auc"], 4) << " | " << num(t["pr_auc"], 4) << " | " << t["confusion"]["tp"] << " | "
+      auto num = [](const nlohmann::json& v, int d) {
+        return v.is_number() ? format_fixed(v.get<double>(), d) : std::string("n/a");
+      };
+      md << "| " << m["name"].get<std::string>() << " | " << m["model"]["type"].get<std::string>() << " | "
+         << m.value("score", "recon_error") << " | " << m["model"]["parameters"].get<int64_t>() << " | "
+         << m["threshold"]["method"].get<std::string>() << " " << num(m["threshold"]["value"], 4) << " | "
+         << num(t["precision"], 3) << " | " << num(t["recall"], 3) << " | " << num(t["f1"], 3) << " | "
+         << num(t["roc_auc"], 4) << " | " << num(t["pr_auc"], 4) << " | " << t["confusion"]["tp"] << " | "
          << t["confusion"]["fp"] << " | " << t["confusion"]["tn"] << " | " << t["confusion"]["fn"] << " | "
          << num(m["train_seconds"], 1) << " |\n";
     }
@@ -216,8 +239,8 @@ class AnomalyStudy : public StudyRunner {
     const std::string& label = spec.get<std::string>("data.label");
     const int64_t synthetic_rows = spec.get<int64_t>("data.synthetic_rows");
     const double val_split = spec.get<double>("data.val_split"), test_split = spec.get<double>("data.test_split");
-    const std::string key = path + "|" + label + "|" + std::to_string(synthetic_rows) + "|" + std::to_string(val_split) + "|" +
-                            std::to_string(test_split) + "|" +
+    const std::string key = path + "|" + label + "|" + std::to_string(synthetic_rows) + "|" +
+                            std::to_string(val_split) + "|" + std::to_string(test_split) + "|" +
                             std::to_string(spec.seed) + "|" + ctx.device.str();
     if (key == loaded_key_) return;
     CsvChunk table;
@@ -228,8 +251,11 @@ class AnomalyStudy : public StudyRunner {
       table = make_fraud_table(o);
       feature_names_ = fraud_columns();
       feature_names_.pop_back();
-      if (label != "Class") throw UsageError(spec.where("data.label") + ": data.label: the synthetic credit-card table's label column is 'Class'");
-      data_name_ = "synthetic credit-card table (" + std::to_string(o.rows) + " rows, seed " + std::to_string(o.seed) + ")";
+      if (label != "Class")
+        throw UsageError(spec.where("data.label") +
+                         ": data.label: the synthetic credit-card table's label column is 'Class'");
+      data_name_ =
+          "synthetic credit-card table (" + std::to_string(o.rows) + " rows, seed " + std::to_string(o.seed) + ")";
     } else {
       CsvOptions o;
       o.label = label;
@@ -241,7 +267,8 @@ class AnomalyStudy : public StudyRunner {
     auto order = torch::randperm(n, gen, torch::kInt64);
     const int64_t n_test = std::max<int64_t>(1, std::llround(static_cast<double>(n) * test_split));
     const int64_t n_val = std::max<int64_t>(1, std::llround(static_cast<double>(n - n_test) * val_split));
-    if (n - n_test - n_val < 2) throw Error(data_name_ + ": too few rows (" + std::to_string(n) + ") for the test and validation splits");
+    if (n - n_test - n_val < 2)
+      throw Error(data_name_ + ": too few rows (" + std::to_string(n) + ") for the test and validation splits");
     TensorDataset all{table.x, table.y};
     TensorDataset test = all.select(order.slice(0, 0, n_test));
     TensorDataset val = all.select(order.slice(0, n_test, n_test + n_val));
@@ -249,7 +276,9 @@ class AnomalyStudy : public StudyRunner {
     auto train = rest.x.index({rest.y == 0});
     if (train.size(0) < 2) throw Error(data_name_ + ": fewer than 2 normal training rows");
     mean_ = train.mean(0);
-    std_ = ((train - mean_).pow(2).sum(0) / static_cast<double>(train.size(0) - 1)).sqrt().clamp_min(kMinStd);  // unbiased, per column
+    std_ = ((train - mean_).pow(2).sum(0) / static_cast<double>(train.size(0) - 1))
+               .sqrt()
+               .clamp_min(kMinStd);  // unbiased, per column
     auto standardise = [&](const torch::Tensor& x) { return ((x - mean_) / std_).to(ctx.device); };
     train_ = standardise(train);
     val_ = {standardise(val.x), val.y};
@@ -263,7 +292,6 @@ class AnomalyStudy : public StudyRunner {
   torch::Tensor mean_, std_, train_, val_normals_;
   TensorDataset val_, test_;
 };
-
 
 ResultSchema anomaly_results() {
   ResultSchema s;
@@ -291,23 +319,29 @@ std::vector<KeyDef> anomaly_keys() {
   constexpr double kBig = 1e9;
   std::vector<KeyDef> keys = {
       string_key("data.dataset", "csv", "csv: a numeric table with a 0/1 label column (1 = anomaly)", {"csv"}),
-      string_key("data.path", "", "the CSV file; empty: the built-in synthetic credit-card table (data.synthetic_rows rows)"),
+      string_key("data.path", "",
+                 "the CSV file; empty: the built-in synthetic credit-card table (data.synthetic_rows rows)"),
       string_key("data.label", "", "name of the label column (1 = anomaly); required"),
-      float_key("data.val_split", 0.0, "fraction of the non-test rows held out for validation (the threshold is chosen there; required > 0)", 0.0,
-                0.9),
+      float_key("data.val_split", 0.0,
+                "fraction of the non-test rows held out for validation (the threshold is chosen there; required > 0)",
+                0.0, 0.9),
       float_key("data.test_split", 0.3, "fraction of all rows held out as the test set (a seeded split)", 0.01, 0.9),
-      integer_key("data.synthetic_rows", 50000, "with an empty data.path: rows of the built-in synthetic credit-card table", 100, kBig),
+      integer_key("data.synthetic_rows", 50000,
+                  "with an empty data.path: rows of the built-in synthetic credit-card table", 100, kBig),
   };
   for (const auto& k : ReconstructionObjective::keys()) keys.push_back(k);
   for (const auto& k : VaeObjective::keys())
     if (k.key != "training.loss") keys.push_back(k);
   keys.push_back(string_key("evaluation.threshold", "f1",
-                            "f1 (F1-optimal on labelled validation rows) or percentile (of validation normals' scores)", {"f1", "percentile"}));
-  keys.push_back(float_key("evaluation.percentile", 99.0, "percentile of normal validation scores used as threshold", 0.0, 100.0));
-  keys.push_back(string_key("evaluation.score", "recon_error",
-                            "anomaly score: recon_error (mean squared error of the standardised row) or neg_elbo (VAE models: "
-                            "reconstruction NLL at the posterior mean + KL)",
-                            {"recon_error", "neg_elbo"}));
+                            "f1 (F1-optimal on labelled validation rows) or percentile (of validation normals' scores)",
+                            {"f1", "percentile"}));
+  keys.push_back(
+      float_key("evaluation.percentile", 99.0, "percentile of normal validation scores used as threshold", 0.0, 100.0));
+  keys.push_back(
+      string_key("evaluation.score", "recon_error",
+                 "anomaly score: recon_error (mean squared error of the standardised row) or neg_elbo (VAE models: "
+                 "reconstruction NLL at the posterior mean + KL)",
+                 {"recon_error", "neg_elbo"}));
   return keys;
 }
 
@@ -316,7 +350,8 @@ std::vector<KeyDef> anomaly_keys() {
 StudyKind anomaly_kind() {
   StudyKind k;
   k.name = "anomaly";
-  k.doc = "autoencoders trained on the normal rows of a labelled table, flagging rows by their reconstruction error (P/R/F1, ROC/PR-AUC)";
+  k.doc =
+      "autoencoders trained on the normal rows of a labelled table, flagging rows by their reconstruction error (P/R/F1, ROC/PR-AUC)";
   k.keys = anomaly_keys();
   for (auto& m : autoencoder_models(false))
     if (m.type == "dense_ae" || m.type == "dense_vae") k.models.push_back(m);
@@ -325,12 +360,14 @@ StudyKind anomaly_kind() {
     ReconstructionObjective::resolve_noise(s.values, s.where("training.noise_variance"));
     check_bce_output(s);
     if (s.get<std::string>("data.label").empty())
-      throw UsageError(s.where("data.label") + ": data.label: the anomaly study needs the label column's name (1 = anomaly)");
+      throw UsageError(s.where("data.label") +
+                       ": data.label: the anomaly study needs the label column's name (1 = anomaly)");
     if (s.get<double>("data.val_split") <= 0)
-      throw UsageError(s.where("data.val_split") + ": data.val_split: the anomaly study needs a validation split (> 0) for its threshold");
+      throw UsageError(s.where("data.val_split") +
+                       ": data.val_split: the anomaly study needs a validation split (> 0) for its threshold");
     if (s.get<std::string>("evaluation.score") == "neg_elbo" && s.model_type() != "dense_vae")
-      throw UsageError(s.where("evaluation.score") + ": evaluation.score: neg_elbo needs a VAE (model.type dense_vae), not '" + s.model_type() +
-                       "'");
+      throw UsageError(s.where("evaluation.score") +
+                       ": evaluation.score: neg_elbo needs a VAE (model.type dense_vae), not '" + s.model_type() + "'");
   };
   k.make = [] { return std::make_unique<AnomalyStudy>(); };
   return k;
@@ -347,8 +384,8 @@ torch::Tensor reconstruction_error(AutoencoderBase& model, const torch::Tensor& 
   return torch::cat(parts);
 }
 
-torch::Tensor anomaly_score(AutoencoderBase& model, const torch::Tensor& x, const std::string& score, const std::string& loss,
-                            int64_t batch_size) {
+torch::Tensor anomaly_score(AutoencoderBase& model, const torch::Tensor& x, const std::string& score,
+                            const std::string& loss, int64_t batch_size) {
   if (score == "recon_error") return reconstruction_error(model, x, batch_size);
   auto* vae = dynamic_cast<VaeBase*>(&model);
   if (score != "neg_elbo" || vae == nullptr) throw Error("evaluation.score: '" + score + "' needs a VAE model");
@@ -365,13 +402,15 @@ torch::Tensor anomaly_score(AutoencoderBase& model, const torch::Tensor& x, cons
 }
 
 torch::Tensor AnomalyDetector::score(const torch::Tensor& x) {
-  return anomaly_score(*model, (x - mean) / std, spec.get<std::string>("evaluation.score"), spec.get<std::string>("training.loss"));
+  return anomaly_score(*model, (x - mean) / std, spec.get<std::string>("evaluation.score"),
+                       spec.get<std::string>("training.loss"));
 }
 
 AnomalyDetector load_anomaly_detector(const std::filesystem::path& path) {
   AnomalyDetector d;
   d.meta = read_checkpoint_meta(path);
-  if (d.meta.kind != "anomaly") throw Error(path.string() + ": a '" + d.meta.kind + "' checkpoint, not an anomaly detector");
+  if (d.meta.kind != "anomaly")
+    throw Error(path.string() + ": a '" + d.meta.kind + "' checkpoint, not an anomaly detector");
   d.spec = parse_spec(d.meta.spec_toml, path.string() + " (stored spec)");
   d.model = make_autoencoder(ModelSpec::from_values(d.spec.values), d.meta.input_shape);
   load_checkpoint_weights(path, *d.model);
@@ -386,8 +425,8 @@ AnomalyDetector load_anomaly_detector(const std::filesystem::path& path) {
   return d;
 }
 
-ScoreSummary score_csv(const std::filesystem::path& model_path, const std::filesystem::path& csv, const std::filesystem::path& out,
-                       int64_t chunk_rows) {
+ScoreSummary score_csv(const std::filesystem::path& model_path, const std::filesystem::path& csv,
+                       const std::filesystem::path& out, int64_t chunk_rows) {
   AnomalyDetector d = load_anomaly_detector(model_path);
   CsvOptions o;
   o.label = d.spec.get<std::string>("data.label");
@@ -399,7 +438,8 @@ ScoreSummary score_csv(const std::filesystem::path& model_path, const std::files
     size_t i = 0;
     while (i < got.size() && i < d.feature_names.size() && got[i] == d.feature_names[i]) ++i;
     throw Error(csv.string() + ": columns differ from the model's: " +
-                (i < got.size() ? "column " + std::to_string(i + 1) + " is '" + got[i] + "'" : "missing columns") + ", the model expects " +
+                (i < got.size() ? "column " + std::to_string(i + 1) + " is '" + got[i] + "'" : "missing columns") +
+                ", the model expects " +
                 (i < d.feature_names.size() ? "'" + d.feature_names[i] + "'" : "no more columns") + " (" +
                 std::to_string(d.feature_names.size()) + " features)");
   }
@@ -424,10 +464,14 @@ ScoreSummary score_csv(const std::filesystem::path& model_path, const std::files
         if (s.labelled) {
           f << "," << labels[i];
           const bool pos = labels[i] != 0;
-          if (flag && pos) ++s.confusion.tp;
-          else if (flag) ++s.confusion.fp;
-          else if (pos) ++s.confusion.fn;
-          else ++s.confusion.tn;
+          if (flag && pos)
+            ++s.confusion.tp;
+          else if (flag)
+            ++s.confusion.fp;
+          else if (pos)
+            ++s.confusion.fn;
+          else
+            ++s.confusion.tn;
         }
         f << "\n";
         ++s.rows;

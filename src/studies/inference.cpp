@@ -26,8 +26,8 @@ namespace {
 bool is_image_name(const fs::path& p) {
   std::string ext = p.extension().string();
   for (auto& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".tga" || ext == ".gif" || ext == ".pnm" ||
-         ext == ".ppm" || ext == ".pgm";
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".tga" || ext == ".gif" ||
+         ext == ".pnm" || ext == ".ppm" || ext == ".pgm";
 }
 
 }  // namespace
@@ -63,7 +63,8 @@ std::vector<fs::path> reconstruct_images(const ImageInferenceOptions& options) {
   for (const auto& path : paths) {
     inputs.push_back(fit_image(read_image(path), loaded.meta.input_shape, path));
     if (!stems.insert(path.stem().string()).second)
-      throw Error(path.string() + ": another input has the same name '" + path.stem().string() + "' (outputs would collide)");
+      throw Error(path.string() + ": another input has the same name '" + path.stem().string() +
+                  "' (outputs would collide)");
   }
   auto batch = torch::stack(inputs);
   if (options.noise_std > 0) {
@@ -109,12 +110,15 @@ std::string shape_text(const std::vector<int64_t>& s) {
 EncodeData load_encode_images(const EncodeOptions& o, const std::vector<int64_t>& shape) {
   std::vector<fs::path> files = image_files_in(o.data, "--data");
   if (files.empty())
-    throw Error("--data: '" + o.data +
-                "' holds neither IDX files (train-images-idx3-ubyte) nor image files (.png, .jpg, .jpeg, .bmp, .gif, .tga, .pgm, .ppm, .pnm)");
+    throw Error(
+        "--data: '" + o.data +
+        "' holds neither IDX files (train-images-idx3-ubyte) nor image files (.png, .jpg, .jpeg, .bmp, .gif, .tga, .pgm, .ppm, .pnm)");
   if (shape.size() != 3 || (shape[0] != 1 && shape[0] != 3))
-    throw Error("--data: '" + o.data + "' is a folder of images, but the model takes " + shape_text(shape) + " inputs, not images");
+    throw Error("--data: '" + o.data + "' is a folder of images, but the model takes " + shape_text(shape) +
+                " inputs, not images");
   if (o.split_given)
-    throw UsageError("--split: '" + o.split + "' does not apply to a folder of images ('" + o.data + "'): every image in it is encoded");
+    throw UsageError("--split: '" + o.split + "' does not apply to a folder of images ('" + o.data +
+                     "'): every image in it is encoded");
   ImageFiles images = read_image_files(files, shape[0], shape[1], shape[2]);
   return {TensorDataset{images.x, torch::Tensor()}, std::move(images.files)};
 }
@@ -137,7 +141,8 @@ EncodeData load_encode_data(const EncodeOptions& o, const std::vector<int64_t>& 
   } else if (o.data == "mnist" || o.data == "fashion-mnist") {
     d.dataset = o.data;
   } else {
-    throw UsageError("--data: '" + o.data + "' is neither a folder, a spec, nor a data set name (mnist, fashion-mnist)");
+    throw UsageError("--data: '" + o.data +
+                     "' is neither a folder, a spec, nor a data set name (mnist, fashion-mnist)");
   }
   DataSplits data = load_idx_images(d);
   return {o.split == "train" ? data.train : data.test, {}};
@@ -159,14 +164,16 @@ int64_t encode_dataset(const EncodeOptions& o) {
   const bool with_files = !data.files.empty();
   auto shape = set.example_shape();
   if (shape != loaded.meta.input_shape)
-    throw Error("--data: '" + o.data + "' holds " + shape_text(shape) + " examples, the model takes " + shape_text(loaded.meta.input_shape));
+    throw Error("--data: '" + o.data + "' holds " + shape_text(shape) + " examples, the model takes " +
+                shape_text(loaded.meta.input_shape));
   std::ostringstream csv;
   const int64_t n = set.size();
   bool header = false;
   EvalMode guard(*loaded.model);
   for (int64_t begin = 0; begin < n; begin += o.batch_size) {
     const int64_t end = std::min(n, begin + o.batch_size);
-    auto codes = loaded.model->encode(set.x.slice(0, begin, end)).reshape({end - begin, -1}).to(torch::kFloat64).contiguous();
+    auto codes =
+        loaded.model->encode(set.x.slice(0, begin, end)).reshape({end - begin, -1}).to(torch::kFloat64).contiguous();
     if (!header) {
       csv << (with_files ? "index,label,file" : "index,label");
       for (int64_t k = 0; k < codes.size(1); ++k) csv << ",z" << k;

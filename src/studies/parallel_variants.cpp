@@ -82,8 +82,8 @@ fs::path worker_executable() {
   return self;
 }
 
-std::vector<VariantResult> run_variants_in_processes(const RunOptions& options, const StudySpec& study, const fs::path& run_dir,
-                                                     bool resume, Progress& progress) {
+std::vector<VariantResult> run_variants_in_processes(const RunOptions& options, const StudySpec& study,
+                                                     const fs::path& run_dir, bool resume, Progress& progress) {
   const size_t n = study.variants.size();
   const size_t jobs = std::min<size_t>(static_cast<size_t>(std::max(1, options.jobs)), n);
   const int total_threads = options.threads > 0 ? options.threads : current_threads();
@@ -94,8 +94,8 @@ std::vector<VariantResult> run_variants_in_processes(const RunOptions& options, 
   auto argv_for = [&](const Variant& v) {
     // The resolved spec the parent saved: the same variants, seeds included, fresh or resumed.
     std::vector<std::string> a = {exe, "run", (abs_run_dir / "spec.toml").string()};
-    a.insert(a.end(), {"--out", abs_run_dir.string(), "--worker-variant", v.name, "--threads", std::to_string(threads), "--device",
-                       options.device, "--plain"});
+    a.insert(a.end(), {"--out", abs_run_dir.string(), "--worker-variant", v.name, "--threads", std::to_string(threads),
+                       "--device", options.device, "--plain"});
     if (resume) a.push_back("--worker-resume");
     if (!options.data_dir.empty()) a.insert(a.end(), {"--data-dir", options.data_dir});
     return a;
@@ -116,8 +116,8 @@ std::vector<VariantResult> run_variants_in_processes(const RunOptions& options, 
     for (const auto& c : running) waitpid(c.pid, nullptr, 0);
     running.clear();
   };
-  progress.message("latent: " + std::to_string(n) + " variants, " + std::to_string(jobs) + " at a time, " + std::to_string(threads) +
-                   " thread(s) each; logs in <variant>/" + kLogFile);
+  progress.message("latent: " + std::to_string(n) + " variants, " + std::to_string(jobs) + " at a time, " +
+                   std::to_string(threads) + " thread(s) each; logs in <variant>/" + kLogFile);
   try {
     while (finished < n) {
       if (const int sig = interrupt_signal()) {
@@ -125,7 +125,8 @@ std::vector<VariantResult> run_variants_in_processes(const RunOptions& options, 
         for (const auto& c : running) kill(c.pid, sig);
         for (const auto& c : running) waitpid(c.pid, nullptr, 0);
         running.clear();
-        throw Interrupted(sig, study.base.study + ": interrupted by " + signal_name(sig) + "; the running variants saved their training state");
+        throw Interrupted(sig, study.base.study + ": interrupted by " + signal_name(sig) +
+                                   "; the running variants saved their training state");
       }
       while (next < n && done[next]) ++next;
       while (running.size() < jobs && next < n) {
@@ -147,7 +148,7 @@ std::vector<VariantResult> run_variants_in_processes(const RunOptions& options, 
         const std::string& name = study.variants[child.index].name;
         const fs::path log = run_dir / name / kLogFile;
         if (r < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-          const std::string why = r < 0 ? std::strerror(errno)
+          const std::string why = r < 0                 ? std::strerror(errno)
                                   : WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
                                                         : last_error_line(log);
           stop_all();
@@ -155,7 +156,8 @@ std::vector<VariantResult> run_variants_in_processes(const RunOptions& options, 
         }
         done[child.index] = true;
         ++finished;
-        progress.message("latent: variant " + name + " finished (" + std::to_string(finished) + "/" + std::to_string(n) + ")");
+        progress.message("latent: variant " + name + " finished (" + std::to_string(finished) + "/" +
+                         std::to_string(n) + ")");
         break;
       }
       if (!reaped) std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -166,7 +168,8 @@ std::vector<VariantResult> run_variants_in_processes(const RunOptions& options, 
   }
 
   std::vector<VariantResult> results;
-  for (const auto& v : study.variants) results.push_back(load_variant_result(run_dir / v.name / kVariantResultFile, torch::kCPU));
+  for (const auto& v : study.variants)
+    results.push_back(load_variant_result(run_dir / v.name / kVariantResultFile, torch::kCPU));
   return results;
 }
 
@@ -179,7 +182,8 @@ RunSummary run_variant_worker(const RunOptions& options) {
   const Variant* variant = nullptr;
   for (const auto& v : study.variants)
     if (v.name == options.worker_variant) variant = &v;
-  if (!variant) throw UsageError("--worker-variant: '" + options.worker_variant + "' is not a variant of " + study.base.study);
+  if (!variant)
+    throw UsageError("--worker-variant: '" + options.worker_variant + "' is not a variant of " + study.base.study);
   RunContext ctx;
   ctx.device = resolve_device(options.device);
   ctx.data_dir = options.data_dir;

@@ -72,7 +72,8 @@ class ReconstructionStudy : public StudyRunner {
     // Augmentation changes the clean image; noise (denoising) is added after it, and the
     // augmented clean image is the target.
     const AugmentOptions augment = AugmentOptions::from_values(spec.values);
-    at::Generator& augment_gen = session.add_generator("augment", static_cast<uint64_t>(spec.seed) + kAugmentSeedOffset);
+    at::Generator& augment_gen =
+        session.add_generator("augment", static_cast<uint64_t>(spec.seed) + kAugmentSeedOffset);
 
     // One step: the objective on the (augmented, corrupted) batch; pixel accuracy counted in
     // training mode, as Keras reports it.
@@ -87,7 +88,8 @@ class ReconstructionStudy : public StudyRunner {
       return stats;
     };
     auto validate = [&](TrainSession&) -> std::vector<std::pair<std::string, double>> {
-      const EvalResult r = evaluate(*model, val, spec, objective, spec.get<double>("training.noise_std"), /*full=*/false);
+      const EvalResult r =
+          evaluate(*model, val, spec, objective, spec.get<double>("training.noise_std"), /*full=*/false);
       return {{"loss", r.loss}, {"pixel_accuracy", r.pixel_accuracy}};
     };
     const LoopOptions options = variant_loop_options(spec, variant, ctx, input_shape, has_validation);
@@ -127,12 +129,9 @@ class ReconstructionStudy : public StudyRunner {
     m["model"] = {{"type", spec.model_type()}, {"latent", code_size}, {"parameters", parameter_count(*model)}};
     if (spec.values.has("model.hidden")) m["model"]["hidden"] = spec.get<IntList>("model.hidden");
     if (spec.values.has("model.channels")) m["model"]["channels"] = spec.get<IntList>("model.channels");
-    m["test"] = {{"psnr_db", test.clean.psnr_db},
-                 {"bce", test.clean.bce},
-                 {"mse", test.clean.mse},
-                 {"pixel_accuracy", test.clean.pixel_accuracy},
-                 {"ssim", test.clean.ssim},
-                 {"loss", test.loss}};
+    m["test"] = {{"psnr_db", test.clean.psnr_db}, {"bce", test.clean.bce},
+                 {"mse", test.clean.mse},         {"pixel_accuracy", test.clean.pixel_accuracy},
+                 {"ssim", test.clean.ssim},       {"loss", test.loss}};
     if (test_noise > 0) {
       m["test"]["noise_std"] = test_noise;
       m["test"]["noisy_input_psnr_db"] = test.noisy_psnr_db;
@@ -148,8 +147,8 @@ class ReconstructionStudy : public StudyRunner {
     m["loss"] = spec.get<std::string>("training.loss");
     m["checkpoint"] = "model.pt";
     result.metrics = m;
-    ctx.progress->message(spec.study + "/" + variant.name + ": test PSNR " + format_fixed(test.clean.psnr_db, 2) + " dB, BCE " +
-                          format_fixed(test.clean.bce, 4) + ", MSE " + format_fixed(test.clean.mse, 5));
+    ctx.progress->message(spec.study + "/" + variant.name + ": test PSNR " + format_fixed(test.clean.psnr_db, 2) +
+                          " dB, BCE " + format_fixed(test.clean.bce, 4) + ", MSE " + format_fixed(test.clean.mse, 5));
     return result;
   }
 
@@ -166,7 +165,8 @@ class ReconstructionStudy : public StudyRunner {
 
     size_t best = 0;
     for (size_t i = 1; i < results.size(); ++i)
-      if (results[i].metrics["test"]["psnr_db"].get<double>() > results[best].metrics["test"]["psnr_db"].get<double>()) best = i;
+      if (results[i].metrics["test"]["psnr_db"].get<double>() > results[best].metrics["test"]["psnr_db"].get<double>())
+        best = i;
     std::ostringstream md;
     md << "# " << base.study << "\n\n";
     if (!base.description.empty()) md << base.description << "\n\n";
@@ -175,19 +175,23 @@ class ReconstructionStudy : public StudyRunner {
     for (size_t i = 0; i < results.size(); ++i) {
       const auto& m = results[i].metrics;
       md << "| " << m["name"].get<std::string>() << (i == best && results.size() > 1 ? " **(best)**" : "") << " | "
-         << m["model"]["parameters"].get<int64_t>() << " | " << format_fixed(m["test"]["psnr_db"].get<double>(), 2) << " | "
-         << format_fixed(m["test"]["ssim"].get<double>(), 4) << " | " << format_fixed(m["test"]["bce"].get<double>(), 4) << " | "
-         << format_fixed(m["test"]["mse"].get<double>(), 5) << " | " << format_fixed(m["test"]["pixel_accuracy"].get<double>(), 4) << " | "
-         << format_fixed(m["train_seconds"].get<double>(), 1) << " | " << format_fixed(m["samples_per_second"].get<double>(), 0) << " |\n";
+         << m["model"]["parameters"].get<int64_t>() << " | " << format_fixed(m["test"]["psnr_db"].get<double>(), 2)
+         << " | " << format_fixed(m["test"]["ssim"].get<double>(), 4) << " | "
+         << format_fixed(m["test"]["bce"].get<double>(), 4) << " | " << format_fixed(m["test"]["mse"].get<double>(), 5)
+         << " | " << format_fixed(m["test"]["pixel_accuracy"].get<double>(), 4) << " | "
+         << format_fixed(m["train_seconds"].get<double>(), 1) << " | "
+         << format_fixed(m["samples_per_second"].get<double>(), 0) << " |\n";
     }
     // PCA at each latent size used by a dense variant: what a linear projection reaches.
     std::map<int64_t, nlohmann::json> pca_rows;
     for (const auto& r : results)
-      if (r.metrics.contains("pca") && r.metrics["pca"].contains("psnr_db")) pca_rows[r.metrics["pca"]["components"].get<int64_t>()] = r.metrics["pca"];
+      if (r.metrics.contains("pca") && r.metrics["pca"].contains("psnr_db"))
+        pca_rows[r.metrics["pca"]["components"].get<int64_t>()] = r.metrics["pca"];
     for (const auto& [k, p] : pca_rows)
-      md << "| pca (" << k << " components) | " << p["parameters"].get<int64_t>() << " | " << format_fixed(p["psnr_db"].get<double>(), 2) << " | "
-         << format_fixed(p["ssim"].get<double>(), 4) << " | " << format_fixed(p["bce"].get<double>(), 4) << " | "
-         << format_fixed(p["mse"].get<double>(), 5) << " | " << format_fixed(p["pixel_accuracy"].get<double>(), 4) << " | "
+      md << "| pca (" << k << " components) | " << p["parameters"].get<int64_t>() << " | "
+         << format_fixed(p["psnr_db"].get<double>(), 2) << " | " << format_fixed(p["ssim"].get<double>(), 4) << " | "
+         << format_fixed(p["bce"].get<double>(), 4) << " | " << format_fixed(p["mse"].get<double>(), 5) << " | "
+         << format_fixed(p["pixel_accuracy"].get<double>(), 4) << " | "
          << format_fixed(p["fit_seconds"].get<double>(), 1) << " | - |\n";
     if (!pca_rows.empty())
       md << "\nPCA rows: the top principal components of the training images (fitted in closed form, outputs clipped to [0, 1]), "
@@ -203,8 +207,10 @@ class ReconstructionStudy : public StudyRunner {
       for (const auto& r : results) {
         const auto& t = r.metrics["test"];
         if (!t.contains("denoised_psnr_db")) continue;
-        md << "| " << r.metrics["name"].get<std::string>() << " | " << format_fixed(r.metrics["noise_std"].get<double>(), 2) << " | "
-           << format_fixed(t["noise_std"].get<double>(), 2) << " | " << format_fixed(t["noisy_input_psnr_db"].get<double>(), 2) << " | "
+        md << "| " << r.metrics["name"].get<std::string>() << " | "
+           << format_fixed(r.metrics["noise_std"].get<double>(), 2) << " | "
+           << format_fixed(t["noise_std"].get<double>(), 2) << " | "
+           << format_fixed(t["noisy_input_psnr_db"].get<double>(), 2) << " | "
            << format_fixed(t["denoised_psnr_db"].get<double>(), 2) << " | "
            << format_fixed(t["denoised_psnr_db"].get<double>() - t["noisy_input_psnr_db"].get<double>(), 2) << " | "
            << format_fixed(t["denoised_ssim"].get<double>(), 4) << " |\n";
@@ -236,8 +242,8 @@ class ReconstructionStudy : public StudyRunner {
   }
 
   // Evaluates the objective and reconstruction metrics on `set` in evaluation mode.
-  EvalResult evaluate(AutoencoderBase& model, const TensorDataset& set, const Spec& spec, const ReconstructionObjective& objective,
-                      double noise_std, bool full) {
+  EvalResult evaluate(AutoencoderBase& model, const TensorDataset& set, const Spec& spec,
+                      const ReconstructionObjective& objective, double noise_std, bool full) {
     EvalMode guard(model);
     EvalResult r;
     ReconstructionSums clean, denoised, noisy;
@@ -309,7 +315,10 @@ ResultSchema reconstruction_results() {
   const MetricDecl psnr{"test.psnr_db", "test PSNR", "dB", 2, true};
   const MetricDecl denoised{"test.denoised_psnr_db", "denoised PSNR", "dB", 2, true};
   s.headline = {denoised, psnr};  // a sweep of denoisers ranks by what they do with noisy inputs
-  s.summary = {psnr, {"test.bce", "BCE", "", 4, false}, {"test.mse", "MSE", "", 5, false}, {"test.denoised_psnr_db", "denoised", "dB", 2, true},
+  s.summary = {psnr,
+               {"test.bce", "BCE", "", 4, false},
+               {"test.mse", "MSE", "", 5, false},
+               {"test.denoised_psnr_db", "denoised", "dB", 2, true},
                {"test.noisy_input_psnr_db", "from noisy", "dB", 2, true}};
   s.columns = {psnr,
                {"test.ssim", "test SSIM", "", 4, true},
@@ -325,9 +334,12 @@ ResultSchema reconstruction_results() {
                {"model.parameters", "parameters", "", 0, false},
                {"train_seconds", "training", "s", 1, false}};
   s.curves = {{"pixel_accuracy", "pixel accuracy (outputs and targets on the same side of 0.5)", true}};
-  s.figures = {{"reconstructions.png", "Test originals (top row) and reconstructions (below; noisy inputs and their denoised outputs first for "
-                                       "denoising variants)"},
-               {kNoiseSweepChart, "Test PSNR of the denoised outputs and of the noisy inputs against the training noise variance"}};
+  s.figures = {
+      {"reconstructions.png",
+       "Test originals (top row) and reconstructions (below; noisy inputs and their denoised outputs first for "
+       "denoising variants)"},
+      {kNoiseSweepChart,
+       "Test PSNR of the denoised outputs and of the noisy inputs against the training noise variance"}};
   return s;
 }
 
@@ -337,10 +349,11 @@ std::vector<KeyDef> reconstruction_keys() {
   for (const auto& k : AugmentOptions::keys()) keys.push_back(k);
   keys.push_back(integer_key("evaluation.grid_images", 10, "test images in the reconstruction grid", 1, 100));
   keys.push_back(integer_key("evaluation.grid_scale", 2, "pixel scale of figure grids", 1, 16));
-  keys.push_back(float_key("evaluation.noise_std", 0.0,
-                           "std of the Gaussian noise on test inputs, e.g. to test a plain autoencoder on a denoiser's inputs (0: "
-                           "training.noise_std)",
-                           0.0, 10.0));
+  keys.push_back(
+      float_key("evaluation.noise_std", 0.0,
+                "std of the Gaussian noise on test inputs, e.g. to test a plain autoencoder on a denoiser's inputs (0: "
+                "training.noise_std)",
+                0.0, 10.0));
   return keys;
 }
 
@@ -361,7 +374,8 @@ std::optional<LineChart> noise_sweep_chart(const std::vector<VariantResult>& res
     const auto std_dev = metric_value(m, "noise_std");
     if (!denoised || !noisy || !std_dev) return std::nullopt;
     double variance = *std_dev * *std_dev;
-    const auto& given = m["sweep"].contains("training.noise_variance") ? m["sweep"]["training.noise_variance"] : nlohmann::json();
+    const auto& given =
+        m["sweep"].contains("training.noise_variance") ? m["sweep"]["training.noise_variance"] : nlohmann::json();
     if (given.is_string()) {
       char* end = nullptr;
       const std::string text = given.get<std::string>();
@@ -370,7 +384,8 @@ std::optional<LineChart> noise_sweep_chart(const std::vector<VariantResult>& res
     }
     points.push_back({variance, *denoised, *noisy});
   }
-  std::stable_sort(points.begin(), points.end(), [](const Point& a, const Point& b) { return a.variance < b.variance; });
+  std::stable_sort(points.begin(), points.end(),
+                   [](const Point& a, const Point& b) { return a.variance < b.variance; });
   LineChart chart;
   chart.title = "Test PSNR against noise variance";
   chart.x_label = "noise variance (std squared)";
@@ -389,15 +404,16 @@ std::optional<LineChart> noise_sweep_chart(const std::vector<VariantResult>& res
   double y0 = points.front().denoised, y1 = y0;
   for (const auto& p : points) y0 = std::min({y0, p.denoised, p.noisy}), y1 = std::max({y1, p.denoised, p.noisy});
   const double pad = std::max(0.05 * (y1 - y0), 0.5);
-  if (std::isfinite(y0) && std::isfinite(y1)) chart.range = ChartRange{0.0, points.back().variance * 1.05, y0 - pad, y1 + pad};
+  if (std::isfinite(y0) && std::isfinite(y1))
+    chart.range = ChartRange{0.0, points.back().variance * 1.05, y0 - pad, y1 + pad};
   return chart;
 }
-
 
 StudyKind reconstruction_kind() {
   StudyKind k;
   k.name = "reconstruction";
-  k.doc = "autoencoders trained to reconstruct images (plain, deep, convolutional, denoising, sparse), scored by PSNR/SSIM beside PCA";
+  k.doc =
+      "autoencoders trained to reconstruct images (plain, deep, convolutional, denoising, sparse), scored by PSNR/SSIM beside PCA";
   k.keys = reconstruction_keys();
   k.models = autoencoder_models(false);
   k.results = reconstruction_results();

@@ -40,7 +40,6 @@ StudySpec resolve_study(const RunOptions& options) {
 
 namespace {
 
-
 std::string timestamp() {
   auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm tm{};
@@ -79,7 +78,8 @@ void check_writable(const fs::path& dir) {
 
 // The options that decide a run's numbers besides its spec, for --resume.
 void save_run_options(const fs::path& dir, const RunOptions& options, const torch::Device& device) {
-  nlohmann::json j = {{"device", device.str()}, {"threads", current_threads()}, {"data_dir", options.data_dir}, {"jobs", options.jobs}};
+  nlohmann::json j = {
+      {"device", device.str()}, {"threads", current_threads()}, {"data_dir", options.data_dir}, {"jobs", options.jobs}};
   write_file_atomic(dir / "run.json", j.dump(2) + "\n");
 }
 
@@ -104,7 +104,8 @@ StudySpec resume_study(RunOptions& options, fs::path& run_dir) {
   if (fs::exists(run_dir / "metrics.json"))
     throw UsageError("--resume: '" + run_dir.string() + "' holds a finished run (it has metrics.json)");
   const fs::path spec_path = run_dir / "spec.toml";
-  if (!fs::exists(spec_path)) throw UsageError("--resume: '" + run_dir.string() + "' is not a run folder (no spec.toml)");
+  if (!fs::exists(spec_path))
+    throw UsageError("--resume: '" + run_dir.string() + "' is not a run folder (no spec.toml)");
   restore_run_options(run_dir, options);
   return parse_study_spec(read_text_file(spec_path), spec_path.string(), {}, /*stored=*/true);
 }
@@ -143,8 +144,9 @@ RunSummary run_study(const RunOptions& given) {
   const auto start = std::chrono::steady_clock::now();
   const std::string started = utc_now();
   progress->message("latent: " + std::string(resuming ? "resuming" : "study") + " " + study.base.study + " (" +
-                    std::to_string(study.variants.size()) + " variant" + (study.variants.size() == 1 ? "" : "s") + ") on " +
-                    ctx.device.str() + ", " + std::to_string(current_threads()) + " thread(s); run folder " + run_dir.string());
+                    std::to_string(study.variants.size()) + " variant" + (study.variants.size() == 1 ? "" : "s") +
+                    ") on " + ctx.device.str() + ", " + std::to_string(current_threads()) + " thread(s); run folder " +
+                    run_dir.string());
   runner->prepare(study.base, ctx);
   std::vector<VariantResult> results;
   // An interruption anywhere below leaves a resumable folder: say how to continue.
@@ -169,7 +171,8 @@ RunSummary run_study(const RunOptions& given) {
       finish_variant(ctx.variant_dir, r);
       results.push_back(std::move(r));
       if (const int sig = interrupt_signal())
-        throw Interrupted(sig, study.base.study + "/" + variant.name + ": interrupted by " + signal_name(sig) + " after the variant finished");
+        throw Interrupted(sig, study.base.study + "/" + variant.name + ": interrupted by " + signal_name(sig) +
+                                   " after the variant finished");
     }
   } catch (const Interrupted& e) {
     throw Interrupted(e.signal(), std::string(e.what()) + "; continue with: latent run --resume " + run_dir.string());
@@ -186,8 +189,8 @@ RunSummary run_study(const RunOptions& given) {
   metrics["started"] = started;
   metrics["wall_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (resuming) metrics["resumed"] = true;
-  metrics["machine"] = {{"host", hostname()},          {"latent", latent_version()},     {"libtorch", torch_version()},
-                        {"blas", blas_info()},         {"threads", current_threads()},  {"device", ctx.device.str()},
+  metrics["machine"] = {{"host", hostname()},  {"latent", latent_version()},   {"libtorch", torch_version()},
+                        {"blas", blas_info()}, {"threads", current_threads()}, {"device", ctx.device.str()},
                         {"cpu", cpu_model()}};
   metrics["variants"] = nlohmann::json::array();
   std::vector<nlohmann::json> variant_metrics;

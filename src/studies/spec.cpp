@@ -144,13 +144,20 @@ std::string owners_of(const std::string& key) {
 
 std::string type_name(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "a date/time";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "a date/time";
   }
 }
 
@@ -188,7 +195,9 @@ KeyValue read_node(const KeyDef& def, const toml::node& n, const std::string& wh
       if (auto v = n.as_string()) return v->get();
       fail(where, key, "expected a string, got " + type_name(n));
     case KeyType::kIntegerList:
-      return list("integers", [](const toml::node& el) { return el.is_integer() ? std::optional<int64_t>(el.as_integer()->get()) : std::nullopt; });
+      return list("integers", [](const toml::node& el) {
+        return el.is_integer() ? std::optional<int64_t>(el.as_integer()->get()) : std::nullopt;
+      });
     case KeyType::kFloatList:
       return list("numbers", [](const toml::node& el) {
         if (el.is_floating_point()) return std::optional<double>(el.as_floating_point()->get());
@@ -196,7 +205,9 @@ KeyValue read_node(const KeyDef& def, const toml::node& n, const std::string& wh
         return std::optional<double>();
       });
     case KeyType::kStringList:
-      return list("strings", [](const toml::node& el) { return el.is_string() ? std::optional<std::string>(el.as_string()->get()) : std::nullopt; });
+      return list("strings", [](const toml::node& el) {
+        return el.is_string() ? std::optional<std::string>(el.as_string()->get()) : std::nullopt;
+      });
   }
   fail(where, key, "unsupported type");
 }
@@ -211,7 +222,8 @@ NodePtr to_node(const KeyValue& value) {
   return std::visit(
       [](const auto& v) -> NodePtr {
         using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, double> || std::is_same_v<T, bool> || std::is_same_v<T, std::string>)
+        if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, double> || std::is_same_v<T, bool> ||
+                      std::is_same_v<T, std::string>)
           return std::make_unique<toml::value<T>>(v);
         else {
           auto arr = std::make_unique<toml::array>();
@@ -227,14 +239,18 @@ std::string default_text(const KeyValue& value) {
   return std::visit(
       [](const auto& v) -> std::string {
         using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string>) return "'" + v + "'";
-        else if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, double> || std::is_same_v<T, bool>) return value_text(v);
+        if constexpr (std::is_same_v<T, std::string>)
+          return "'" + v + "'";
+        else if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, double> || std::is_same_v<T, bool>)
+          return value_text(v);
         else {
           std::string out = "[";
           for (size_t i = 0; i < v.size(); ++i) {
             if (i) out += ", ";
-            if constexpr (std::is_same_v<T, StringList>) out += "'" + v[i] + "'";
-            else out += value_text(v[i]);
+            if constexpr (std::is_same_v<T, StringList>)
+              out += "'" + v[i] + "'";
+            else
+              out += value_text(v[i]);
           }
           return out + "]";
         }
@@ -248,25 +264,27 @@ struct Assignment {
   std::shared_ptr<toml::node> node;  // a TOML value, or null for --set text
   std::string text;                  // --set text
   std::string where;
-  bool base_level = true;            // set for the whole study (file or --set), not in one variant
+  bool base_level = true;  // set for the whole study (file or --set), not in one variant
 };
 
 toml::table parse_toml(const std::string& text, const std::string& where) {
   try {
     return toml::parse(std::string_view(text), std::string_view(where));
   } catch (const toml::parse_error& e) {
-    throw UsageError(where + ":" + std::to_string(e.source().begin.line) + ": invalid TOML: " + std::string(e.description()));
+    throw UsageError(where + ":" + std::to_string(e.source().begin.line) +
+                     ": invalid TOML: " + std::string(e.description()));
   }
 }
 
-[[noreturn]] void unknown_key(const std::string& where, const std::string& key, const std::vector<std::string>& candidates) {
+[[noreturn]] void unknown_key(const std::string& where, const std::string& key,
+                              const std::vector<std::string>& candidates) {
   const std::string near = nearest_name(key, candidates);
   throw UsageError(where + ": unknown key '" + key + "'" + (near.empty() ? "" : " (did you mean '" + near + "'?)"));
 }
 
 // Flattens a table into dotted keys (`skip`: top-level entries handled elsewhere).
-void collect(const toml::table& table, const std::string& prefix, const std::string& where, bool base_level, std::vector<Assignment>& out,
-             const std::vector<std::string>& skip = {}) {
+void collect(const toml::table& table, const std::string& prefix, const std::string& where, bool base_level,
+             std::vector<Assignment>& out, const std::vector<std::string>& skip = {}) {
   for (const auto& [k, node] : table) {
     const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
     if (prefix.empty() && std::find(skip.begin(), skip.end(), key) != skip.end()) continue;
@@ -274,7 +292,8 @@ void collect(const toml::table& table, const std::string& prefix, const std::str
       collect(*sub, key, where, base_level, out);
       continue;
     }
-    std::shared_ptr<toml::node> copy(node.visit([](auto&& v) -> toml::node* { return new std::decay_t<decltype(v)>(v); }));
+    std::shared_ptr<toml::node> copy(
+        node.visit([](auto&& v) -> toml::node* { return new std::decay_t<decltype(v)>(v); }));
     out.push_back({key, copy, "", where, base_level});
   }
 }
@@ -283,7 +302,8 @@ void collect(const toml::table& table, const std::string& prefix, const std::str
 KeyValue read_set_text(const KeyDef& def, const Assignment& a) {
   if (def.type == KeyType::kString) {
     std::string v = a.text;
-    if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) v = v.substr(1, v.size() - 2);
+    if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())
+      v = v.substr(1, v.size() - 2);
     return v;
   }
   toml::table t;
@@ -357,15 +377,21 @@ Resolved resolve(const std::vector<Assignment>& assignments, const std::string& 
       if (!known) unknown_key(a.where, a.key, keys.names());
       if (lenient || a.base_level) continue;
       fail(a.where, a.key,
-           "does not apply to kind '" + s.kind + "' with model.type '" + model_type + "' (it is a key of " + owners_of(a.key) + ")");
+           "does not apply to kind '" + s.kind + "' with model.type '" + model_type + "' (it is a key of " +
+               owners_of(a.key) + ")");
     }
     const KeyValue v = read_assignment(*def, a);
     r.applied.insert(a.key);
-    if (a.key == "study") s.study = std::get<std::string>(v);
-    else if (a.key == "kind") s.kind = std::get<std::string>(v);
-    else if (a.key == "description") s.description = std::get<std::string>(v);
-    else if (a.key == "seed") s.seed = std::get<int64_t>(v);
-    else s.values.set(a.key, v);
+    if (a.key == "study")
+      s.study = std::get<std::string>(v);
+    else if (a.key == "kind")
+      s.kind = std::get<std::string>(v);
+    else if (a.key == "description")
+      s.description = std::get<std::string>(v);
+    else if (a.key == "seed")
+      s.seed = std::get<int64_t>(v);
+    else
+      s.values.set(a.key, v);
     s.sources[a.key] = a.where;
   }
   (void)where;
@@ -376,7 +402,8 @@ Resolved resolve(const std::vector<Assignment>& assignments, const std::string& 
 void finish_spec(Spec& s) {
   const StudyKind& kind = study_kind(s.kind);
   if (kind.resolve) kind.resolve(s);
-  if (s.get<int64_t>("training.early_stopping_patience") > 0 && s.values.has("data.val_split") && s.get<double>("data.val_split") <= 0.0)
+  if (s.get<int64_t>("training.early_stopping_patience") > 0 && s.values.has("data.val_split") &&
+      s.get<double>("data.val_split") <= 0.0)
     throw UsageError(s.where("training.early_stopping_patience") +
                      ": training.early_stopping_patience: needs a validation set (set data.val_split > 0)");
   const std::string& monitor = s.get<std::string>("training.monitor");
@@ -384,21 +411,27 @@ void finish_spec(Spec& s) {
     std::string list;
     for (const auto& c : kind.results.history_columns()) list += (list.empty() ? "" : ", ") + c;
     const std::string near = nearest_name(monitor, kind.results.history_columns());
-    throw UsageError(s.where("training.monitor") + ": training.monitor: '" + monitor + "' is not a history column of kind '" + s.kind +
-                     "' (one of: " + list + ")" + (near.empty() ? "" : " (did you mean '" + near + "'?)"));
+    throw UsageError(s.where("training.monitor") + ": training.monitor: '" + monitor +
+                     "' is not a history column of kind '" + s.kind + "' (one of: " + list + ")" +
+                     (near.empty() ? "" : " (did you mean '" + near + "'?)"));
   }
 }
 
 std::string value_label(const toml::node& n) {
   std::ostringstream ss;
-  if (auto s = n.as_string()) ss << s->get();
-  else if (auto d = n.as_floating_point()) ss << value_text(d->get());  // "0.05", not "0.050000000000000003"
+  if (auto s = n.as_string())
+    ss << s->get();
+  else if (auto d = n.as_floating_point())
+    ss << value_text(d->get());  // "0.05", not "0.050000000000000003"
   else if (auto a = n.as_array()) {
     for (size_t i = 0; i < a->size(); ++i) {
       if (i) ss << "x";
-      if (auto v = (*a)[i].as_integer()) ss << v->get();
-      else if (auto f = (*a)[i].as_floating_point()) ss << value_text(f->get());
-      else if (auto t = (*a)[i].as_string()) ss << t->get();
+      if (auto v = (*a)[i].as_integer())
+        ss << v->get();
+      else if (auto f = (*a)[i].as_floating_point())
+        ss << value_text(f->get());
+      else if (auto t = (*a)[i].as_string())
+        ss << t->get();
     }
     if (a->empty()) ss << "none";
   } else {
@@ -430,8 +463,10 @@ std::vector<SpecKeyInfo> spec_schema(const std::string& only_kind) {
     add(model_type_key(kind), "kind " + kind.name);
     for (const auto& m : kind.models) {
       auto it = std::find_if(models.begin(), models.end(), [&](const auto& p) { return p.first->type == m.type; });
-      if (it == models.end()) models.push_back({&m, {kind.name}});
-      else it->second.push_back(kind.name);
+      if (it == models.end())
+        models.push_back({&m, {kind.name}});
+      else
+        it->second.push_back(kind.name);
     }
   }
   for (const auto& [m, kinds] : models) {
@@ -443,13 +478,16 @@ std::vector<SpecKeyInfo> spec_schema(const std::string& only_kind) {
 }
 
 std::vector<std::pair<std::string, std::string>> spec_values(const Spec& spec) {
-  std::vector<std::pair<std::string, std::string>> out = {
-      {"study", spec.study}, {"kind", spec.kind}, {"description", spec.description}, {"seed", std::to_string(spec.seed)}};
+  std::vector<std::pair<std::string, std::string>> out = {{"study", spec.study},
+                                                          {"kind", spec.kind},
+                                                          {"description", spec.description},
+                                                          {"seed", std::to_string(spec.seed)}};
   for (const auto& [key, value] : spec.values.all()) out.emplace_back(key, value_text(value));
   return out;
 }
 
-StudySpec parse_study_spec(const std::string& toml_text, const std::string& where, const std::vector<std::string>& overrides, bool stored) {
+StudySpec parse_study_spec(const std::string& toml_text, const std::string& where,
+                           const std::vector<std::string>& overrides, bool stored) {
   toml::table root = parse_toml(toml_text, where);
   std::vector<Assignment> base;
   collect(root, "", where, true, base, {"variants", "sweep"});
@@ -477,12 +515,14 @@ StudySpec parse_study_spec(const std::string& toml_text, const std::string& wher
       auto name = t.get("name");
       if (!name || !name->is_string()) throw UsageError(vwhere + ": name: required string");
       RawVariant v{name->as_string()->get(), {}};
-      if (!valid_variant_name(v.name)) throw UsageError(vwhere + ": name: '" + v.name + "' may use only letters, digits and . _ - + =");
+      if (!valid_variant_name(v.name))
+        throw UsageError(vwhere + ": name: '" + v.name + "' may use only letters, digits and . _ - + =");
       for (const auto& existing : variants)
         if (existing.name == v.name) throw UsageError(vwhere + ": name: '" + v.name + "' is used twice");
       collect(t, "", vwhere, false, v.own, {"name"});
       for (const auto& a : v.own)
-        if (a.key == "kind" || a.key == "study") throw UsageError(vwhere + ": " + a.key + ": is the same for every variant (set it at the top of the file)");
+        if (a.key == "kind" || a.key == "study")
+          throw UsageError(vwhere + ": " + a.key + ": is the same for every variant (set it at the top of the file)");
       variants.push_back(std::move(v));
     }
   }
@@ -498,14 +538,16 @@ StudySpec parse_study_spec(const std::string& toml_text, const std::string& wher
     for (const auto& axis : axes) {
       if (!any_declaration(axis.key)) unknown_key(where + ": sweep", axis.key, every_key());
       auto arr = axis.node->as_array();
-      if (!arr || arr->empty()) throw UsageError(where + ": sweep." + axis.key + ": expected a non-empty array of values");
+      if (!arr || arr->empty())
+        throw UsageError(where + ": sweep." + axis.key + ": expected a non-empty array of values");
       if (std::any_of(sets.begin(), sets.end(), [&](const Assignment& o) { return o.key == axis.key; })) continue;
       std::vector<RawVariant> grown;
       const std::string leaf = axis.key.substr(axis.key.rfind('.') + 1);
       for (const auto& v : variants)
         for (const auto& value : *arr) {
           RawVariant nv = v;
-          std::shared_ptr<toml::node> copy(value.visit([](auto&& x) -> toml::node* { return new std::decay_t<decltype(x)>(x); }));
+          std::shared_ptr<toml::node> copy(
+              value.visit([](auto&& x) -> toml::node* { return new std::decay_t<decltype(x)>(x); }));
           nv.own.push_back({axis.key, copy, "", where + ": sweep", false});
           const std::string label = leaf + value_label(value);
           nv.name = v.name == "default" ? label : v.name + "_" + label;
@@ -528,7 +570,8 @@ StudySpec parse_study_spec(const std::string& toml_text, const std::string& wher
     try {
       finish_spec(r.spec);
     } catch (const UsageError& e) {
-      throw UsageError(std::string(e.what()) + (variants.size() > 1 || raw.name != "default" ? " (variant " + raw.name + ")" : ""));
+      throw UsageError(std::string(e.what()) +
+                       (variants.size() > 1 || raw.name != "default" ? " (variant " + raw.name + ")" : ""));
     }
     study.variants.push_back({raw.name, std::move(r.spec)});
   }
@@ -538,7 +581,8 @@ StudySpec parse_study_spec(const std::string& toml_text, const std::string& wher
       if (!applied_somewhere.count(a.key)) {
         const Spec& first = study.variants.front().spec;
         fail(a.where, a.key,
-             "does not apply to kind '" + first.kind + "' with model.type '" + first.model_type() + "' (it is a key of " + owners_of(a.key) + ")");
+             "does not apply to kind '" + first.kind + "' with model.type '" + first.model_type() +
+                 "' (it is a key of " + owners_of(a.key) + ")");
       }
   study.base = resolve(base_all, where, true).spec;
   study.base.kind = study.variants.front().spec.kind;

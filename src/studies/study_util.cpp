@@ -22,7 +22,8 @@ std::string format_fixed(double v, int digits) {
   return ss.str();
 }
 
-CheckpointMeta variant_checkpoint_meta(const Spec& spec, const std::string& variant, const std::vector<int64_t>& input_shape) {
+CheckpointMeta variant_checkpoint_meta(const Spec& spec, const std::string& variant,
+                                       const std::vector<int64_t>& input_shape) {
   CheckpointMeta meta;
   meta.kind = spec.kind;
   meta.model_type = spec.model_type();
@@ -41,20 +42,25 @@ int64_t parameter_count(torch::nn::Module& model) {
 std::vector<KeyDef> image_data_keys() {
   constexpr double kBig = 1e9;
   return {
-      string_key("data.dataset", "fashion-mnist",
-                 "fashion-mnist, mnist, idx (any folder of IDX files named by data.path) or images (a folder of PNG/JPEG files named by "
-                 "data.path)",
-                 {"fashion-mnist", "mnist", "idx", "images"}),
-      string_key("data.path", "",
-                 "folder with train-/t10k- IDX files (plain or .gz) or with PNG/JPEG images (read as data.dataset = images); empty: "
-                 "search the data folders"),
+      string_key(
+          "data.dataset", "fashion-mnist",
+          "fashion-mnist, mnist, idx (any folder of IDX files named by data.path) or images (a folder of PNG/JPEG files named by "
+          "data.path)",
+          {"fashion-mnist", "mnist", "idx", "images"}),
+      string_key(
+          "data.path", "",
+          "folder with train-/t10k- IDX files (plain or .gz) or with PNG/JPEG images (read as data.dataset = images); empty: "
+          "search the data folders"),
       integer_key("data.train_limit", 0, "use the first N training examples (0: all)", 0, kBig),
       integer_key("data.test_limit", 0, "use the first N test examples (0: all)", 0, kBig),
-      float_key("data.val_split", 0.0, "fraction of the training set held out for validation (0: val_loss is measured on the test set)", 0.0,
+      float_key("data.val_split", 0.0,
+                "fraction of the training set held out for validation (0: val_loss is measured on the test set)", 0.0,
                 0.9),
-      float_key("data.test_split", 0.3, "image folders: fraction of the images held out as the test set (a seeded split)", 0.01, 0.9),
+      float_key("data.test_split", 0.3,
+                "image folders: fraction of the images held out as the test set (a seeded split)", 0.01, 0.9),
       integer_key("data.image_size", 32, "image folders: every image is resized to image_size x image_size", 1, 4096),
-      {"data.channels", KeyType::kInteger, int64_t{0}, "image folders: 1 (grayscale), 3 (RGB) or 0 (3 when any image is in colour, else 1)",
+      {"data.channels", KeyType::kInteger, int64_t{0},
+       "image folders: 1 (grayscale), 3 (RGB) or 0 (3 when any image is in colour, else 1)",
        [](const KeyValue& v) -> std::string {
          const auto c = std::get<int64_t>(v);
          return c == 0 || c == 1 || c == 3 ? "" : std::to_string(c) + " is not 0, 1 or 3";
@@ -69,7 +75,8 @@ void check_image_data(const Spec& spec) {
 }
 
 void check_bce_output(const Spec& spec) {
-  if (spec.get<std::string>("training.loss") == "bce" && spec.values.has("model.output") && spec.get<std::string>("model.output") != "sigmoid")
+  if (spec.get<std::string>("training.loss") == "bce" && spec.values.has("model.output") &&
+      spec.get<std::string>("model.output") != "sigmoid")
     throw UsageError((spec.sources.count("model.output") ? spec.where("model.output") : spec.where("training.loss")) +
                      ": training.loss: bce needs model.output = \"sigmoid\" (outputs in [0, 1])");
 }
@@ -101,7 +108,8 @@ bool load_image_data(const Spec& spec, const RunContext& ctx, DataSplits& data, 
   const std::string key = options.dataset + "|" + options.path + "|" + std::to_string(options.train_limit) + "|" +
                           std::to_string(options.test_limit) + "|" + std::to_string(options.val_split) + "|" +
                           std::to_string(options.split_seed) + "|" + std::to_string(options.image_size) + "|" +
-                          std::to_string(options.channels) + "|" + std::to_string(options.test_split) + "|" + ctx.device.str();
+                          std::to_string(options.channels) + "|" + std::to_string(options.test_split) + "|" +
+                          ctx.device.str();
   if (key == loaded_key) return false;
   DataSplits d = load_image_dataset(options);
   data.name = d.name;
@@ -123,13 +131,14 @@ TrainSession model_session(std::shared_ptr<torch::nn::Module> model, const Spec&
   return session;
 }
 
-LoopOptions variant_loop_options(const Spec& spec, const Variant& variant, const RunContext& ctx, const std::vector<int64_t>& input_shape,
-                                 bool has_validation) {
+LoopOptions variant_loop_options(const Spec& spec, const Variant& variant, const RunContext& ctx,
+                                 const std::vector<int64_t>& input_shape, bool has_validation) {
   LoopOptions o;
   o.training = TrainingSpec::from_values(spec.values);
   o.label = spec.study + "/" + variant.name;
   o.has_validation = has_validation;
-  o.monitor_higher_is_better = study_kind(spec.kind).results.column_higher_is_better(o.training.monitor).value_or(false);
+  o.monitor_higher_is_better =
+      study_kind(spec.kind).results.column_higher_is_better(o.training.monitor).value_or(false);
   o.state_path = ctx.variant_dir / kTrainStateFile;
   o.state_meta = variant_checkpoint_meta(spec, variant.name, input_shape);
   o.resume = ctx.resume;
@@ -143,7 +152,8 @@ double train_seconds(const History& history) {
   return s;
 }
 
-nlohmann::json loop_metrics(const std::string& name, const Spec& spec, const History& history, int64_t train_examples, int64_t test_examples) {
+nlohmann::json loop_metrics(const std::string& name, const Spec& spec, const History& history, int64_t train_examples,
+                            int64_t test_examples) {
   const double seconds = train_seconds(history);
   const int64_t epochs = spec.get<int64_t>("training.epochs");
   nlohmann::json m;

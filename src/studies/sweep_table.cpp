@@ -80,7 +80,8 @@ SweepTable make_sweep_table(const std::vector<VariantResult>& results, const Res
   std::vector<MetricDecl> columns;
   if (headline) columns.push_back(*headline);
   for (const auto& c : schema.columns) {
-    const bool present = std::any_of(metrics.begin(), metrics.end(), [&](const nlohmann::json& m) { return metric_value(m, c.key).has_value(); });
+    const bool present = std::any_of(metrics.begin(), metrics.end(),
+                                     [&](const nlohmann::json& m) { return metric_value(m, c.key).has_value(); });
     const bool again = std::any_of(columns.begin(), columns.end(), [&](const MetricDecl& d) { return d.key == c.key; });
     if (present && !again) columns.push_back(c);
   }
@@ -120,8 +121,8 @@ SweepTable make_sweep_table(const std::vector<VariantResult>& results, const Res
   t.csv = csv;
   t.markdown = md;
   if (t.best >= 0)
-    t.markdown += "\nBest: " + md_cell(results[static_cast<size_t>(t.best)].metrics.value("name", std::string())) + " (" +
-                  (headline->higher_is_better ? "highest " : "lowest ") + headline->label + ").\n";
+    t.markdown += "\nBest: " + md_cell(results[static_cast<size_t>(t.best)].metrics.value("name", std::string())) +
+                  " (" + (headline->higher_is_better ? "highest " : "lowest ") + headline->label + ").\n";
   return t;
 }
 

@@ -40,7 +40,8 @@ struct ElboSums {
 // Rows of a square-ish grid from (N, C, H, W) images.
 std::vector<torch::Tensor> grid_rows(const torch::Tensor& images, int64_t cols) {
   std::vector<torch::Tensor> rows;
-  for (int64_t b = 0; b < images.size(0); b += cols) rows.push_back(images.slice(0, b, std::min(images.size(0), b + cols)));
+  for (int64_t b = 0; b < images.size(0); b += cols)
+    rows.push_back(images.slice(0, b, std::min(images.size(0), b + cols)));
   return rows;
 }
 
@@ -87,17 +88,23 @@ class VaeStudy : public StudyRunner {
     nlohmann::json figures = write_figures(*model, spec, dir, result);
 
     nlohmann::json m = loop_metrics(variant.name, spec, history, data_.train.size(), data_.test.size());
-    m["model"] = {{"type", spec.model_type()}, {"hidden", spec.get<IntList>("model.hidden")}, {"latent", spec.get<int64_t>("model.latent")},
+    m["model"] = {{"type", spec.model_type()},
+                  {"hidden", spec.get<IntList>("model.hidden")},
+                  {"latent", spec.get<int64_t>("model.latent")},
                   {"parameters", parameter_count(*model)}};
-    m["test"] = {{"elbo_nats", -(recon + kl)}, {"neg_elbo_nats", recon + kl}, {"recon_nats", recon}, {"kl_nats", kl},
+    m["test"] = {{"elbo_nats", -(recon + kl)},
+                 {"neg_elbo_nats", recon + kl},
+                 {"recon_nats", recon},
+                 {"kl_nats", kl},
                  {"loss", spec.get<std::string>("training.loss")}};
     m["beta"] = spec.get<double>("training.beta");
     m["kl_warmup_epochs"] = spec.get<int64_t>("training.kl_warmup_epochs");
     m["checkpoint"] = "model.pt";
     m["figures"] = figures;
     result.metrics = m;
-    ctx.progress->message(spec.study + "/" + variant.name + ": test ELBO " + format_fixed(-(recon + kl), 2) + " nats/image (reconstruction " +
-                          format_fixed(recon, 2) + ", KL " + format_fixed(kl, 2) + ")");
+    ctx.progress->message(spec.study + "/" + variant.name + ": test ELBO " + format_fixed(-(recon + kl), 2) +
+                          " nats/image (reconstruction " + format_fixed(recon, 2) + ", KL " + format_fixed(kl, 2) +
+                          ")");
     return result;
   }
 
@@ -112,15 +119,17 @@ class VaeStudy : public StudyRunner {
       const auto& m = r.metrics;
       md << "| " << m["name"].get<std::string>() << " | " << m["model"]["type"].get<std::string>() << " | "
          << m["model"]["latent"].get<int64_t>() << " | " << m["model"]["parameters"].get<int64_t>() << " | "
-         << format_fixed(m["test"]["elbo_nats"].get<double>(), 2) << " | " << format_fixed(m["test"]["recon_nats"].get<double>(), 2) << " | "
-         << format_fixed(m["test"]["kl_nats"].get<double>(), 2) << " | " << format_fixed(m["train_seconds"].get<double>(), 1) << " | "
+         << format_fixed(m["test"]["elbo_nats"].get<double>(), 2) << " | "
+         << format_fixed(m["test"]["recon_nats"].get<double>(), 2) << " | "
+         << format_fixed(m["test"]["kl_nats"].get<double>(), 2) << " | "
+         << format_fixed(m["train_seconds"].get<double>(), 1) << " | "
          << format_fixed(m["samples_per_second"].get<double>(), 0) << " |\n";
     }
     md << "\n## Figures (in each variant's folder)\n\n"
        << "- figures/reconstructions.png: test originals (top row) above their reconstructions (decoded posterior means).\n"
        << "- figures/samples.png: images decoded from z ~ N(0, I).\n"
-       << "- figures/manifold.png (latent 2 only): decoded z over a " << kManifoldSide << "x" << kManifoldSide << " grid of [-"
-       << kManifoldExtent << ", " << kManifoldExtent << "]^2, z1 left to right, z2 bottom to top.\n"
+       << "- figures/manifold.png (latent 2 only): decoded z over a " << kManifoldSide << "x" << kManifoldSide
+       << " grid of [-" << kManifoldExtent << ", " << kManifoldExtent << "]^2, z1 left to right, z2 bottom to top.\n"
        << "- figures/latent_scatter.png (latent 2 only): posterior means of the test set coloured by class (legend in the figure), "
           "axes z1 and z2 over the range in metrics.json (figures.scatter_range).\n";
     write_file_atomic(run_dir / "results.md", md.str());
@@ -129,7 +138,8 @@ class VaeStudy : public StudyRunner {
  private:
   static uint64_t eval_seed(const Spec& spec) { return static_cast<uint64_t>(spec.seed) + kEvalSeedOffset; }
 
-  ElboSums evaluate(VaeBase& model, const TensorDataset& set, const VaeObjective& objective, int64_t bs, uint64_t seed) {
+  ElboSums evaluate(VaeBase& model, const TensorDataset& set, const VaeObjective& objective, int64_t bs,
+                    uint64_t seed) {
     EvalMode guard(model);
     IsolatedRandomScope draws(set.x.device(), seed);
     ElboSums s;
@@ -180,7 +190,8 @@ class VaeStudy : public StudyRunner {
     for (int64_t begin = 0; begin < data_.test.size(); begin += bs)
       mus.push_back(model.encode(data_.test.x.slice(0, begin, std::min(data_.test.size(), begin + bs))));
     auto mu = torch::cat(mus).to(torch::kCPU, torch::kFloat64).contiguous();
-    auto labels = data_.test.y.defined() ? data_.test.y.to(torch::kCPU).contiguous() : torch::zeros({mu.size(0)}, torch::kInt64);
+    auto labels =
+        data_.test.y.defined() ? data_.test.y.to(torch::kCPU).contiguous() : torch::zeros({mu.size(0)}, torch::kInt64);
     const double lo = std::min(-kManifoldExtent, torch::quantile(mu, 0.005).item<double>());
     const double hi = std::max(kManifoldExtent, torch::quantile(mu, 0.995).item<double>());
     ScatterChart scatter;
@@ -197,7 +208,7 @@ class VaeStudy : public StudyRunner {
     }
     for (int64_t c = 0; c < num_classes_; ++c)
       scatter.class_names.push_back(c < static_cast<int64_t>(class_names_.size()) ? class_names_[static_cast<size_t>(c)]
-                                                                                 : "class " + std::to_string(c));
+                                                                                  : "class " + std::to_string(c));
     write_chart(dir / "figures" / "latent_scatter.png", scatter);
     figures["latent_scatter"] = "figures/latent_scatter.png";
     figures["scatter_range"] = {lo, hi};
@@ -207,8 +218,9 @@ class VaeStudy : public StudyRunner {
   void load(const Spec& spec, const RunContext& ctx) {
     if (!load_image_data(spec, ctx, data_, loaded_key_)) return;
     class_names_ = data_.class_names;
-    num_classes_ = std::max<int64_t>(static_cast<int64_t>(class_names_.size()),
-                                     data_.test.y.defined() && data_.test.y.numel() ? data_.test.y.max().item<int64_t>() + 1 : 1);
+    num_classes_ =
+        std::max<int64_t>(static_cast<int64_t>(class_names_.size()),
+                          data_.test.y.defined() && data_.test.y.numel() ? data_.test.y.max().item<int64_t>() + 1 : 1);
   }
 
   DataSplits data_;
@@ -240,7 +252,8 @@ ResultSchema vae_results() {
 StudyKind vae_kind() {
   StudyKind k;
   k.name = "vae";
-  k.doc = "variational autoencoders trained on the negative ELBO (beta, KL warm-up), scored by the test ELBO in nats, with latent figures";
+  k.doc =
+      "variational autoencoders trained on the negative ELBO (beta, KL warm-up), scored by the test ELBO in nats, with latent figures";
   k.keys = image_data_keys();
   for (const auto& key : VaeObjective::keys()) k.keys.push_back(key);
   k.keys.push_back(integer_key("evaluation.grid_images", 10, "test images in the reconstruction grid", 1, 100));
@@ -260,7 +273,8 @@ LoadedVae load_vae(const std::filesystem::path& path) {
   out.meta = read_checkpoint_meta(path);
   out.spec = parse_spec(out.meta.spec_toml, path.string() + " (stored spec)");
   if (out.spec.model_type() != "dense_vae" && out.spec.model_type() != "conv_vae")
-    throw Error(path.string() + ": a '" + out.spec.model_type() + "' model, not a variational autoencoder (dense_vae or conv_vae)");
+    throw Error(path.string() + ": a '" + out.spec.model_type() +
+                "' model, not a variational autoencoder (dense_vae or conv_vae)");
   out.model = make_vae(ModelSpec::from_values(out.spec.values), out.meta.input_shape);
   load_checkpoint_weights(path, *out.model);
   out.model->eval();
@@ -276,8 +290,8 @@ torch::Tensor sample_prior(VaeBase& model, int64_t n, uint64_t seed) {
   return model.decode(z).clamp(0.0, 1.0);
 }
 
-torch::Tensor write_vae_samples(const std::filesystem::path& model_path, int64_t n, uint64_t seed, const std::filesystem::path& out_png,
-                                int64_t scale) {
+torch::Tensor write_vae_samples(const std::filesystem::path& model_path, int64_t n, uint64_t seed,
+                                const std::filesystem::path& out_png, int64_t scale) {
   auto loaded = load_vae(model_path);
   auto samples = sample_prior(*loaded.model, n, seed);
   check(samples.dim() == 4, model_path.string() + ": the model does not produce images (input shape is not (C, H, W))");

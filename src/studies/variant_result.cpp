@@ -43,9 +43,11 @@ VariantResult load_variant_result(const fs::path& path, const torch::Device& dev
       r.grid_rows.push_back(t.to(device));
     }
   } catch (const c10::Error& e) {
-    throw Error(path.string() + ": damaged variant result (" + first_line(e.what_without_backtrace()) + "); delete it to rerun the variant");
+    throw Error(path.string() + ": damaged variant result (" + first_line(e.what_without_backtrace()) +
+                "); delete it to rerun the variant");
   } catch (const nlohmann::json::exception& e) {
-    throw Error(path.string() + ": damaged variant result (" + std::string(e.what()) + "); delete it to rerun the variant");
+    throw Error(path.string() + ": damaged variant result (" + std::string(e.what()) +
+                "); delete it to rerun the variant");
   }
   return r;
 }

@@ -9,9 +9,12 @@ namespace latent {
 
 const std::vector<KeyDef>& AugmentOptions::keys() {
   static const std::vector<KeyDef> kKeys = {
-      bool_key("training.augment_flip", false, "augmentation: flip each training image left-right with probability 1/2, every batch"),
-      float_key("training.augment_rotate", 0.0,
-                "augmentation: rotate each training image by a uniform random angle in [-x, x] degrees, every batch (0: off)", 0.0, 180.0),
+      bool_key("training.augment_flip", false,
+               "augmentation: flip each training image left-right with probability 1/2, every batch"),
+      float_key(
+          "training.augment_rotate", 0.0,
+          "augmentation: rotate each training image by a uniform random angle in [-x, x] degrees, every batch (0: off)",
+          0.0, 180.0),
   };
   return kKeys;
 }
@@ -37,7 +40,8 @@ torch::Tensor rotate_images(const torch::Tensor& x, const torch::Tensor& degrees
                    .to(x.scalar_type());  // (B, 2, 3)
   namespace F = torch::nn::functional;
   auto grid = F::affine_grid(theta, {b, x.size(1), x.size(2), x.size(3)}, /*align_corners=*/false);
-  return F::grid_sample(x, grid, F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(false));
+  return F::grid_sample(
+      x, grid, F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(false));
 }
 
 torch::Tensor flip_images(const torch::Tensor& x, const torch::Tensor& flip) {

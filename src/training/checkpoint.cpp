@@ -39,8 +39,8 @@ CheckpointMeta read_meta(torch::serialize::InputArchive& archive, const std::fil
     auto j = nlohmann::json::parse(value.toStringRef());
     meta.format_version = j.at("format_version").get<int64_t>();
     if (meta.format_version != kCheckpointFormatVersion)
-      throw Error(path.string() + ": checkpoint format version " + std::to_string(meta.format_version) + ", this latent reads version " +
-                  std::to_string(kCheckpointFormatVersion));
+      throw Error(path.string() + ": checkpoint format version " + std::to_string(meta.format_version) +
+                  ", this latent reads version " + std::to_string(kCheckpointFormatVersion));
     meta.kind = j.at("kind").get<std::string>();
     meta.model_type = j.at("model_type").get<std::string>();
     meta.variant = j.at("variant").get<std::string>();
@@ -52,7 +52,6 @@ CheckpointMeta read_meta(torch::serialize::InputArchive& archive, const std::fil
   }
   return meta;
 }
-
 
 void write_meta(torch::serialize::OutputArchive& archive, const CheckpointMeta& meta) {
   nlohmann::json j;
@@ -72,7 +71,8 @@ void write_weights(torch::serialize::OutputArchive& archive, torch::nn::Module& 
   for (const auto& b : model.named_buffers()) archive.write(b.key(), b.value().to(torch::kCPU), /*is_buffer=*/true);
 }
 
-void read_weights(torch::serialize::InputArchive& archive, torch::nn::Module& model, const std::filesystem::path& path) {
+void read_weights(torch::serialize::InputArchive& archive, torch::nn::Module& model,
+                  const std::filesystem::path& path) {
   std::set<std::string> expected;
   auto load_one = [&](const std::string& key, torch::Tensor& target, bool is_buffer) {
     expected.insert(key);
@@ -80,8 +80,8 @@ void read_weights(torch::serialize::InputArchive& archive, torch::nn::Module& mo
     if (!archive.try_read(key, stored, is_buffer))
       throw Error(path.string() + ": checkpoint has no weight '" + key + "' (saved from another architecture?)");
     if (stored.sizes() != target.sizes())
-      throw Error(path.string() + ": weight '" + key + "' has shape " + c10::str(stored.sizes()) + " in the checkpoint, " +
-                  c10::str(target.sizes()) + " in the model");
+      throw Error(path.string() + ": weight '" + key + "' has shape " + c10::str(stored.sizes()) +
+                  " in the checkpoint, " + c10::str(target.sizes()) + " in the model");
     torch::NoGradGuard no_grad;
     target.copy_(stored);
   };
@@ -89,7 +89,8 @@ void read_weights(torch::serialize::InputArchive& archive, torch::nn::Module& mo
   for (auto& b : model.named_buffers()) load_one(b.key(), b.value(), true);
   for (const auto& key : archive.keys())
     if (!expected.count(key))
-      throw Error(path.string() + ": checkpoint weight '" + key + "' does not exist in the model (saved from another architecture?)");
+      throw Error(path.string() + ": checkpoint weight '" + key +
+                  "' does not exist in the model (saved from another architecture?)");
 }
 
 void write_tensors(torch::serialize::OutputArchive& archive, const TensorMap& tensors) {
@@ -161,15 +162,18 @@ void load_checkpoint_optimizer(const std::filesystem::path& path, torch::optim::
   auto archive = open_checkpoint_archive(path);
   read_meta(archive, path);
   torch::serialize::InputArchive optimizer_archive;
-  if (!archive.try_read(kOptimizerKey, optimizer_archive)) throw Error(path.string() + ": checkpoint has no optimizer state");
+  if (!archive.try_read(kOptimizerKey, optimizer_archive))
+    throw Error(path.string() + ": checkpoint has no optimizer state");
   read_optimizer(optimizer_archive, optimizer, path);
 }
 
-void read_optimizer(torch::serialize::InputArchive& archive, torch::optim::Optimizer& optimizer, const std::filesystem::path& path) {
+void read_optimizer(torch::serialize::InputArchive& archive, torch::optim::Optimizer& optimizer,
+                    const std::filesystem::path& path) {
   try {
     optimizer.load(archive);
   } catch (const c10::Error& e) {
-    throw Error(path.string() + ": optimizer state does not fit this optimizer (" + first_line(e.what_without_backtrace()) + ")");
+    throw Error(path.string() + ": optimizer state does not fit this optimizer (" +
+                first_line(e.what_without_backtrace()) + ")");
   }
 }
 

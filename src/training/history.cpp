@@ -36,13 +36,16 @@ std::string history_csv(const History& history) {
     for (const auto& [name, value] : history.front().extra) out += "," + name;
   out += "\n";
   for (const auto& r : history) {
-    out += std::to_string(r.epoch) + "," + num(r.train_loss) + "," + num(r.val_loss) + "," + num(r.lr) + "," + num(r.seconds);
+    out += std::to_string(r.epoch) + "," + num(r.train_loss) + "," + num(r.val_loss) + "," + num(r.lr) + "," +
+           num(r.seconds);
     for (const auto& [name, value] : r.extra) out += "," + num(value);
     out += "\n";
   }
   return out;
 }
 
-void write_history_csv(const std::filesystem::path& path, const History& history) { write_file_atomic(path, history_csv(history)); }
+void write_history_csv(const std::filesystem::path& path, const History& history) {
+  write_file_atomic(path, history_csv(history));
+}
 
 }  // namespace latent

@@ -47,7 +47,8 @@ std::string number_text(double v) {
 std::string last_good(const LoopOptions& options, int64_t saved_epoch) {
   if (options.state_path.empty()) return "";
   if (saved_epoch == 0) return "; no checkpoint was written before it";
-  return "; the last good checkpoint (after epoch " + std::to_string(saved_epoch) + ") is kept in " + options.state_path.string();
+  return "; the last good checkpoint (after epoch " + std::to_string(saved_epoch) + ") is kept in " +
+         options.state_path.string();
 }
 
 // The monitored column of a record: a val_ column falls back to its train_ one when the run has no
@@ -97,13 +98,14 @@ class EpochSums {
 };
 
 void set_lrs_from_schedules(TrainSession& session, int64_t epoch, double value) {
-  for (const auto& [name, schedule] : session.schedules()) set_learning_rate(session.optimizer(name), schedule->step(epoch, value));
+  for (const auto& [name, schedule] : session.schedules())
+    set_learning_rate(session.optimizer(name), schedule->step(epoch, value));
 }
 
 }  // namespace
 
-History train_loop(TrainSession& session, const DataSource& train, const StepFn& step, const EvalFn& evaluate, const LoopOptions& options,
-                   Progress& progress) {
+History train_loop(TrainSession& session, const DataSource& train, const StepFn& step, const EvalFn& evaluate,
+                   const LoopOptions& options, Progress& progress) {
   const TrainingSpec& t = options.training;
   check(t.batch_size > 0, "training.batch_size: must be positive");
   check(t.checkpoint_every > 0, "training.checkpoint_every: must be positive");
@@ -130,15 +132,16 @@ History train_loop(TrainSession& session, const DataSource& train, const StepFn&
       set_lrs_from_schedules(session, r.epoch, monitored(r, options));
       stopped = t.early_stopping_patience > 0 && stopper.update(monitored(r, options));
     }
-    progress.message(options.label + ": resuming from " + options.state_path.string() + " at epoch " + std::to_string(state.epoch) +
+    progress.message(options.label + ": resuming from " + options.state_path.string() + " at epoch " +
+                     std::to_string(state.epoch) +
                      (state.next_batch > 0 ? ", batch " + std::to_string(state.next_batch + 1) : ""));
   }
   History& history = state.history;
   auto finish = [&]() -> History {
     if (keep_best && state.best_epoch > 0 && state.best_epoch != (history.empty() ? 0 : history.back().epoch)) {
       restore_weights(session, state.best_weights);
-      progress.message(options.label + ": keeping the weights of epoch " + std::to_string(state.best_epoch) + " (best " + t.monitor + " " +
-                       number_text(state.best_value) + ")");
+      progress.message(options.label + ": keeping the weights of epoch " + std::to_string(state.best_epoch) +
+                       " (best " + t.monitor + " " + number_text(state.best_value) + ")");
     }
     return history;
   };
@@ -151,10 +154,12 @@ History train_loop(TrainSession& session, const DataSource& train, const StepFn&
     const bool continuing = epoch == state.epoch && state.next_batch > 0;
     const auto start = std::chrono::steady_clock::now();
     const double seconds_before = continuing ? state.seconds : 0.0;
-    torch::Tensor order =
-        continuing ? state.order : train.arrange(options.shuffle ? torch::randperm(n, torch::kInt64) : torch::arange(n, torch::kInt64), t.batch_size);
-    check(order.numel() == n, options.state_path.string() + ": the saved example order has " + std::to_string(order.numel()) +
-                                  " examples, the training set " + std::to_string(n));
+    torch::Tensor order = continuing ? state.order
+                                     : train.arrange(options.shuffle ? torch::randperm(n, torch::kInt64)
+                                                                     : torch::arange(n, torch::kInt64),
+                                                     t.batch_size);
+    check(order.numel() == n, options.state_path.string() + ": the saved example order has " +
+                                  std::to_string(order.numel()) + " examples, the training set " + std::to_string(n));
     order = order.to(session.device());
     EpochSums sums(session.device(), continuing ? state.sums : std::vector<StatSum>{});
     int64_t seen = continuing ? state.seen : 0;
@@ -171,8 +176,9 @@ History train_loop(TrainSession& session, const DataSource& train, const StepFn&
       if (progress.wants_batches()) progress.batch(b + 1, sums.value("loss"), seen);
       if (const int sig = interrupt_signal()) {
         const double loss = sums.value("loss");
-        std::string where = options.label + ": interrupted by " + signal_name(sig) + " in epoch " + std::to_string(epoch) +
-                            " after batch " + std::to_string(b + 1) + "/" + std::to_string(batches);
+        std::string where = options.label + ": interrupted by " + signal_name(sig) + " in epoch " +
+                            std::to_string(epoch) + " after batch " + std::to_string(b + 1) + "/" +
+                            std::to_string(batches);
         if (checkpoints && std::isfinite(loss)) {
           LoopState now;
           now.history = history;
@@ -181,7 +187,8 @@ History train_loop(TrainSession& session, const DataSource& train, const StepFn&
           now.order = order;
           now.sums = sums.sums();
           now.seen = seen;
-          now.seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          now.seconds =
+              seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
           now.best_epoch = state.best_epoch;
           now.best_value = state.best_value;
           now.best_weights = state.best_weights;
@@ -197,16 +204,18 @@ History train_loop(TrainSession& session, const DataSource& train, const StepFn&
     record.seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     record.lr = session.optimizers().front().second->param_groups().at(0).options().get_lr();
     if (!std::isfinite(record.train_loss))
-      throw Error(options.label + ": training loss became " + number_text(record.train_loss) + " in epoch " + std::to_string(epoch) +
-                  " (try a lower training.lr)" + last_good(options, saved_epoch));
+      throw Error(options.label + ": training loss became " + number_text(record.train_loss) + " in epoch " +
+                  std::to_string(epoch) + " (try a lower training.lr)" + last_good(options, saved_epoch));
     for (const auto& s : sums.sums())
       if (s.name != "loss") record.extra.emplace_back("train_" + s.name, sums.value(s.name));
     record.val_loss = std::nan("");
     if (evaluate) {
       session.set_training(false);
       for (const auto& [name, value] : evaluate(session)) {
-        if (name == "loss") record.val_loss = value;
-        else record.extra.emplace_back("val_" + name, value);
+        if (name == "loss")
+          record.val_loss = value;
+        else
+          record.extra.emplace_back("val_" + name, value);
       }
     }
     for (size_t i = 1; i < session.optimizers().size(); ++i) {
@@ -217,9 +226,11 @@ History train_loop(TrainSession& session, const DataSource& train, const StepFn&
     history.push_back(record);
     if (const int64_t since = stalled_since(history); since > 0 && !warned_stalled) {
       warned_stalled = true;
-      progress.message(options.label + ": warning: the loss has not changed since epoch " + std::to_string(since) + " (train " +
-                       std::to_string(record.train_loss) + "): the model has stopped learning (a dead or saturated output, or a learning rate too small to move " +
-                       "it?); try another seed or training.lr");
+      progress.message(
+          options.label + ": warning: the loss has not changed since epoch " + std::to_string(since) + " (train " +
+          std::to_string(record.train_loss) +
+          "): the model has stopped learning (a dead or saturated output, or a learning rate too small to move " +
+          "it?); try another seed or training.lr");
     }
     const double watched = monitored(record, options);
     set_lrs_from_schedules(session, epoch, watched);
@@ -240,8 +251,9 @@ History train_loop(TrainSession& session, const DataSource& train, const StepFn&
       saved_epoch = epoch;
     }
     if (stopped) {
-      progress.message(options.label + ": early stop after epoch " + std::to_string(epoch) + " (best " + t.monitor + " " +
-                       std::to_string(stopper.best()) + " in epoch " + std::to_string(stopper.best_epoch()) + ")");
+      progress.message(options.label + ": early stop after epoch " + std::to_string(epoch) + " (best " + t.monitor +
+                       " " + std::to_string(stopper.best()) + " in epoch " + std::to_string(stopper.best_epoch()) +
+                       ")");
       break;
     }
   }

@@ -12,9 +12,10 @@ namespace latent {
 const std::vector<KeyDef>& ReconstructionObjective::keys() {
   static const std::vector<KeyDef> kKeys = {
       string_key("training.loss", "bce", "reconstruction loss: bce, mse or l1", {"bce", "mse", "l1"}),
-      float_key("training.noise_std", 0.0, "denoising: std of the Gaussian noise added to training inputs (0: off)", 0.0, 10.0),
-      float_key("training.noise_variance", 0.0, "denoising: the noise given as a variance (sets training.noise_std = sqrt of it; 0: off)",
-                0.0, 100.0),
+      float_key("training.noise_std", 0.0, "denoising: std of the Gaussian noise added to training inputs (0: off)",
+                0.0, 10.0),
+      float_key("training.noise_variance", 0.0,
+                "denoising: the noise given as a variance (sets training.noise_std = sqrt of it; 0: off)", 0.0, 100.0),
       float_key("training.l1_code", 0.0, "sparse: weight of the L1 penalty on the code (0: off)", 0.0, 100.0),
   };
   return kKeys;
@@ -34,8 +35,8 @@ void ReconstructionObjective::resolve_noise(KeyValues& values, const std::string
   const double std_dev = std::sqrt(variance);
   const double given = values.get<double>("training.noise_std");
   if (given > 0.0 && std::abs(given - std_dev) > 1e-9 * std_dev)
-    throw UsageError(where + ": training.noise_variance: " + value_text(variance) + " contradicts training.noise_std = " + value_text(given) +
-                     " (set only one)");
+    throw UsageError(where + ": training.noise_variance: " + value_text(variance) +
+                     " contradicts training.noise_std = " + value_text(given) + " (set only one)");
   values.set("training.noise_std", std_dev);
 }
 

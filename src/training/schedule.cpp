@@ -8,11 +8,14 @@
 
 namespace latent {
 
-StepLr::StepLr(double base_lr, int64_t step_size, double gamma) : base_lr_(base_lr), step_size_(step_size), gamma_(gamma) {
+StepLr::StepLr(double base_lr, int64_t step_size, double gamma)
+    : base_lr_(base_lr), step_size_(step_size), gamma_(gamma) {
   check(step_size > 0, "training.step_size: must be positive");
 }
 
-double StepLr::step(int64_t epoch, double) { return base_lr_ * std::pow(gamma_, static_cast<double>(epoch / step_size_)); }
+double StepLr::step(int64_t epoch, double) {
+  return base_lr_ * std::pow(gamma_, static_cast<double>(epoch / step_size_));
+}
 
 PlateauLr::PlateauLr(double lr, int64_t patience, double factor, double min_lr, bool higher_is_better)
     : lr_(lr),
@@ -44,7 +47,8 @@ std::unique_ptr<LrSchedule> make_lr_schedule(const TrainingSpec& spec, bool high
   if (spec.schedule == "none") return nullptr;
   if (spec.schedule == "step") return std::make_unique<StepLr>(spec.lr, spec.step_size, spec.gamma);
   if (spec.schedule == "plateau")
-    return std::make_unique<PlateauLr>(spec.lr, spec.plateau_patience, spec.plateau_factor, spec.min_lr, higher_is_better);
+    return std::make_unique<PlateauLr>(spec.lr, spec.plateau_patience, spec.plateau_factor, spec.min_lr,
+                                       higher_is_better);
   throw Error("training.schedule: unknown schedule '" + spec.schedule + "' (none, step or plateau)");
 }
 

@@ -34,7 +34,8 @@ torch::nn::Module& TrainSession::module(const std::string& name) const {
   return *it->second;
 }
 
-torch::optim::Optimizer& TrainSession::add_optimizer(const std::string& name, std::unique_ptr<torch::optim::Optimizer> optimizer) {
+torch::optim::Optimizer& TrainSession::add_optimizer(const std::string& name,
+                                                     std::unique_ptr<torch::optim::Optimizer> optimizer) {
   check_new(optimizers_, name, "optimizer");
   check(optimizer != nullptr, "session: optimizer '" + name + "' is null");
   optimizers_.emplace_back(name, std::move(optimizer));

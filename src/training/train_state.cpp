@@ -32,7 +32,8 @@ std::vector<std::string> names_from(const torch::Tensor& t) {
   if (bytes.numel() == 0) return {};
   std::string joined(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), static_cast<size_t>(bytes.numel()));
   std::vector<std::string> names;
-  for (size_t start = 0, end; (end = joined.find('\n', start)) != std::string::npos; start = end + 1) names.push_back(joined.substr(start, end - start));
+  for (size_t start = 0, end; (end = joined.find('\n', start)) != std::string::npos; start = end + 1)
+    names.push_back(joined.substr(start, end - start));
   return names;
 }
 
@@ -55,7 +56,8 @@ torch::Tensor history_tensor(const History& history) {
     a[row][2] = r.val_loss;
     a[row][3] = r.lr;
     a[row][4] = r.seconds;
-    for (int64_t k = 0; k < extras && k < static_cast<int64_t>(r.extra.size()); ++k) a[row][kHistoryColumns + k] = r.extra[static_cast<size_t>(k)].second;
+    for (int64_t k = 0; k < extras && k < static_cast<int64_t>(r.extra.size()); ++k)
+      a[row][kHistoryColumns + k] = r.extra[static_cast<size_t>(k)].second;
   }
   return t;
 }
@@ -70,7 +72,8 @@ History history_from(const torch::Tensor& t, const std::vector<std::string>& nam
     r.val_loss = a[i][2];
     r.lr = a[i][3];
     r.seconds = a[i][4];
-    for (size_t k = 0; k < names.size(); ++k) r.extra.emplace_back(names[k], a[i][kHistoryColumns + static_cast<int64_t>(k)]);
+    for (size_t k = 0; k < names.size(); ++k)
+      r.extra.emplace_back(names[k], a[i][kHistoryColumns + static_cast<int64_t>(k)]);
     history.push_back(r);
   }
   return history;
@@ -78,7 +81,8 @@ History history_from(const torch::Tensor& t, const std::vector<std::string>& nam
 
 const torch::Tensor& need(const TensorMap& tensors, const std::string& key, const std::filesystem::path& path) {
   auto it = tensors.find(key);
-  if (it == tensors.end()) throw Error(path.string() + ": not a training-state checkpoint of this session (no '" + key + "')");
+  if (it == tensors.end())
+    throw Error(path.string() + ": not a training-state checkpoint of this session (no '" + key + "')");
   return it->second;
 }
 
@@ -103,7 +107,8 @@ void restore_weights(TrainSession& session, const std::vector<std::pair<std::str
   torch::NoGradGuard no_grad;
   auto put = [&](const std::string& key, torch::Tensor& target) {
     auto it = by_name.find(key);
-    check(it != by_name.end() && it->second.sizes() == target.sizes(), "training state: the kept weights have no '" + key + "' of its shape");
+    check(it != by_name.end() && it->second.sizes() == target.sizes(),
+          "training state: the kept weights have no '" + key + "' of its shape");
     target.copy_(it->second);
   };
   for (const auto& [name, module] : session.modules()) {
@@ -112,7 +117,8 @@ void restore_weights(TrainSession& session, const std::vector<std::pair<std::str
   }
 }
 
-void save_train_state(const std::filesystem::path& path, TrainSession& session, const CheckpointMeta& meta, const LoopState& state) {
+void save_train_state(const std::filesystem::path& path, TrainSession& session, const CheckpointMeta& meta,
+                      const LoopState& state) {
   torch::serialize::OutputArchive archive;
   write_meta(archive, meta);
   torch::serialize::OutputArchive modules;
@@ -170,7 +176,8 @@ History read_train_state_history(const std::filesystem::path& path) {
   const TensorMap t = read_tensors(tensors_archive);
   const auto& history = need(t, "history", path);
   const std::vector<std::string> extra = names_from(need(t, "history_names", path));
-  if (history.dim() != 2 || history.size(1) != kHistoryColumns + static_cast<int64_t>(extra.size()) || history.scalar_type() != torch::kFloat64)
+  if (history.dim() != 2 || history.size(1) != kHistoryColumns + static_cast<int64_t>(extra.size()) ||
+      history.scalar_type() != torch::kFloat64)
     damaged(path, "history");
   return history_from(history, extra);
 }
@@ -180,7 +187,8 @@ LoopState load_train_state(const std::filesystem::path& path, TrainSession& sess
   read_meta(archive, path);
   torch::serialize::InputArchive tensors_archive;
   if (!archive.try_read("state", tensors_archive))
-    throw Error(path.string() + ": a training state of an older latent (it cannot be resumed by this one; start the run again)");
+    throw Error(path.string() +
+                ": a training state of an older latent (it cannot be resumed by this one; start the run again)");
   const TensorMap t = read_tensors(tensors_archive);
   const auto& version = need(t, "version", path);
   if (version.numel() != 1 || version.scalar_type() != torch::kInt64 || version.item<int64_t>() != kStateVersion)
@@ -189,8 +197,9 @@ LoopState load_train_state(const std::filesystem::path& path, TrainSession& sess
   const auto& position = need(t, "position", path);
   const auto& sums = need(t, "sums", path);
   const std::vector<std::string> extra = names_from(need(t, "history_names", path));
-  if (history.dim() != 2 || history.size(1) != kHistoryColumns + static_cast<int64_t>(extra.size()) || history.scalar_type() != torch::kFloat64 ||
-      position.numel() != 4 || position.scalar_type() != torch::kInt64 || sums.numel() != 2 || sums.scalar_type() != torch::kFloat64)
+  if (history.dim() != 2 || history.size(1) != kHistoryColumns + static_cast<int64_t>(extra.size()) ||
+      history.scalar_type() != torch::kFloat64 || position.numel() != 4 || position.scalar_type() != torch::kInt64 ||
+      sums.numel() != 2 || sums.scalar_type() != torch::kFloat64)
     damaged(path, "history or position");
   LoopState state;
   state.history = history_from(history, extra);
@@ -201,7 +210,8 @@ LoopState load_train_state(const std::filesystem::path& path, TrainSession& sess
   state.seconds = sums[0].item<double>();
   state.best_value = sums[1].item<double>();
   if (state.epoch != static_cast<int64_t>(state.history.size()) + 1 || state.next_batch < 0 || state.seen < 0)
-    damaged(path, "epoch " + std::to_string(state.epoch) + " after " + std::to_string(state.history.size()) + " finished epochs");
+    damaged(path, "epoch " + std::to_string(state.epoch) + " after " + std::to_string(state.history.size()) +
+                      " finished epochs");
   if (state.next_batch > 0) {
     state.order = need(t, "order", path);
     if (state.order.dim() != 1 || state.order.scalar_type() != torch::kInt64) damaged(path, "example order");
@@ -214,10 +224,12 @@ LoopState load_train_state(const std::filesystem::path& path, TrainSession& sess
   }
   const std::string best_prefix = "best.";
   for (const auto& [key, value] : t)
-    if (key.rfind(best_prefix, 0) == 0) state.best_weights.emplace_back(key.substr(best_prefix.size()), value.to(session.device()));
+    if (key.rfind(best_prefix, 0) == 0)
+      state.best_weights.emplace_back(key.substr(best_prefix.size()), value.to(session.device()));
 
   torch::serialize::InputArchive modules, optimizers;
-  if (!archive.try_read("modules", modules) || !archive.try_read("optimizers", optimizers)) damaged(path, "no modules or optimizers");
+  if (!archive.try_read("modules", modules) || !archive.try_read("optimizers", optimizers))
+    damaged(path, "no modules or optimizers");
   for (const auto& [name, module] : session.modules()) {
     torch::serialize::InputArchive m;
     if (!modules.try_read(name, m)) throw Error(path.string() + ": training state without module '" + name + "'");

@@ -15,29 +15,37 @@ const std::vector<KeyDef>& training_keys() {
       string_key("training.optimizer", "adam", "adam or sgd", {"adam", "sgd"}),
       float_key("training.momentum", 0.9, "SGD momentum", 0.0, 0.999999),
       float_key("training.weight_decay", 0.0, "L2 weight decay", 0.0, 1.0),
-      string_key("training.schedule", "none",
-                 "learning-rate schedule: none, step (x gamma every step_size epochs) or plateau (x plateau_factor after "
-                 "plateau_patience epochs without a better training.monitor)",
-                 {"none", "step", "plateau"}),
+      string_key(
+          "training.schedule", "none",
+          "learning-rate schedule: none, step (x gamma every step_size epochs) or plateau (x plateau_factor after "
+          "plateau_patience epochs without a better training.monitor)",
+          {"none", "step", "plateau"}),
       integer_key("training.step_size", 10, "step schedule: epochs between decays", 1, 1e6),
       float_key("training.gamma", 0.1, "step schedule: decay factor", 1e-6, 1.0),
-      integer_key("training.plateau_patience", 2, "plateau schedule: epochs without improvement before a decay", 0, 1e6),
+      integer_key("training.plateau_patience", 2, "plateau schedule: epochs without improvement before a decay", 0,
+                  1e6),
       float_key("training.plateau_factor", 0.1, "plateau schedule: decay factor", 1e-6, 0.999999),
       float_key("training.min_lr", 0.0, "plateau schedule: lowest learning rate", 0.0, 10.0),
-      integer_key("training.early_stopping_patience", 0,
-                  "stop after N epochs without a better training.monitor (0: off; a validation monitor needs data.val_split > 0)", 0, 1e6),
-      integer_key("training.checkpoint_every", 1,
-                  "epochs between training-state checkpoints (train_state.pt, for 'latent run --resume'); also after the last epoch", 1,
-                  1e6),
-      float_key("training.clip_norm", 0.0, "clip the gradients to this total L2 norm before each optimizer step (0: off)", 0.0, kBig),
-      string_key("training.keep", "last",
-                 "the weights the run ends with (tested and saved): last (after the last epoch) or best (the epoch with the best "
-                 "training.monitor)",
-                 {"last", "best"}),
-      string_key("training.monitor", "val_loss",
-                 "the history column that early stopping, the plateau schedule and keep = best watch (val_loss, or a column of the "
-                 "study kind such as val_accuracy; its direction comes from the kind; a val_ column falls back to its train_ one "
-                 "when there is no validation set)"),
+      integer_key(
+          "training.early_stopping_patience", 0,
+          "stop after N epochs without a better training.monitor (0: off; a validation monitor needs data.val_split > 0)",
+          0, 1e6),
+      integer_key(
+          "training.checkpoint_every", 1,
+          "epochs between training-state checkpoints (train_state.pt, for 'latent run --resume'); also after the last epoch",
+          1, 1e6),
+      float_key("training.clip_norm", 0.0,
+                "clip the gradients to this total L2 norm before each optimizer step (0: off)", 0.0, kBig),
+      string_key(
+          "training.keep", "last",
+          "the weights the run ends with (tested and saved): last (after the last epoch) or best (the epoch with the best "
+          "training.monitor)",
+          {"last", "best"}),
+      string_key(
+          "training.monitor", "val_loss",
+          "the history column that early stopping, the plateau schedule and keep = best watch (val_loss, or a column of the "
+          "study kind such as val_accuracy; its direction comes from the kind; a val_ column falls back to its train_ one "
+          "when there is no validation set)"),
       integer_key("evaluation.batch_size", 1000, "batch size of evaluation passes", 1, 1e7),
   };
   return kKeys;

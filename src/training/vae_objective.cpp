@@ -21,9 +21,11 @@ torch::Tensor reconstruction_nll(const std::string& loss, const torch::Tensor& l
 
 const std::vector<KeyDef>& VaeObjective::keys() {
   static const std::vector<KeyDef> kKeys = {
-      string_key("training.loss", "bce", "VAE reconstruction term: bce (Bernoulli NLL) or mse (squared error sum)", {"bce", "mse"}),
+      string_key("training.loss", "bce", "VAE reconstruction term: bce (Bernoulli NLL) or mse (squared error sum)",
+                 {"bce", "mse"}),
       float_key("training.beta", 1.0, "VAE: weight of the KL term (beta-VAE when not 1)", 0.0, 1000.0),
-      integer_key("training.kl_warmup_epochs", 0, "VAE: epochs over which the KL weight rises linearly to training.beta (0: off)", 0, 1e6),
+      integer_key("training.kl_warmup_epochs", 0,
+                  "VAE: epochs over which the KL weight rises linearly to training.beta (0: off)", 0, 1e6),
   };
   return kKeys;
 }

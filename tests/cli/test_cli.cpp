@@ -45,14 +45,16 @@ TEST(Cli, MisuseExitsTwoWithOneLine) {
 TEST(Cli, BadSpecFileNamesTheFileAndKey) {
   TempDir tmp;
   testing::write_bytes(tmp / "s.toml", "[training]\nepochs = \"many\"\n");
-  expect_usage_error({"run", (tmp / "s.toml").string()}, (tmp / "s.toml").string() + ": training.epochs: expected an integer");
+  expect_usage_error({"run", (tmp / "s.toml").string()},
+                     (tmp / "s.toml").string() + ": training.epochs: expected an integer");
   testing::write_bytes(tmp / "broken.toml", "[training\n");
   expect_usage_error({"run", (tmp / "broken.toml").string()}, "broken.toml:1: invalid TOML");
 }
 
 TEST(Cli, RuntimeErrorExitsOne) {
   TempDir tmp;
-  auto r = run_cli({"run", "--set", "data.path=" + (tmp / "nowhere").string(), "--out", (tmp / "run").string(), "--quiet"});
+  auto r =
+      run_cli({"run", "--set", "data.path=" + (tmp / "nowhere").string(), "--out", (tmp / "run").string(), "--quiet"});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("is not a folder"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(tmp / "run" / "metrics.json"));
@@ -75,9 +77,13 @@ TEST(Cli, HelpVersionListInfoSpec) {
   EXPECT_EQ(info.code, 0);
   EXPECT_NE(info.out.find("blas"), std::string::npos);
   EXPECT_NE(info.out.find("OpenBLAS"), std::string::npos) << "set-up should make OpenBLAS the BLAS: " << info.out;
-  EXPECT_NE(info.out.find(std::string("dropout masks ") + (kernel_enabled(Kernel::kBernoulli) ? "drawn a block" : "by LibTorch's")), std::string::npos)
+  EXPECT_NE(info.out.find(std::string("dropout masks ") +
+                          (kernel_enabled(Kernel::kBernoulli) ? "drawn a block" : "by LibTorch's")),
+            std::string::npos)
       << info.out;
-  EXPECT_NE(info.out.find(std::string("Gaussian noise ") + (kernel_enabled(Kernel::kNormal) ? "drawn a block" : "by LibTorch's")), std::string::npos)
+  EXPECT_NE(info.out.find(std::string("Gaussian noise ") +
+                          (kernel_enabled(Kernel::kNormal) ? "drawn a block" : "by LibTorch's")),
+            std::string::npos)
       << info.out;
   auto spec = run_cli({"spec", "--markdown"});
   EXPECT_EQ(spec.code, 0);
@@ -86,15 +92,18 @@ TEST(Cli, HelpVersionListInfoSpec) {
 
 // docs/spec.md documents every key of the schema.
 TEST(Cli, SpecDocsListEveryKey) {
-  const std::string docs = testing::read_file(std::filesystem::path(LATENT_SOURCE_DATA_DIR).parent_path() / "docs" / "spec.md");
+  const std::string docs =
+      testing::read_file(std::filesystem::path(LATENT_SOURCE_DATA_DIR).parent_path() / "docs" / "spec.md");
   ASSERT_FALSE(docs.empty());
-  for (const auto& k : spec_schema()) EXPECT_NE(docs.find("`" + k.key + "`"), std::string::npos) << k.key << " missing from docs/spec.md";
+  for (const auto& k : spec_schema())
+    EXPECT_NE(docs.find("`" + k.key + "`"), std::string::npos) << k.key << " missing from docs/spec.md";
 }
 
 nlohmann::json run_small(const TempDir& tmp, const std::string& name, const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> args = {"run",   "ae-fmnist", "--set", "data.path=" + (tmp / "data").string(), "--set",
-                                   "training.epochs=2", "--set", "training.batch_size=32", "--out", (tmp / name).string(),
-                                   "--quiet", "--threads", "1"};
+  std::vector<std::string> args = {"run",   "ae-fmnist",           "--set",   "data.path=" + (tmp / "data").string(),
+                                   "--set", "training.epochs=2",   "--set",   "training.batch_size=32",
+                                   "--out", (tmp / name).string(), "--quiet", "--threads",
+                                   "1"};
   args.insert(args.end(), extra.begin(), extra.end());
   auto r = run_cli(args);
   EXPECT_EQ(r.code, 0) << r.err;
@@ -109,7 +118,9 @@ nlohmann::json run_small(const TempDir& tmp, const std::string& name, const std:
   return m;
 }
 
-double first_epoch_loss(const std::filesystem::path& history_csv) { return std::stod(testing::csv_rows(history_csv).at(1).at(1)); }
+double first_epoch_loss(const std::filesystem::path& history_csv) {
+  return std::stod(testing::csv_rows(history_csv).at(1).at(1));
+}
 
 TEST(Cli, EndToEndRunWritesTheWholeRunFolder) {
   TempDir tmp;
@@ -129,16 +140,19 @@ TEST(Cli, EndToEndRunWritesTheWholeRunFolder) {
     EXPECT_EQ(v["train_examples"], 256);
   }
   const std::string history = testing::read_file(tmp / "run" / "dense-32" / "history.csv");
-  EXPECT_EQ(history.substr(0, history.find('\n')), "epoch,train_loss,val_loss,lr,seconds,train_pixel_accuracy,val_pixel_accuracy");
+  EXPECT_EQ(history.substr(0, history.find('\n')),
+            "epoch,train_loss,val_loss,lr,seconds,train_pixel_accuracy,val_pixel_accuracy");
   EXPECT_EQ(std::count(history.begin(), history.end(), '\n'), 3);
   // The saved spec reproduces the run's settings.
   const std::string spec = testing::read_file(tmp / "run" / "spec.toml");
   EXPECT_NE(spec.find("epochs = 2"), std::string::npos);
   // Training helped: the loss fell, and PSNR is well above the ~7.4 dB of a constant 0.5 output.
-  EXPECT_LT(m["variants"][1]["final_train_loss"].get<double>(), first_epoch_loss(tmp / "run" / "dense-512-32" / "history.csv"));
+  EXPECT_LT(m["variants"][1]["final_train_loss"].get<double>(),
+            first_epoch_loss(tmp / "run" / "dense-512-32" / "history.csv"));
   EXPECT_GT(m["variants"][1]["test"]["psnr_db"].get<double>(), 10.0);
   // A finished run folder is never overwritten.
-  auto again = run_cli({"run", "ae-fmnist", "--set", "data.path=" + (tmp / "data").string(), "--out", (tmp / "run").string(), "--quiet"});
+  auto again = run_cli({"run", "ae-fmnist", "--set", "data.path=" + (tmp / "data").string(), "--out",
+                        (tmp / "run").string(), "--quiet"});
   EXPECT_EQ(again.code, 2);
   EXPECT_NE(again.err.find("already holds a finished run"), std::string::npos);
 }
@@ -176,8 +190,8 @@ std::string fashion_mnist_unreadable() {
 TEST(Cli, RealFashionMnistSubset) {
   if (const auto why = fashion_mnist_unreadable(); !why.empty()) GTEST_SKIP() << why;
   TempDir tmp;
-  auto r = run_cli({"run", "--set", "data.train_limit=2048", "--set", "data.test_limit=256", "--set", "training.epochs=2", "--out",
-                    (tmp / "run").string(), "--quiet", "--threads", "1"});
+  auto r = run_cli({"run", "--set", "data.train_limit=2048", "--set", "data.test_limit=256", "--set",
+                    "training.epochs=2", "--out", (tmp / "run").string(), "--quiet", "--threads", "1"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto m = nlohmann::json::parse(testing::read_file(tmp / "run" / "metrics.json"));
   EXPECT_EQ(m["variants"][0]["test_examples"], 256);

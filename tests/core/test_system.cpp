@@ -64,7 +64,8 @@ TEST(System, WaitPolicyTheUserSetIsKept) {
       char* argv[] = {self, nullptr};
       latent::prefer_passive_openmp_wait(argv);
       const char* policy = std::getenv("OMP_WAIT_POLICY");
-      const bool untouched = std::string(var) == "OMP_WAIT_POLICY" ? std::string(policy) == "ACTIVE" : policy == nullptr;
+      const bool untouched =
+          std::string(var) == "OMP_WAIT_POLICY" ? std::string(policy) == "ACTIVE" : policy == nullptr;
       _exit(untouched ? 0 : 1);
     }
     int status = 0;
@@ -94,7 +95,7 @@ TEST(System, SerialScopeRunsLibTorchLoopsOnOneThreadAndRestores) {
     }
     seen[2] = latent::kernel_loop_threads();
     {
-      latent::SerialScope small(torch::zeros({256, 784}));         // 200,704 elements: serial
+      latent::SerialScope small(torch::zeros({256, 784}));  // 200,704 elements: serial
       seen[3] = latent::kernel_loop_threads();
     }
     latent::SerialScope large(torch::zeros({latent::kSerialOpElements}));  // not below the bound: inactive

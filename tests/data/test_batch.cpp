@@ -153,18 +153,21 @@ TEST(SequenceSource, TrainsAPackedLstmThroughTheLoopOnVariableLengthBatches) {
     const auto scores = model->forward(b["tokens"], b["lengths"]);
     for (int64_t r = 0; r < 6; ++r) {
       const int64_t len = b["lengths"][r].item<int64_t>();
-      const auto alone = model->forward(b["tokens"].slice(0, r, r + 1).slice(1, 0, len), torch::tensor({len}, torch::kInt64));
+      const auto alone =
+          model->forward(b["tokens"].slice(0, r, r + 1).slice(1, 0, len), torch::tensor({len}, torch::kInt64));
       EXPECT_NEAR(scores[r].item<double>(), alone[0].item<double>(), 1e-6) << r;
     }
   }
   TrainSession session;
   session.add_module("model", model);
-  session.add_optimizer("model", std::make_unique<torch::optim::Adam>(model->parameters(), torch::optim::AdamOptions(0.02)));
+  session.add_optimizer("model",
+                        std::make_unique<torch::optim::Adam>(model->parameters(), torch::optim::AdamOptions(0.02)));
   LoopOptions lo;
   lo.training.epochs = 15;
   lo.training.batch_size = 8;
   auto step = [&](const Batch& b, TrainSession& s) {
-    auto loss = torch::binary_cross_entropy_with_logits(model->forward(b["tokens"], b["lengths"]), b["y"].to(torch::kFloat32));
+    auto loss =
+        torch::binary_cross_entropy_with_logits(model->forward(b["tokens"], b["lengths"]), b["y"].to(torch::kFloat32));
     s.minimize("model", loss);
     StepStats stats;
     stats.mean("loss", loss, static_cast<double>(b.size()));

@@ -44,7 +44,9 @@ TEST(Idx, GzippedFileReadsTheSame) {
   ASSERT_EQ(std::system(("gzip -kf " + (tmp / "b").string()).c_str()), 0);
   if (!latent::gzip_supported()) {  // a build without zlib says so, naming the file
     const auto msg = error_of([&] { read_idx(tmp / "b.gz"); });
-    EXPECT_NE(msg.find((tmp / "b.gz").string() + ": gzipped file, but latent was built without zlib"), std::string::npos) << msg;
+    EXPECT_NE(msg.find((tmp / "b.gz").string() + ": gzipped file, but latent was built without zlib"),
+              std::string::npos)
+        << msg;
     return;
   }
   IdxArray a = read_idx(tmp / "b.gz");
@@ -95,7 +97,9 @@ TEST(Idx, TruncatedGzipIsAnError) {
   ASSERT_EQ(std::system(("gzip -kf " + (tmp / "g").string()).c_str()), 0);
   std::string gz = testing::read_file(tmp / "g.gz");
   testing::write_bytes(tmp / "cut.gz", gz.substr(0, gz.size() / 2));
-  EXPECT_NE(error_of([&] { read_idx(tmp / "cut.gz"); }).find(latent::gzip_supported() ? "corrupt gzip data" : "built without zlib"),
+  EXPECT_NE(error_of([&] {
+              read_idx(tmp / "cut.gz");
+            }).find(latent::gzip_supported() ? "corrupt gzip data" : "built without zlib"),
             std::string::npos);
 }
 

@@ -105,7 +105,9 @@ TEST(ImageFolder, AlphaChannelIsDropped) {
 
   auto colour = read_image(tmp / "rgba.png");
   ASSERT_EQ(colour.sizes(), (std::vector<int64_t>{3, 2, 2}));
-  auto expected = torch::tensor({255, 0, 0, 0, 128, 0, 10, 20, 30, 0, 0, 255}, torch::kFloat32).view({2, 2, 3}).permute({2, 0, 1}) / 255.0;
+  auto expected =
+      torch::tensor({255, 0, 0, 0, 128, 0, 10, 20, 30, 0, 0, 255}, torch::kFloat32).view({2, 2, 3}).permute({2, 0, 1}) /
+      255.0;
   EXPECT_TRUE(torch::allclose(colour, expected));
 
   auto gray = read_image(tmp / "ga.png");
@@ -116,18 +118,22 @@ TEST(ImageFolder, AlphaChannelIsDropped) {
 TEST(ImageFolder, BadFoldersGiveOneLineErrors) {
   TempDir tmp;
   fs::create_directories(tmp / "empty");
-  EXPECT_NE(testing::error_of([&] { load_image_folder(folder_options(tmp / "empty")); }).find("is an empty folder"), std::string::npos);
+  EXPECT_NE(testing::error_of([&] { load_image_folder(folder_options(tmp / "empty")); }).find("is an empty folder"),
+            std::string::npos);
   fs::create_directories(tmp / "text");
   testing::write_bytes(tmp / "text" / "a.txt", "x");
-  EXPECT_NE(testing::error_of([&] { load_image_folder(folder_options(tmp / "text")); }).find("holds no image files"), std::string::npos);
+  EXPECT_NE(testing::error_of([&] { load_image_folder(folder_options(tmp / "text")); }).find("holds no image files"),
+            std::string::npos);
   write_pngs(tmp / "corrupt", 3, false);
   testing::write_bytes(tmp / "corrupt" / "broken.png", "not a png at all");
   const std::string err = testing::error_of([&] { load_image_folder(folder_options(tmp / "corrupt")); });
   EXPECT_NE(err.find("broken.png: not a readable image"), std::string::npos) << err;
   EXPECT_EQ(err.find('\n'), std::string::npos);
-  EXPECT_NE(testing::error_of([&] { load_image_folder(folder_options(tmp / "missing")); }).find("is not a folder"), std::string::npos);
+  EXPECT_NE(testing::error_of([&] { load_image_folder(folder_options(tmp / "missing")); }).find("is not a folder"),
+            std::string::npos);
   write_pngs(tmp / "single", 1, false);
-  EXPECT_NE(testing::error_of([&] { load_image_folder(folder_options(tmp / "single")); }).find("at least 2"), std::string::npos);
+  EXPECT_NE(testing::error_of([&] { load_image_folder(folder_options(tmp / "single")); }).find("at least 2"),
+            std::string::npos);
   // The dispatcher: a folder of images under the default data set, IDX folders still as IDX.
   auto o = folder_options(tmp / "corrupt");
   o.dataset = "fashion-mnist";
@@ -141,9 +147,10 @@ TEST(ImageFolder, BadFoldersGiveOneLineErrors) {
 TEST(ImageFolder, ConvDenoisingStudyTrainsOnAFolder) {
   TempDir tmp;
   write_pngs(tmp / "photos", 20, true);
-  auto r = testing::run_cli({"run", "conv-dae", "--set", "data.path=" + (tmp / "photos").string(), "--set", "data.image_size=8",
-                             "--set", "data.val_split=0.2", "--set", "model.channels=[4]", "--set", "training.epochs=2", "--set",
-                             "training.batch_size=8", "--out", (tmp / "run").string(), "--quiet", "--threads", "1"});
+  auto r = testing::run_cli({"run", "conv-dae", "--set", "data.path=" + (tmp / "photos").string(), "--set",
+                             "data.image_size=8", "--set", "data.val_split=0.2", "--set", "model.channels=[4]", "--set",
+                             "training.epochs=2", "--set", "training.batch_size=8", "--out", (tmp / "run").string(),
+                             "--quiet", "--threads", "1"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto m = nlohmann::json::parse(testing::read_file(tmp / "run" / "metrics.json"));
   ASSERT_EQ(m["variants"].size(), 2u);
@@ -151,7 +158,8 @@ TEST(ImageFolder, ConvDenoisingStudyTrainsOnAFolder) {
   EXPECT_EQ(m["variants"][0]["train_examples"], 12);
   EXPECT_TRUE(m["variants"][0]["test"]["denoised_psnr_db"].is_number());
   EXPECT_TRUE(fs::exists(tmp / "run" / "mse" / "model.pt"));
-  auto bad = testing::run_cli({"run", "conv-dae", "--set", "data.path=" + (tmp / "nowhere").string(), "--out", (tmp / "r2").string(), "--quiet"});
+  auto bad = testing::run_cli({"run", "conv-dae", "--set", "data.path=" + (tmp / "nowhere").string(), "--out",
+                               (tmp / "r2").string(), "--quiet"});
   EXPECT_EQ(bad.code, 1);
   EXPECT_NE(bad.err.find("nowhere"), std::string::npos) << bad.err;
   auto channels = testing::run_cli({"show", "conv-dae", "--set", "data.channels=2"});

@@ -41,7 +41,7 @@ TEST(ClassFolders, ReadsClassesInSortedOrderAndSaysMixedSizesOnce) {
   write_pngs(tmp / "zebra", 2, 10, 12);
   write_pngs(tmp / "cat", 3, 8, 8);
   write_pngs(tmp / ".ipynb_checkpoints", 1, 8, 8);  // hidden: skipped
-  write_pngs(tmp.path(), 1, 8, 8);                   // images directly in the root: ignored
+  write_pngs(tmp.path(), 1, 8, 8);                  // images directly in the root: ignored
   write_bytes(tmp / "cat" / "notes.txt", "not an image");
   auto d = read_class_folders(tmp.path(), size8());
   EXPECT_EQ(d.class_names, (std::vector<std::string>{"cat", "zebra"}));
@@ -55,8 +55,10 @@ TEST(ClassFolders, ReadsClassesInSortedOrderAndSaysMixedSizesOnce) {
   // The first cat image is a flat 0.1 gray (PNG's 8 bits: 26/255).
   EXPECT_NEAR(d.x[0].mean().item<float>(), 26.0f / 255.0f, 1e-6);
   EXPECT_EQ(d.resized, 2);
-  EXPECT_NE(d.note.find("data.path: the images come in more than one size (width x height from 8x8 to 12x10); 2 of 5 were resized to 8x8"),
-            std::string::npos)
+  EXPECT_NE(
+      d.note.find(
+          "data.path: the images come in more than one size (width x height from 8x8 to 12x10); 2 of 5 were resized to 8x8"),
+      std::string::npos)
       << d.note;
 }
 
@@ -77,24 +79,31 @@ TEST(ClassFolders, OneSizeHasNoNoteAndColourIsKept) {
 
 TEST(ClassFolders, BadFoldersAreOneLineErrors) {
   TempDir tmp;
-  EXPECT_NE(error_of([&] { read_class_folders(tmp / "missing", size8()); }).find("data.path: '" + (tmp / "missing").string() + "' is not a folder"),
+  EXPECT_NE(error_of([&] {
+              read_class_folders(tmp / "missing", size8());
+            }).find("data.path: '" + (tmp / "missing").string() + "' is not a folder"),
             std::string::npos);
   write_pngs(tmp / "flat", 3, 8, 8);
-  EXPECT_NE(error_of([&] { read_class_folders(tmp / "flat", size8()); }).find("has no class sub-folders"), std::string::npos);
+  EXPECT_NE(error_of([&] { read_class_folders(tmp / "flat", size8()); }).find("has no class sub-folders"),
+            std::string::npos);
   write_pngs(tmp / "one" / "cat", 2, 8, 8);
-  EXPECT_NE(error_of([&] { read_class_folders(tmp / "one", size8()); }).find("has one class folder ('cat'); a classifier needs at least two"),
+  EXPECT_NE(error_of([&] {
+              read_class_folders(tmp / "one", size8());
+            }).find("has one class folder ('cat'); a classifier needs at least two"),
             std::string::npos);
   write_pngs(tmp / "empty" / "cat", 2, 8, 8);
   fs::create_directories(tmp / "empty" / "dog");
   write_bytes(tmp / "empty" / "dog" / "readme.txt", "no images");
-  EXPECT_NE(error_of([&] { read_class_folders(tmp / "empty", size8()); })
-                .find("data.path: class folder '" + (tmp / "empty" / "dog").string() + "' holds no image files"),
+  EXPECT_NE(error_of([&] {
+              read_class_folders(tmp / "empty", size8());
+            }).find("data.path: class folder '" + (tmp / "empty" / "dog").string() + "' holds no image files"),
             std::string::npos);
   write_pngs(tmp / "broken" / "cat", 2, 8, 8);
   write_pngs(tmp / "broken" / "dog", 1, 8, 8);
   write_bytes(tmp / "broken" / "dog" / "bad.png", "this is not a PNG");
   const std::string broken = error_of([&] { read_class_folders(tmp / "broken", size8()); });
-  EXPECT_NE(broken.find((tmp / "broken" / "dog" / "bad.png").string() + ": not a readable image"), std::string::npos) << broken;
+  EXPECT_NE(broken.find((tmp / "broken" / "dog" / "bad.png").string() + ": not a readable image"), std::string::npos)
+      << broken;
   EXPECT_EQ(broken.find('\n'), std::string::npos);
   auto o = size8();
   o.what = "--data";
@@ -150,34 +159,47 @@ TEST(LabelledTable, BadCellsNameFileLineAndColumn) {
   TempDir tmp;
   // Line 3 is blank; the out-of-range label is on line 4.
   auto range = write_text(tmp, "range.csv", "a,b,label\n1,2,0\n\n3,4,3\n");
-  EXPECT_NE(error_of([&] { read_labelled_table(range, label("label", 3)); })
-                .find(range.string() + ": line 4, column 3 ('label'): label 3 is out of range: data.classes = 3 allows 0..2"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] {
+        read_labelled_table(range, label("label", 3));
+      }).find(range.string() + ": line 4, column 3 ('label'): label 3 is out of range: data.classes = 3 allows 0..2"),
+      std::string::npos);
   auto negative = write_text(tmp, "neg.csv", "a,label\n1,0\n2,-1\n");
-  EXPECT_NE(error_of([&] { read_labelled_table(negative, label("label")); })
-                .find("neg.csv: line 3, column 2 ('label'): label '-1' is not a class number"),
+  EXPECT_NE(error_of([&] {
+              read_labelled_table(negative, label("label"));
+            }).find("neg.csv: line 3, column 2 ('label'): label '-1' is not a class number"),
             std::string::npos);
   auto fraction = write_text(tmp, "frac.csv", "a,label\n1,0\n2,1.5\n");
-  EXPECT_NE(error_of([&] { read_labelled_table(fraction, label("label")); }).find("line 3, column 2 ('label'): label '1.5' is not a class number"),
+  EXPECT_NE(error_of([&] {
+              read_labelled_table(fraction, label("label"));
+            }).find("line 3, column 2 ('label'): label '1.5' is not a class number"),
             std::string::npos);
   auto missing = write_text(tmp, "missing.csv", "a,label\n1,cat\n2,\n");
-  EXPECT_NE(error_of([&] { read_labelled_table(missing, label("label")); }).find("missing.csv: line 3, column 2 ('label'): empty cell"),
+  EXPECT_NE(error_of([&] {
+              read_labelled_table(missing, label("label"));
+            }).find("missing.csv: line 3, column 2 ('label'): empty cell"),
             std::string::npos);
   auto text = write_text(tmp, "text.csv", "a,b,label\n1,2,cat\n3,four,dog\n");
-  EXPECT_NE(error_of([&] { read_labelled_table(text, label("label")); }).find("text.csv: line 3, column 2 ('b'): 'four' is not a number"),
+  EXPECT_NE(error_of([&] {
+              read_labelled_table(text, label("label"));
+            }).find("text.csv: line 3, column 2 ('b'): 'four' is not a number"),
             std::string::npos);
   auto one = write_text(tmp, "one.csv", "a,label\n1,cat\n2,cat\n");
-  EXPECT_NE(error_of([&] { read_labelled_table(one, label("label")); }).find("holds one class only ('cat')"), std::string::npos);
+  EXPECT_NE(error_of([&] { read_labelled_table(one, label("label")); }).find("holds one class only ('cat')"),
+            std::string::npos);
   auto ragged = write_text(tmp, "ragged.tsv", "a\tlabel\n1\tcat\n2\tdog\textra\n");
-  EXPECT_NE(error_of([&] { read_labelled_table(ragged, label("label")); }).find("line 3: 3 fields, the header has 2"), std::string::npos);
+  EXPECT_NE(error_of([&] { read_labelled_table(ragged, label("label")); }).find("line 3: 3 fields, the header has 2"),
+            std::string::npos);
 }
 
 TEST(LabelledTable, MissingLabelColumnListsColumnsAndSuggestsTheNearest) {
   TempDir tmp;
   auto p = write_text(tmp, "t.csv", "sepal_length,sepal_width,Species\n1,2,a\n3,4,b\n");
   const std::string e = error_of([&] { read_labelled_table(p, label("species ")); });
-  EXPECT_NE(e.find("no label column 'species ' in the header (columns: sepal_length, sepal_width, Species); did you mean 'Species'?"),
-            std::string::npos)
+  EXPECT_NE(
+      e.find(
+          "no label column 'species ' in the header (columns: sepal_length, sepal_width, Species); did you mean 'Species'?"),
+      std::string::npos)
       << e;
   EXPECT_EQ(error_of([&] { read_labelled_table(p, label("colour")); }).find("did you mean"), std::string::npos);
   try {
@@ -212,7 +234,10 @@ TEST(Standardizer, FitsOnTrainingRowsAndAppliesToOthers) {
   auto z = s.apply(train);
   EXPECT_NEAR(z.select(1, 0).mean().item<double>(), 0.0, 1e-6);
   EXPECT_NEAR(z.select(1, 0).std(/*unbiased=*/false).item<double>(), 1.0, 1e-6);
-  EXPECT_NE(error_of([&] { s.apply(torch::zeros({2, 3})); }).find("fitted on 2 columns, applied to 3"), std::string::npos);
+  EXPECT_NE(error_of([&] {
+              s.apply(torch::zeros({2, 3}));
+            }).find("fitted on 2 columns, applied to 3"),
+            std::string::npos);
 }
 
 // Per-class counts of labels[index].
@@ -223,7 +248,8 @@ std::vector<int64_t> counts(const torch::Tensor& labels, const torch::Tensor& in
 
 TEST(StratifiedSplit, KeepsEachClassShareAndIsSeeded) {
   // 60 / 30 / 10 examples, interleaved; 20% held out -> 12 / 6 / 2.
-  auto labels = torch::cat({torch::zeros({60}, torch::kInt64), torch::ones({30}, torch::kInt64), torch::full({10}, 2, torch::kInt64)});
+  auto labels = torch::cat(
+      {torch::zeros({60}, torch::kInt64), torch::ones({30}, torch::kInt64), torch::full({10}, 2, torch::kInt64)});
   labels = labels.index_select(0, torch::randperm(100, at::detail::createCPUGenerator(5), torch::kInt64));
   auto s = stratified_split(labels, 0.2, 7, "data.val_split");
   EXPECT_EQ(counts(labels, s.held_out, 3), (std::vector<int64_t>{12, 6, 2}));
@@ -259,9 +285,13 @@ TEST(StratifiedSplit, BadArgumentsNameTheKey) {
       EXPECT_NE(std::string(e.what()).find("data.val_split: must be between 0 and 1"), std::string::npos);
     }
   }
-  EXPECT_NE(error_of([] { stratified_split(torch::tensor({0}, torch::kInt64), 0.5, 0, "data.val_split"); }).find("1 examples cannot be split"),
+  EXPECT_NE(error_of([] {
+              stratified_split(torch::tensor({0}, torch::kInt64), 0.5, 0, "data.val_split");
+            }).find("1 examples cannot be split"),
             std::string::npos);
-  EXPECT_NE(error_of([] { stratified_split(torch::tensor({0.0, 1.0}), 0.5, 0, "data.val_split"); }).find("integer class labels"),
+  EXPECT_NE(error_of([] {
+              stratified_split(torch::tensor({0.0, 1.0}), 0.5, 0, "data.val_split");
+            }).find("integer class labels"),
             std::string::npos);
 }
 

@@ -29,7 +29,9 @@ TEST(ReaderLimits, ImageLargerThanTheLimitIsRejectedFromItsHeader) {
   const auto huge = tmp / "huge.png";
   testing::write_bytes(huge, png_header(10000, 10000));
   const std::string err = testing::error_of([&] { read_image(huge); });
-  EXPECT_NE(err.find(huge.string() + ": a 10000 x 10000 image, larger than the limit of 67108864 pixels"), std::string::npos) << err;
+  EXPECT_NE(err.find(huge.string() + ": a 10000 x 10000 image, larger than the limit of 67108864 pixels"),
+            std::string::npos)
+      << err;
   // Within the limit, the same header without data is a truncated image, not a size error.
   const auto small = tmp / "small.png";
   testing::write_bytes(small, png_header(100, 100));
@@ -40,7 +42,8 @@ TEST(ReaderLimits, ImageLargerThanTheLimitIsRejectedFromItsHeader) {
 // Writes the JPEG given in hex and expects read_image to reject its Huffman table.
 void expect_huffman_rejection(const std::string& hex) {
   std::string bytes;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
   testing::TempDir tmp;
   const auto jpeg = tmp / "huffman.jpg";
   testing::write_bytes(jpeg, bytes);
@@ -91,11 +94,14 @@ TEST(ReaderLimits, ImageWithAZeroSideIsRejected) {
       "fc1f1811342d2649423b5e5750736c6500008c85afa8cbc4bde0d9d2f5eee700000e0700231c1538312a4d463f625b54"
       "7770690000";
   std::string bytes;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
   testing::TempDir tmp;
   testing::write_bytes(tmp / "empty.bmp", bytes);
   const std::string err = testing::error_of([&] { read_image(tmp / "empty.bmp"); });
-  EXPECT_NE(err.find((tmp / "empty.bmp").string() + ": not a readable image (it is 0 x 983040 pixels)"), std::string::npos) << err;
+  EXPECT_NE(err.find((tmp / "empty.bmp").string() + ": not a readable image (it is 0 x 983040 pixels)"),
+            std::string::npos)
+      << err;
 }
 
 // Found by `make fuzz` (fuzz_csv): a number that is finite as a double but not as the float the

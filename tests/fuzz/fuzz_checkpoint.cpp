@@ -17,7 +17,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   try {
     latent::load_autoencoder(path);
-  } catch (const latent::Error&) {
-  }
+  } catch (const latent::Error&) {}
   return 0;
 }

@@ -29,11 +29,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     while (reader.next(chunk)) {
       if (chunk.x.dim() != 2 || chunk.x.size(1) != features || chunk.rows() > 3) __builtin_trap();
       if (!torch::isfinite(chunk.x).all().item<bool>()) __builtin_trap();
-      if (reader.has_label() && (chunk.y.numel() != chunk.rows() || !(chunk.y.eq(0) | chunk.y.eq(1)).all().item<bool>())) __builtin_trap();
+      if (reader.has_label() &&
+          (chunk.y.numel() != chunk.rows() || !(chunk.y.eq(0) | chunk.y.eq(1)).all().item<bool>()))
+        __builtin_trap();
       rows += chunk.rows();
     }
     if (rows != reader.rows_read()) __builtin_trap();
-  } catch (const latent::Error&) {
-  }
+  } catch (const latent::Error&) {}
   return 0;
 }

@@ -13,7 +13,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     int64_t total = 1;
     for (auto d : a.dims) total *= d;
     if (static_cast<int64_t>(a.bytes.size()) != total) __builtin_trap();
-  } catch (const latent::Error&) {
-  }
+  } catch (const latent::Error&) {}
   return 0;
 }

@@ -25,10 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       try {
         torch::Tensor fitted = latent::fit_image(image, {c, 8, 8}, path);
         if (fitted.sizes() != torch::IntArrayRef({c, 8, 8})) __builtin_trap();
-      } catch (const latent::Error&) {
-      }
+      } catch (const latent::Error&) {}
     }
-  } catch (const latent::Error&) {
-  }
+  } catch (const latent::Error&) {}
   return 0;
 }

@@ -13,7 +13,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Whatever parses must print and parse back to the same variants.
     latent::StudySpec again = latent::parse_study_spec(latent::study_spec_to_toml(s), "again.toml");
     if (again.variants.size() != s.variants.size()) __builtin_trap();
-  } catch (const latent::Error&) {
-  }
+  } catch (const latent::Error&) {}
   return 0;
 }

@@ -22,7 +22,6 @@ inline std::string kernel_skip_reason(Kernel kernel) {
 }  // namespace latent::testing
 
 // Skips the current test, saying why, unless `kernel` is enabled.
-#define LATENT_REQUIRE_KERNEL(kernel)                                                          \
-  if (const auto latent_skip_reason = ::latent::testing::kernel_skip_reason(kernel);           \
-      !latent_skip_reason.empty())                                                             \
+#define LATENT_REQUIRE_KERNEL(kernel)                                                                             \
+  if (const auto latent_skip_reason = ::latent::testing::kernel_skip_reason(kernel); !latent_skip_reason.empty()) \
   GTEST_SKIP() << latent_skip_reason

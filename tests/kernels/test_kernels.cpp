@@ -29,7 +29,8 @@ using testing::at_one_and_two_threads;
 
 // |C - exact| <= 2 K u (|A| |B| + |bias|) element by element (u = 2^-24): the bound of a float sum of
 // K products accumulated in order; a wrong index, panel or tail gives errors of the size of C.
-void expect_within_float_bound(const torch::Tensor& c, const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& bias) {
+void expect_within_float_bound(const torch::Tensor& c, const torch::Tensor& a, const torch::Tensor& b,
+                               const torch::Tensor& bias) {
   auto exact = a.to(torch::kDouble).mm(b.to(torch::kDouble));
   auto scale = a.abs().to(torch::kDouble).mm(b.abs().to(torch::kDouble));
   if (bias.defined()) {
@@ -90,7 +91,8 @@ TEST(Gemm, ReadsTransposedAndStridedOperands) {
   wide_b.index_put_({torch::indexing::Slice(), torch::indexing::Slice(1, 100, 2)}, b);
   auto wide_bias = torch::zeros({100});
   wide_bias.index_put_({torch::indexing::Slice(0, 100, 2)}, bias);
-  EXPECT_TRUE(torch::equal(gemm(wide_a.slice(1, 0, 140, 2), wide_b.slice(1, 1, 100, 2), wide_bias.slice(0, 0, 100, 2)), c));
+  EXPECT_TRUE(
+      torch::equal(gemm(wide_a.slice(1, 0, 140, 2), wide_b.slice(1, 1, 100, 2), wide_bias.slice(0, 0, 100, 2)), c));
 }
 
 TEST(Gemm, EmptyAndMismatchedShapes) {
@@ -188,9 +190,9 @@ TEST(FastMath, SumBceWithLogitsIsNoLessAccurateThanLibTorchsFloat) {
   t.index_put_({0}, 0.0f);
   t.index_put_({1}, 1.0f);
   const double ours = sum_bce_with_logits(x, t);
-  const double ref = torch::binary_cross_entropy_with_logits(x.to(torch::kDouble), t.to(torch::kDouble), {}, {},
-                                                             at::Reduction::Sum)
-                         .item<double>();
+  const double ref =
+      torch::binary_cross_entropy_with_logits(x.to(torch::kDouble), t.to(torch::kDouble), {}, {}, at::Reduction::Sum)
+          .item<double>();
   EXPECT_LT(std::abs(ours - ref) / ref, 1e-6);
   const double theirs = torch::binary_cross_entropy_with_logits(x, t, {}, {}, at::Reduction::Sum).item<double>();
   EXPECT_LE(std::abs(ours - ref), std::abs(theirs - ref) + 1e-6 * ref);
@@ -207,7 +209,8 @@ TEST(FastMath, RowsBceWithLogitsIsEachRowsWholeSum) {
   // Rows shorter and longer than a block (2048), images included: row r is sum_bce_with_logits of
   // row r alone (the same blocks in the same order), rounded once to float.
   torch::manual_seed(4);
-  for (const auto& shape : {std::vector<int64_t>{5, 3000}, std::vector<int64_t>{7, 1, 4, 4}, std::vector<int64_t>{3, 2048}}) {
+  for (const auto& shape :
+       {std::vector<int64_t>{5, 3000}, std::vector<int64_t>{7, 1, 4, 4}, std::vector<int64_t>{3, 2048}}) {
     const auto x = torch::randn(shape) * 8;
     const auto t = torch::rand(shape);
     const auto rows = rows_bce_with_logits(x, t);
@@ -218,7 +221,8 @@ TEST(FastMath, RowsBceWithLogitsIsEachRowsWholeSum) {
           << "row " << r;
   }
   // Hand-computed: x = 0 gives log 2 whatever t; x = 2, t = 1 gives log(1 + e^-2).
-  const auto hand = rows_bce_with_logits(torch::tensor({{0.0f, 0.0f}, {2.0f, 0.0f}}), torch::tensor({{0.3f, 1.0f}, {1.0f, 0.0f}}));
+  const auto hand =
+      rows_bce_with_logits(torch::tensor({{0.0f, 0.0f}, {2.0f, 0.0f}}), torch::tensor({{0.3f, 1.0f}, {1.0f, 0.0f}}));
   EXPECT_NEAR(hand[0].item<float>(), 2 * std::log(2.0), 1e-6);
   EXPECT_NEAR(hand[1].item<float>(), std::log1p(std::exp(-2.0)) + std::log(2.0), 1e-6);
 }
@@ -378,7 +382,9 @@ TEST(ConvKernels, BatchSlicesFollowTheThreadsAndTheBatch) {
   // Slices are contiguous, cover the batch once, and are the same whichever thread runs them.
   std::vector<std::pair<int64_t, int64_t>> seen(3);
   at_one_and_two_threads([&] {
-    for_each_batch_slice(10, 3, [&](int64_t s, int64_t begin, int64_t end) { seen[static_cast<size_t>(s)] = {begin, end}; });
+    for_each_batch_slice(10, 3, [&](int64_t s, int64_t begin, int64_t end) {
+      seen[static_cast<size_t>(s)] = {begin, end};
+    });
     return 0;
   });
   EXPECT_EQ(seen, (std::vector<std::pair<int64_t, int64_t>>{{0, 3}, {3, 6}, {6, 10}}));
@@ -395,9 +401,15 @@ TEST(ConvKernels, TwoThreadsWorkUnderInferenceModeAndNoGrad) {
   const auto w_wide = torch::randn({8, 16, 3, 3}), b_wide = torch::randn({16});
   const auto w_narrow = torch::randn({8, 1, 3, 3}), b_narrow = torch::randn({1});
   std::vector<std::function<torch::Tensor()>> layers = {
-      [&] { return batch_split_conv2d(x, w_conv, b_conv, {1, 1}, {1, 1}, {1, 1}, 1); },
-      [&] { return adjoint_conv_transpose2d(x, w_wide, b_wide, {2, 2}, {1, 1}, {1, 1}, 1, {1, 1}); },
-      [&] { return adjoint_conv_transpose2d(x, w_narrow, b_narrow, {2, 2}, {1, 1}, {1, 1}, 1, {1, 1}); }};
+      [&] {
+        return batch_split_conv2d(x, w_conv, b_conv, {1, 1}, {1, 1}, {1, 1}, 1);
+      },
+      [&] {
+        return adjoint_conv_transpose2d(x, w_wide, b_wide, {2, 2}, {1, 1}, {1, 1}, 1, {1, 1});
+      },
+      [&] {
+        return adjoint_conv_transpose2d(x, w_narrow, b_narrow, {2, 2}, {1, 1}, {1, 1}, 1, {1, 1});
+      }};
   for (size_t i = 0; i < layers.size(); ++i) {
     const auto [expected, split] = at_one_and_two_threads([&] {
       c10::InferenceMode inference;
@@ -426,7 +438,8 @@ TEST(ConvKernels, RefuseDoubleBackwardAndInputsTheyDoNotTake) {
   // A 3-D input, or one of another dtype than the weight.
   EXPECT_FALSE(conv_kernels_take(torch::randn({1, 3, 3}), torch::randn({1, 1, 3, 3})));
   EXPECT_FALSE(conv_kernels_take(torch::randn({1, 1, 3, 3}), torch::randn({1, 1, 3, 3}, torch::kDouble)));
-  EXPECT_THROW(batch_split_conv2d(torch::randn({1, 3, 3}), torch::randn({1, 1, 3, 3}), {}, {1, 1}, {1, 1}, {1, 1}, 1), Error);
+  EXPECT_THROW(batch_split_conv2d(torch::randn({1, 3, 3}), torch::randn({1, 1, 3, 3}), {}, {1, 1}, {1, 1}, {1, 1}, 1),
+               Error);
 }
 
 TEST(ConvKernels, TransposeGradientByFiniteDifferences) {

@@ -46,7 +46,8 @@ TEST(KernelSwitch, AllOffAndLists) {
   EXPECT_EQ(names_on(parse_kernel_switch("gemm")), (std::vector<std::string>{"gemm"}));
   EXPECT_EQ(names_on(parse_kernel_switch("adam,gemm, bce ,adam")), (std::vector<std::string>{"gemm", "bce", "adam"}));
   // Every name the registry lists is accepted alone.
-  for (const auto& k : kernel_registry()) EXPECT_EQ(names_on(parse_kernel_switch(k.name)), std::vector<std::string>{k.name});
+  for (const auto& k : kernel_registry())
+    EXPECT_EQ(names_on(parse_kernel_switch(k.name)), std::vector<std::string>{k.name});
 }
 
 TEST(KernelSwitch, BadValuesAreOneLineUsageErrorsNamingTheVariableAndTheKnownNames) {
@@ -103,8 +104,10 @@ TEST(KernelRegistry, ListsEveryKernelOnceWithAOneLineDescription) {
     EXPECT_FALSE(k.description.empty()) << k.name;
     EXPECT_EQ(k.description.find('\n'), std::string::npos) << k.name;
     // A kernel with a requirement says what it is; one without is available everywhere.
-    if (k.available == nullptr) EXPECT_TRUE(kernel_available(k.kernel)) << k.name;
-    else EXPECT_FALSE(k.needs.empty()) << k.name;
+    if (k.available == nullptr)
+      EXPECT_TRUE(kernel_available(k.kernel)) << k.name;
+    else
+      EXPECT_FALSE(k.needs.empty()) << k.name;
   }
   EXPECT_EQ(names.size(), static_cast<size_t>(Kernel::kAdam) + 1);
 }
@@ -146,7 +149,8 @@ TEST(KernelSwitch, TheProgramReadsLatentKernelsFromItsEnvironment) {
   const auto bad = run_latent("LATENT_KERNELS=gemn", "info");
   EXPECT_EQ(bad.first, 2) << bad.second;
   EXPECT_EQ(std::count(bad.second.begin(), bad.second.end(), '\n'), 1) << bad.second;
-  EXPECT_NE(bad.second.find("latent: error: LATENT_KERNELS='gemn': unknown kernel 'gemn'"), std::string::npos) << bad.second;
+  EXPECT_NE(bad.second.find("latent: error: LATENT_KERNELS='gemn': unknown kernel 'gemn'"), std::string::npos)
+      << bad.second;
 
   const auto off = run_latent("LATENT_KERNELS=off", "info");
   ASSERT_EQ(off.first, 0) << off.second;
@@ -161,9 +165,9 @@ TEST(KernelSwitch, TheProgramReadsLatentKernelsFromItsEnvironment) {
       words >> name >> word;
       return word;
     };
-    const std::string expected_some = !kernel_available(k.kernel) ? "unavailable"
+    const std::string expected_some = !kernel_available(k.kernel)              ? "unavailable"
                                       : (k.name == "relu" || k.name == "adam") ? "on"
-                                                                                : "off";
+                                                                               : "off";
     EXPECT_EQ(status(off.second), kernel_available(k.kernel) ? "off" : "unavailable") << k.name;
     EXPECT_EQ(status(some.second), expected_some) << k.name;
   }
@@ -184,15 +188,24 @@ struct Route {
 std::vector<Route> routes() {
   return {
       {Kernel::kGemm, "LinearFunction", torch::nn::AnyModule(torch::nn::Linear(70, 33)), {40, 70}, 1e-5},
-      {Kernel::kConv2d, "SplitConv2dFunction", torch::nn::AnyModule(torch::nn::Conv2d(torch::nn::Conv2dOptions(4, 8, 3).padding(1))),
-       {3, 4, 8, 8}, 0},
-      {Kernel::kConvTranspose2d, "AdjointConvTranspose2dFunction",
-       torch::nn::AnyModule(torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(4, 16, 3).stride(2).padding(1).output_padding(1))),
-       {3, 4, 5, 5}, 1e-5},
+      {Kernel::kConv2d,
+       "SplitConv2dFunction",
+       torch::nn::AnyModule(torch::nn::Conv2d(torch::nn::Conv2dOptions(4, 8, 3).padding(1))),
+       {3, 4, 8, 8},
+       0},
+      {Kernel::kConvTranspose2d,
+       "AdjointConvTranspose2dFunction",
+       torch::nn::AnyModule(torch::nn::ConvTranspose2d(
+           torch::nn::ConvTranspose2dOptions(4, 16, 3).stride(2).padding(1).output_padding(1))),
+       {3, 4, 5, 5},
+       1e-5},
       {Kernel::kMaxPool2x2, "MaxPool2x2Function", torch::nn::AnyModule(torch::nn::MaxPool2d(2)), {2, 3, 8, 8}, 0},
-      {Kernel::kUpsample2x, "UpsampleNearest2xFunction",
-       torch::nn::AnyModule(torch::nn::Upsample(torch::nn::UpsampleOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest))),
-       {2, 3, 4, 4}, 0},
+      {Kernel::kUpsample2x,
+       "UpsampleNearest2xFunction",
+       torch::nn::AnyModule(torch::nn::Upsample(
+           torch::nn::UpsampleOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest))),
+       {2, 3, 4, 4},
+       0},
       {Kernel::kRelu, "ReluFunction", torch::nn::AnyModule(torch::nn::ReLU()), {4, 5}, 0},
   };
 }
@@ -240,8 +253,10 @@ TEST(Substitute, EachModuleGoesToItsKernelOnlyWhenItIsEnabled) {
     EXPECT_NE(node.find(r.function), std::string::npos) << name << ": " << node;
     ASSERT_EQ(values.size(), libtorch.size());
     for (size_t i = 0; i < values.size(); ++i) {
-      if (r.tolerance == 0) EXPECT_TRUE(torch::equal(values[i], libtorch[i])) << name << " output " << i;
-      else EXPECT_LT(rel_diff(values[i], libtorch[i]), r.tolerance) << name << " output " << i;
+      if (r.tolerance == 0)
+        EXPECT_TRUE(torch::equal(values[i], libtorch[i])) << name << " output " << i;
+      else
+        EXPECT_LT(rel_diff(values[i], libtorch[i]), r.tolerance) << name << " output " << i;
     }
   }
 }
@@ -255,19 +270,24 @@ TEST(Substitute, ModulesAndInputsTheKernelsDoNotTakeAreLibTorchsOwn) {
   };
   const std::vector<std::pair<torch::nn::AnyModule, torch::Tensor>> cases = {
       {torch::nn::AnyModule(torch::nn::MaxPool2d(3)), torch::randn({2, 4, 12, 12})},
-      {torch::nn::AnyModule(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2).stride(1))), torch::randn({2, 3, 6, 6})},
-      {torch::nn::AnyModule(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2).ceil_mode(true))), torch::randn({2, 3, 5, 5})},
+      {torch::nn::AnyModule(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2).stride(1))),
+       torch::randn({2, 3, 6, 6})},
+      {torch::nn::AnyModule(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2).ceil_mode(true))),
+       torch::randn({2, 3, 5, 5})},
       {torch::nn::AnyModule(torch::nn::MaxPool2d(2)), torch::randn({2, 3, 5, 7})},
       {torch::nn::AnyModule(torch::nn::MaxPool2d(2)), torch::randn({2, 3, 8, 8}).transpose(2, 3)},
       {torch::nn::AnyModule(upsample({2.0, 2.0}, false)), torch::randn({2, 3, 4, 4})},
       {torch::nn::AnyModule(upsample({3.0, 3.0}, true)), torch::randn({2, 3, 4, 4})},
-      {torch::nn::AnyModule(torch::nn::Upsample(torch::nn::UpsampleOptions().size(std::vector<int64_t>{8, 8}).mode(torch::kNearest))),
+      {torch::nn::AnyModule(
+           torch::nn::Upsample(torch::nn::UpsampleOptions().size(std::vector<int64_t>{8, 8}).mode(torch::kNearest))),
        torch::randn({2, 3, 4, 4})},
       {torch::nn::AnyModule(upsample({2.0, 2.0}, true)), torch::randn({2, 3, 6, 5}).transpose(2, 3)},
       {torch::nn::AnyModule(upsample({2.0, 2.0}, true)), torch::randn({1, 2, 3, 3}, torch::kDouble)},
-      {torch::nn::AnyModule(torch::nn::Conv2d(torch::nn::Conv2dOptions(2, 3, 3).padding(1).padding_mode(torch::kCircular))),
+      {torch::nn::AnyModule(
+           torch::nn::Conv2d(torch::nn::Conv2dOptions(2, 3, 3).padding(1).padding_mode(torch::kCircular))),
        torch::randn({2, 2, 5, 5})},
-      {torch::nn::AnyModule(torch::nn::Conv2d(torch::nn::Conv2dOptions(2, 3, 3).padding(torch::kSame))), torch::randn({2, 2, 5, 5})},
+      {torch::nn::AnyModule(torch::nn::Conv2d(torch::nn::Conv2dOptions(2, 3, 3).padding(torch::kSame))),
+       torch::randn({2, 2, 5, 5})},
       {torch::nn::AnyModule(torch::nn::Linear(8, 5)), torch::randn({15, 8})},
       {torch::nn::AnyModule(torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true))), torch::randn({4, 5})},
       {torch::nn::AnyModule(torch::nn::Dropout(torch::nn::DropoutOptions(0.3).inplace(true))), torch::randn({4, 5})},
@@ -384,7 +404,8 @@ TEST(Substitute, BceFunctionsAreLibTorchsWhereTheKernelDoesNotRun) {
   bce_with_logits_mean(x, target2).backward();
   ASSERT_TRUE(target2.grad().defined());
   // Either way the value agrees with LibTorch's to float precision.
-  EXPECT_NEAR(bce_with_logits_mean(x, t).item<double>(), torch::binary_cross_entropy_with_logits(x, t).item<double>(), 1e-6);
+  EXPECT_NEAR(bce_with_logits_mean(x, t).item<double>(), torch::binary_cross_entropy_with_logits(x, t).item<double>(),
+              1e-6);
 }
 
 TEST(Substitute, CountSameSideOfOtherTensorsIsTheLibTorchExpression) {
@@ -410,9 +431,11 @@ TEST(Substitute, DrawsIntoOtherTensorsAreLibTorchs) {
   EXPECT_TRUE(torch::equal(strided, expected));
   // normal_fill into strided, double, gradient-needing and short tensors: normal_ itself.
   for (auto make : std::vector<std::function<torch::Tensor()>>{
-           [] { return torch::empty({40, 6}).t(); }, [] { return torch::empty({300}, torch::kFloat64); },
-           [] { return torch::empty({300}).requires_grad_(); }, [] { return torch::empty({15}); },
-           [] { return torch::empty({1}); }}) {
+           [] {
+             return torch::empty({40, 6}).t();
+           },
+           [] { return torch::empty({300}, torch::kFloat64); }, [] { return torch::empty({300}).requires_grad_(); },
+           [] { return torch::empty({15}); }, [] { return torch::empty({1}); }}) {
     torch::manual_seed(4);
     auto ours = make();
     {
@@ -504,10 +527,12 @@ TEST(Substitute, EveryModelFamilyGivesLibTorchsResultsThroughTheKernels) {
 TEST(Substitute, CudaMatchesCpu) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   torch::manual_seed(5);
-  torch::nn::Sequential seq(torch::nn::Conv2d(torch::nn::Conv2dOptions(4, 16, 3).stride(2).padding(1)), torch::nn::ReLU(),
-                            torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(16, 4, 3).stride(2).padding(1).output_padding(1)),
-                            torch::nn::MaxPool2d(2),
-                            torch::nn::Upsample(torch::nn::UpsampleOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest)));
+  torch::nn::Sequential seq(
+      torch::nn::Conv2d(torch::nn::Conv2dOptions(4, 16, 3).stride(2).padding(1)), torch::nn::ReLU(),
+      torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(16, 4, 3).stride(2).padding(1).output_padding(1)),
+      torch::nn::MaxPool2d(2),
+      torch::nn::Upsample(
+          torch::nn::UpsampleOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest)));
   const auto x = torch::randn({4, 4, 8, 8});
   const auto cpu = forward_sequential(seq, x);
   seq->to(torch::kCUDA);

@@ -15,13 +15,9 @@ using testing::error_of;
 
 // Six examples of three classes; predictions (argmax) 0 0 1 1 2 2 against labels 0 0 0 1 1 2.
 torch::Tensor three_class_probs() {
-  return torch::tensor({{0.8, 0.1, 0.1},
-                        {0.6, 0.3, 0.1},
-                        {0.2, 0.5, 0.3},
-                        {0.3, 0.4, 0.3},
-                        {0.1, 0.2, 0.7},
-                        {0.2, 0.2, 0.6}},
-                       torch::kFloat64);
+  return torch::tensor(
+      {{0.8, 0.1, 0.1}, {0.6, 0.3, 0.1}, {0.2, 0.5, 0.3}, {0.3, 0.4, 0.3}, {0.1, 0.2, 0.7}, {0.2, 0.2, 0.6}},
+      torch::kFloat64);
 }
 torch::Tensor three_class_labels() { return torch::tensor({0, 0, 0, 1, 1, 2}, torch::kInt64); }
 
@@ -31,8 +27,9 @@ TEST(ClassifierReport, ThreeClassesByHand) {
   EXPECT_NEAR(r.accuracy, 4.0 / 6.0, 1e-12);
   // Rows true, columns predicted: 0 -> {0, 0, 1}, 1 -> {1, 2}, 2 -> {2}.
   EXPECT_TRUE(torch::equal(r.confusion, torch::tensor({{2, 1, 0}, {0, 1, 1}, {0, 0, 1}}, torch::kInt64)));
-  EXPECT_TRUE(torch::allclose(r.confusion_normalised,
-                              torch::tensor({{2.0 / 3, 1.0 / 3, 0.0}, {0.0, 0.5, 0.5}, {0.0, 0.0, 1.0}}, torch::kFloat64)));
+  EXPECT_TRUE(
+      torch::allclose(r.confusion_normalised,
+                      torch::tensor({{2.0 / 3, 1.0 / 3, 0.0}, {0.0, 0.5, 0.5}, {0.0, 0.0, 1.0}}, torch::kFloat64)));
   // Class 0: tp 2, fp 0, fn 1 -> P 1, R 2/3, F1 0.8. Class 1: tp 1, fp 1, fn 1 -> 0.5 each.
   // Class 2: tp 1, fp 1, fn 0 -> P 0.5, R 1, F1 2/3.
   ASSERT_EQ(r.per_class.size(), 3u);
@@ -68,7 +65,8 @@ TEST(ClassifierReport, ThreeClassesByHand) {
   ASSERT_TRUE(r.roc_auc.mean.has_value());
   EXPECT_NEAR(*r.roc_auc.mean, (7.5 / 9 + 4.5 / 8 + 0.8) / 3, 1e-12);  // 0.731944
   // Log-loss: −mean log p(true) over p = .8 .6 .2 .4 .2 .6.
-  EXPECT_NEAR(r.log_loss, -(std::log(0.8) + 2 * std::log(0.6) + 2 * std::log(0.2) + std::log(0.4)) / 6, 1e-12);  // 0.896660
+  EXPECT_NEAR(r.log_loss, -(std::log(0.8) + 2 * std::log(0.6) + 2 * std::log(0.2) + std::log(0.4)) / 6,
+              1e-12);  // 0.896660
   // Binary-only parts stay empty.
   EXPECT_FALSE(r.average_precision.has_value());
   EXPECT_TRUE(r.pr_curve.empty());
@@ -106,7 +104,8 @@ TEST(ClassifierReport, BinaryMatchesScikitLearnsDocumentedExample) {
   EXPECT_NEAR(*r.roc_auc.mean, 0.75, 1e-12);
   EXPECT_NEAR(*r.average_precision, 5.0 / 6, 1e-12);
   ASSERT_EQ(r.pr_curve.size(), 4u);
-  const double thresholds[] = {0.8, 0.4, 0.35, 0.1}, precisions[] = {1.0, 0.5, 2.0 / 3, 0.5}, recalls[] = {0.5, 0.5, 1.0, 1.0};
+  const double thresholds[] = {0.8, 0.4, 0.35, 0.1}, precisions[] = {1.0, 0.5, 2.0 / 3, 0.5},
+               recalls[] = {0.5, 0.5, 1.0, 1.0};
   for (size_t i = 0; i < 4; ++i) {
     EXPECT_NEAR(r.pr_curve[i].threshold, thresholds[i], 1e-12) << i;
     EXPECT_NEAR(r.pr_curve[i].precision, precisions[i], 1e-12) << i;
@@ -139,7 +138,8 @@ TEST(ClassifierReport, LogLossClipsAndRenormalises) {
   auto q = torch::tensor({{0.2, 0.6}}, torch::kFloat64);
   EXPECT_NEAR(log_loss(q, torch::tensor({1}, torch::kInt64)), -std::log(0.75), 1e-12);
   // Clipping comes first, as scikit-learn's: (2, 6) is clipped to (1 − 1e-15, 1 − 1e-15), then halved.
-  EXPECT_NEAR(log_loss(torch::tensor({{2.0, 6.0}}, torch::kFloat64), torch::tensor({1}, torch::kInt64)), std::log(2.0), 1e-12);
+  EXPECT_NEAR(log_loss(torch::tensor({{2.0, 6.0}}, torch::kFloat64), torch::tensor({1}, torch::kInt64)), std::log(2.0),
+              1e-12);
 }
 
 TEST(ClassifierReport, OneClassPresentIsUndefinedNotNaN) {
@@ -179,15 +179,17 @@ TEST(ClassifierReport, MacroAverageSkipsClassesNeitherTrueNorPredicted) {
 }
 
 TEST(ClassifierReport, FormatsLikeScikitLearn) {
-  const std::string text = format_report(classifier_report(three_class_probs(), three_class_labels()), {"cat", "dog", "eel"});
+  const std::string text =
+      format_report(classifier_report(three_class_probs(), three_class_labels()), {"cat", "dog", "eel"});
   EXPECT_NE(text.find("precision    recall  f1-score   support"), std::string::npos) << text;
   EXPECT_NE(text.find("         cat      1.00      0.67      0.80         3"), std::string::npos) << text;
   EXPECT_NE(text.find("    accuracy                          0.67         6"), std::string::npos) << text;
   EXPECT_NE(text.find("weighted avg      0.75      0.67      0.68         6"), std::string::npos) << text;
   EXPECT_NE(text.find("ROC-AUC (one-vs-rest, macro): 0.7319"), std::string::npos) << text;
   EXPECT_NE(text.find("log-loss: 0.8967"), std::string::npos) << text;
-  EXPECT_NE(error_of([] { format_report(classifier_report(three_class_probs(), three_class_labels()), {"a"}); })
-                .find("1 class names for 3 classes"),
+  EXPECT_NE(error_of([] {
+              format_report(classifier_report(three_class_probs(), three_class_labels()), {"a"});
+            }).find("1 class names for 3 classes"),
             std::string::npos);
 }
 
@@ -223,21 +225,30 @@ TEST(ClassifierReport, MultiLabelByHand) {
 TEST(ClassifierReport, ConfusionMatrixCountsAndChecks) {
   auto c = confusion_matrix(torch::tensor({1, 1, 0, 2}, torch::kInt64), torch::tensor({1, 0, 0, 1}, torch::kInt64), 3);
   EXPECT_TRUE(torch::equal(c, torch::tensor({{1, 0, 0}, {1, 1, 0}, {0, 1, 0}}, torch::kInt64)));
-  EXPECT_TRUE(torch::allclose(normalise_rows(c), torch::tensor({{1.0, 0.0, 0.0}, {0.5, 0.5, 0.0}, {0.0, 1.0, 0.0}}, torch::kFloat64)));
-  EXPECT_TRUE(torch::equal(predicted_classes(torch::tensor({{0.5, 0.5}, {0.2, 0.8}})), torch::tensor({0, 1}, torch::kInt64)));
+  EXPECT_TRUE(torch::allclose(normalise_rows(c),
+                              torch::tensor({{1.0, 0.0, 0.0}, {0.5, 0.5, 0.0}, {0.0, 1.0, 0.0}}, torch::kFloat64)));
+  EXPECT_TRUE(
+      torch::equal(predicted_classes(torch::tensor({{0.5, 0.5}, {0.2, 0.8}})), torch::tensor({0, 1}, torch::kInt64)));
 }
 
 TEST(ClassifierReport, BadInputsAreErrors) {
   auto p = three_class_probs();
-  EXPECT_NE(error_of([&] { classifier_report(p, torch::tensor({0, 1, 2, 3, 0, 1}, torch::kInt64)); }).find("label 3 is outside [0, 3)"),
+  EXPECT_NE(error_of([&] {
+              classifier_report(p, torch::tensor({0, 1, 2, 3, 0, 1}, torch::kInt64));
+            }).find("label 3 is outside [0, 3)"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { classifier_report(p, torch::tensor({0, 1}, torch::kInt64)); }).find("6 predictions but 2 labels"),
+  EXPECT_NE(error_of([&] {
+              classifier_report(p, torch::tensor({0, 1}, torch::kInt64));
+            }).find("6 predictions but 2 labels"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { classifier_report(p * std::nan(""), three_class_labels()); }).find("not finite"), std::string::npos);
+  EXPECT_NE(error_of([&] { classifier_report(p * std::nan(""), three_class_labels()); }).find("not finite"),
+            std::string::npos);
   EXPECT_NE(error_of([&] { classifier_report(-p, three_class_labels()); }).find("negative"), std::string::npos);
-  EXPECT_NE(error_of([&] { classifier_report(p.slice(1, 0, 1), three_class_labels()); }).find("at least 2 classes"), std::string::npos);
-  EXPECT_NE(error_of([&] { classifier_report(p, three_class_labels().to(torch::kFloat64)); }).find("labels must be integers"),
+  EXPECT_NE(error_of([&] { classifier_report(p.slice(1, 0, 1), three_class_labels()); }).find("at least 2 classes"),
             std::string::npos);
+  EXPECT_NE(
+      error_of([&] { classifier_report(p, three_class_labels().to(torch::kFloat64)); }).find("labels must be integers"),
+      std::string::npos);
 }
 
 }  // namespace

@@ -58,9 +58,10 @@ TEST(Ssim, MatchesADirectLoopComputation) {
   EXPECT_LT(got, 0.95);
   EXPECT_GT(got, 0.0);
   // Images smaller than 11 pixels use the largest odd window that fits (here 7).
-  auto small_t = target.slice(0, 0, 8).slice(1, 0, 7).contiguous(), small_r = recon.slice(0, 0, 8).slice(1, 0, 7).contiguous();
-  EXPECT_NEAR(ssim_per_image(small_r.view({1, 1, 8, 7}), small_t.view({1, 1, 8, 7}))[0].item<double>(), ssim_by_loops(small_r, small_t, 7),
-              1e-12);
+  auto small_t = target.slice(0, 0, 8).slice(1, 0, 7).contiguous(),
+       small_r = recon.slice(0, 0, 8).slice(1, 0, 7).contiguous();
+  EXPECT_NEAR(ssim_per_image(small_r.view({1, 1, 8, 7}), small_t.view({1, 1, 8, 7}))[0].item<double>(),
+              ssim_by_loops(small_r, small_t, 7), 1e-12);
 }
 
 TEST(Ssim, AveragedInReconstructionSums) {
@@ -76,7 +77,8 @@ TEST(Ssim, AveragedInReconstructionSums) {
 TEST(Pca, RankKDataReconstructsExactlyWithKComponents) {
   torch::manual_seed(7);
   const int64_t n = 50, d = 12, k = 3;
-  auto data = torch::randn({n, k}, torch::kFloat64).mm(torch::randn({k, d}, torch::kFloat64)) + torch::randn({d}, torch::kFloat64);
+  auto data = torch::randn({n, k}, torch::kFloat64).mm(torch::randn({k, d}, torch::kFloat64)) +
+              torch::randn({d}, torch::kFloat64);
   auto pca = Pca::fit(data, k);
   EXPECT_EQ(pca.components.sizes().vec(), (std::vector<int64_t>{k, d}));
   EXPECT_TRUE(torch::allclose(pca.components.mm(pca.components.t()), torch::eye(k, torch::kFloat64), 1e-10, 1e-10));

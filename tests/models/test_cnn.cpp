@@ -3,7 +3,6 @@
 // model.* key, PyTorch's seeded draws, overfitting one batch, save/load and batch-vs-singles.
 #include <gtest/gtest.h>
 
-
 #include "latent/core/error.h"
 #include "latent/models/cnn.h"
 #include "classifier_testing.h"
@@ -25,8 +24,9 @@ TEST(Cnn, ClassicRecipeShapesCountsAndKeys) {
   std::vector<std::string> keys;
   for (const auto& p : m->named_parameters()) keys.push_back(p.key());
   // features: conv, relu, pool, conv, relu, pool; classifier: linear, relu, dropout, linear.
-  EXPECT_EQ(keys, (std::vector<std::string>{"features.0.weight", "features.0.bias", "features.3.weight", "features.3.bias",
-                                            "classifier.0.weight", "classifier.0.bias", "classifier.3.weight", "classifier.3.bias"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"features.0.weight", "features.0.bias", "features.3.weight",
+                                            "features.3.bias", "classifier.0.weight", "classifier.0.bias",
+                                            "classifier.3.weight", "classifier.3.bias"}));
 }
 
 TEST(Cnn, ValidPaddingGlobalAveragePoolingAndBatchNorm) {
@@ -45,9 +45,10 @@ TEST(Cnn, ValidPaddingGlobalAveragePoolingAndBatchNorm) {
   std::vector<std::string> keys;
   for (const auto& p : g->named_parameters()) keys.push_back(p.key());
   // conv, bn, relu, pool per block; the head is one Linear(16, 5) on the pooled channels.
-  EXPECT_EQ(keys, (std::vector<std::string>{"features.0.weight", "features.0.bias", "features.1.weight", "features.1.bias",
-                                            "features.4.weight", "features.4.bias", "features.5.weight", "features.5.bias",
-                                            "classifier.0.weight", "classifier.0.bias"}));
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"features.0.weight", "features.0.bias", "features.1.weight", "features.1.bias",
+                                      "features.4.weight", "features.4.bias", "features.5.weight", "features.5.bias",
+                                      "classifier.0.weight", "classifier.0.bias"}));
   EXPECT_EQ(g->classifier[0]->as<torch::nn::Linear>()->weight.sizes(), (std::vector<int64_t>{5, 16}));
 }
 
@@ -57,7 +58,8 @@ TEST(Cnn, BadOptionsNameTheirKey) {
   o.channels = {};
   EXPECT_NE(usage(o).find("model.channels: at least one conv block"), std::string::npos);
   o.channels = {8, 8, 8, 8, 8};  // 28 -> 14 -> 7 -> 3 -> 1 -> 0
-  EXPECT_NE(usage(o).find("model.channels: conv block 5 of 5 shrinks the 28x28 input below one pixel"), std::string::npos);
+  EXPECT_NE(usage(o).find("model.channels: conv block 5 of 5 shrinks the 28x28 input below one pixel"),
+            std::string::npos);
   o = CnnOptions{};
   o.kernel = 4;
   EXPECT_NE(usage(o).find("model.kernel: 'same' padding needs an odd kernel"), std::string::npos);
@@ -77,7 +79,9 @@ TEST(Cnn, BadOptionsNameTheirKey) {
   o.init.name = "orthogonal";
   EXPECT_NE(usage(o).find("model.init: unknown initialisation 'orthogonal'"), std::string::npos);
   Cnn m{CnnOptions{}};
-  EXPECT_NE(error_of([&] { m->forward(torch::rand({2, 3, 28, 28})); }).find("cnn: an input of shape 2x3x28x28; the model takes (B, 1x28x28)"),
+  EXPECT_NE(error_of([&] {
+              m->forward(torch::rand({2, 3, 28, 28}));
+            }).find("cnn: an input of shape 2x3x28x28; the model takes (B, 1x28x28)"),
             std::string::npos);
 }
 

@@ -109,13 +109,22 @@ TEST(ConvAutoencoder, OverfitsOneBatch) {
 }
 
 TEST(ConvAutoencoder, InputsItCannotTakeGiveClearErrors) {
-  EXPECT_NE(error_of([] { make_autoencoder(conv({4, 8}), {1, 28, 30}); }).find("not divisible by 4"), std::string::npos);
-  EXPECT_NE(error_of([] { make_autoencoder(conv({4, 8, 16}), {1, 28, 28}); }).find("28x28 is not divisible by 8"), std::string::npos);
+  EXPECT_NE(error_of([] {
+              make_autoencoder(conv({4, 8}), {1, 28, 30});
+            }).find("not divisible by 4"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              make_autoencoder(conv({4, 8, 16}), {1, 28, 28});
+            }).find("28x28 is not divisible by 8"),
+            std::string::npos);
   EXPECT_NE(error_of([] { make_autoencoder(conv({4}), {2, 8, 8}); }).find("2 channels"), std::string::npos);
   EXPECT_NE(error_of([] { make_autoencoder(conv({4}), {64}); }).find("not (C, H, W)"), std::string::npos);
   EXPECT_NE(error_of([] { make_autoencoder(conv({4}, 4), {1, 8, 8}); }).find("model.kernel"), std::string::npos);
   auto m = make_autoencoder(conv({4}), {1, 8, 8});
-  EXPECT_NE(error_of([&] { m->forward(torch::rand({2, 3, 8, 8})); }).find("(2, 3, 8, 8) does not fit"), std::string::npos);
+  EXPECT_NE(error_of([&] {
+              m->forward(torch::rand({2, 3, 8, 8}));
+            }).find("(2, 3, 8, 8) does not fit"),
+            std::string::npos);
   EXPECT_NE(error_of([&] { m->forward(torch::rand({2, 64})); }).find("takes (B, 1, 8, 8)"), std::string::npos);
 }
 

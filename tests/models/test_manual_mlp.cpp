@@ -116,7 +116,8 @@ TEST(ManualMlp, TrainsLikeTheAutogradMlpUnderTheSameAdam) {
     const double weights64 = trained_apart(torch::kFloat64, activation, 50, &loss_gap);
     EXPECT_LE(weights64, 1e-10) << activation;
     EXPECT_LE(loss_gap, 1e-12) << activation;
-    std::cout << "[ManualMlp] " << activation << " after 50 Adam steps: float64 weights " << weights64 << ", losses " << loss_gap;
+    std::cout << "[ManualMlp] " << activation << " after 50 Adam steps: float64 weights " << weights64 << ", losses "
+              << loss_gap;
     // Float: rounding differences (float's 1e-7) are carried through Adam's normalised steps;
     // measured after 50 steps: weights within 5e-7 relative, losses within 2.4e-7; asserted with
     // a 20x / 4x margin.
@@ -162,16 +163,23 @@ TEST(ManualMlp, RefusesWhatItDoesNotImplement) {
   Mlp bn(o);
   EXPECT_NE(error_of([&] { manual_copy_of(*bn); }).find("batch norm or dropout"), std::string::npos);
   Mlp gelu(layout({5}, "gelu", "he"));
-  EXPECT_NE(error_of([&] { manual_copy_of(*gelu); }).find("activation 'gelu' (relu, tanh or sigmoid)"), std::string::npos);
+  EXPECT_NE(error_of([&] { manual_copy_of(*gelu); }).find("activation 'gelu' (relu, tanh or sigmoid)"),
+            std::string::npos);
   Mlp plain(layout({5}, "relu", "he"));
   auto manual = manual_copy_of(*plain);
-  EXPECT_NE(error_of([&] { manual->backward(torch::randn({3, 6}), torch::tensor({0, 4, 1}, torch::kInt64)); }).find("outside [0, 4)"),
+  EXPECT_NE(error_of([&] {
+              manual->backward(torch::randn({3, 6}), torch::tensor({0, 4, 1}, torch::kInt64));
+            }).find("outside [0, 4)"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { manual->forward(torch::randn({3, 5})); }).find("5 values per example; the model takes 6"), std::string::npos);
+  EXPECT_NE(error_of([&] {
+              manual->forward(torch::randn({3, 5}));
+            }).find("5 values per example; the model takes 6"),
+            std::string::npos);
   EXPECT_NE(error_of([&] { manual->sgd_step(0.1); }).find("sgd_step before backward"), std::string::npos);
-  EXPECT_NE(error_of([] { ManualMlp(std::vector<torch::Tensor>{torch::zeros({3, 4}), torch::zeros({2, 5})},
-                                   std::vector<torch::Tensor>{torch::zeros({3}), torch::zeros({2})}, "relu"); })
-                .find("layer 1 takes 5 inputs but layer 0 gives 3"),
+  EXPECT_NE(error_of([] {
+              ManualMlp(std::vector<torch::Tensor>{torch::zeros({3, 4}), torch::zeros({2, 5})},
+                        std::vector<torch::Tensor>{torch::zeros({3}), torch::zeros({2})}, "relu");
+            }).find("layer 1 takes 5 inputs but layer 0 gives 3"),
             std::string::npos);
 }
 

@@ -38,18 +38,21 @@ TEST(Mlp, ShapesParameterCountsAndKeys) {
   int64_t n = 0;
   for (const auto& p : m->parameters()) n += p.numel();
   EXPECT_EQ(n, (784 * 256 + 256) + (256 * 128 + 128) + (128 * 10 + 10));  // 235,146
-  EXPECT_EQ(keys_of(*m), (std::vector<std::string>{"layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias", "out.weight",
-                                                   "out.bias"}));
+  EXPECT_EQ(keys_of(*m), (std::vector<std::string>{"layers.0.weight", "layers.0.bias", "layers.1.weight",
+                                                   "layers.1.bias", "out.weight", "out.bias"}));
   auto o = small({6}, {4}, 3);
   o.batch_norm = true;
   Mlp bn(o);
-  EXPECT_EQ(keys_of(*bn), (std::vector<std::string>{"layers.0.weight", "layers.0.bias", "norms.0.weight", "norms.0.bias", "out.weight",
-                                                    "out.bias", "norms.0.running_mean", "norms.0.running_var",
-                                                    "norms.0.num_batches_tracked"}));
+  EXPECT_EQ(keys_of(*bn), (std::vector<std::string>{"layers.0.weight", "layers.0.bias", "norms.0.weight",
+                                                    "norms.0.bias", "out.weight", "out.bias", "norms.0.running_mean",
+                                                    "norms.0.running_var", "norms.0.num_batches_tracked"}));
   // No hidden layer: a linear classifier.
   Mlp linear(small({6}, {}, 3));
   EXPECT_EQ(linear->forward(torch::rand({2, 6})).sizes(), (std::vector<int64_t>{2, 3}));
-  EXPECT_NE(error_of([&] { m->forward(torch::rand({2, 1, 27, 28})); }).find("756 values per example; the model takes 784"), std::string::npos);
+  EXPECT_NE(error_of([&] {
+              m->forward(torch::rand({2, 1, 27, 28}));
+            }).find("756 values per example; the model takes 784"),
+            std::string::npos);
 }
 
 // torch.manual_seed(0); a 4-3-2 MLP (nn.Sequential(Linear(4, 3), ReLU(), Linear(3, 2))) initialised
@@ -66,14 +69,70 @@ struct InitCase {
 
 TEST(Mlp, SeededInitialisationDrawsPyTorchsWeights) {
   const std::vector<InitCase> cases = {
-      {"relu", "default", 0.01, 0.01, 1.0, 0.05, {-0.00374341, 0.26822180, -0.41152257, -0.36796951}, {-0.25141457, 0.20970349}},
-      {"relu", "he", 0.01, 0.01, 1.0, 0.05, {0.74119371, -0.03146658, -0.51115644, 2.02680850}, {-1.07289720, -1.37942469}},
-      {"tanh", "he_uniform", 0.01, 0.01, 1.0, 0.05, {1.08009505, -0.23264815, 0.15272950, 1.30694234}, {0.80778754, 0.08765260}},
-      {"leaky_relu", "he", 0.2, 0.01, 1.0, 0.05, {0.72680020, -0.03085552, -0.50123012, 1.98744929}, {-1.05206227, -1.35263717}},
-      {"relu", "xavier", 0.01, 0.01, 2.0, 0.05, {1.12057948, -0.04757300, -0.77279592, 3.06424642}, {-1.66212523, -2.13699555}},
-      {"relu", "xavier_uniform", 0.01, 0.01, 1.0, 0.05, {0.69280207, -0.14922680, 0.09796482, 0.83830810}, {0.53093219, 0.05761117}},
-      {"relu", "normal", 0.01, 0.5, 1.0, 0.05, {0.52410311, -0.02225023, -0.36144221, 1.43317008}, {-0.65701270, -0.84472167}},
-      {"relu", "uniform", 0.01, 0.01, 1.0, 0.3, {0.22449353, -0.04835501, 0.03174423, 0.27164286}, {0.14540178, 0.01577747}},
+      {"relu",
+       "default",
+       0.01,
+       0.01,
+       1.0,
+       0.05,
+       {-0.00374341, 0.26822180, -0.41152257, -0.36796951},
+       {-0.25141457, 0.20970349}},
+      {"relu",
+       "he",
+       0.01,
+       0.01,
+       1.0,
+       0.05,
+       {0.74119371, -0.03146658, -0.51115644, 2.02680850},
+       {-1.07289720, -1.37942469}},
+      {"tanh",
+       "he_uniform",
+       0.01,
+       0.01,
+       1.0,
+       0.05,
+       {1.08009505, -0.23264815, 0.15272950, 1.30694234},
+       {0.80778754, 0.08765260}},
+      {"leaky_relu",
+       "he",
+       0.2,
+       0.01,
+       1.0,
+       0.05,
+       {0.72680020, -0.03085552, -0.50123012, 1.98744929},
+       {-1.05206227, -1.35263717}},
+      {"relu",
+       "xavier",
+       0.01,
+       0.01,
+       2.0,
+       0.05,
+       {1.12057948, -0.04757300, -0.77279592, 3.06424642},
+       {-1.66212523, -2.13699555}},
+      {"relu",
+       "xavier_uniform",
+       0.01,
+       0.01,
+       1.0,
+       0.05,
+       {0.69280207, -0.14922680, 0.09796482, 0.83830810},
+       {0.53093219, 0.05761117}},
+      {"relu",
+       "normal",
+       0.01,
+       0.5,
+       1.0,
+       0.05,
+       {0.52410311, -0.02225023, -0.36144221, 1.43317008},
+       {-0.65701270, -0.84472167}},
+      {"relu",
+       "uniform",
+       0.01,
+       0.01,
+       1.0,
+       0.3,
+       {0.22449353, -0.04835501, 0.03174423, 0.27164286},
+       {0.14540178, 0.01577747}},
   };
   for (const auto& c : cases) {
     auto o = small({4}, {3}, 2);
@@ -87,10 +146,14 @@ TEST(Mlp, SeededInitialisationDrawsPyTorchsWeights) {
     Mlp m(o);
     auto first = m->layers[0]->as<torch::nn::Linear>()->weight.flatten();
     auto last = m->out->weight.flatten();
-    for (int64_t i = 0; i < 4; ++i) EXPECT_NEAR(first[i].item<double>(), c.first[static_cast<size_t>(i)], 1e-6) << c.init << " " << i;
-    for (int64_t i = 0; i < 2; ++i) EXPECT_NEAR(last[4 + i].item<double>(), c.last[static_cast<size_t>(i)], 1e-6) << c.init << " " << i;
-    if (c.init == "default") EXPECT_NEAR(m->layers[0]->as<torch::nn::Linear>()->bias.sum().item<double>(), -1.01492691, 1e-6);
-    else EXPECT_EQ(m->out->bias.abs().sum().item<double>(), 0.0) << c.init;
+    for (int64_t i = 0; i < 4; ++i)
+      EXPECT_NEAR(first[i].item<double>(), c.first[static_cast<size_t>(i)], 1e-6) << c.init << " " << i;
+    for (int64_t i = 0; i < 2; ++i)
+      EXPECT_NEAR(last[4 + i].item<double>(), c.last[static_cast<size_t>(i)], 1e-6) << c.init << " " << i;
+    if (c.init == "default")
+      EXPECT_NEAR(m->layers[0]->as<torch::nn::Linear>()->bias.sum().item<double>(), -1.01492691, 1e-6);
+    else
+      EXPECT_EQ(m->out->bias.abs().sum().item<double>(), 0.0) << c.init;
   }
 }
 
@@ -211,8 +274,10 @@ TEST(MlpDiagnostics, DeadReluUnitsByHand) {
   d = layer_diagnostics(*m, trace);
   auto* first = m->layers[0]->as<torch::nn::Linear>();
   EXPECT_EQ(first->weight.grad()[1].abs().sum().item<float>(), 0.0f);
-  const double expected0 = std::sqrt(first->weight.grad().pow(2).sum().item<double>() + first->bias.grad().pow(2).sum().item<double>());
-  const double expected1 = std::sqrt(m->out->weight.grad().pow(2).sum().item<double>() + m->out->bias.grad().pow(2).sum().item<double>());
+  const double expected0 =
+      std::sqrt(first->weight.grad().pow(2).sum().item<double>() + first->bias.grad().pow(2).sum().item<double>());
+  const double expected1 =
+      std::sqrt(m->out->weight.grad().pow(2).sum().item<double>() + m->out->bias.grad().pow(2).sum().item<double>());
   ASSERT_TRUE(d[0].grad_norm.has_value());
   EXPECT_NEAR(*d[0].grad_norm, expected0, 1e-6);
   EXPECT_NEAR(*d[1].grad_norm, expected1, 1e-6);
@@ -244,8 +309,9 @@ TEST(WeightInit, HeNeedsAKnownGain) {
   WeightInitOptions o;
   o.name = "he";
   o.activation = "elu";
-  EXPECT_NE(error_of([&] { init_weights(*layer, o); }).find("model.init: He initialisation has no gain for activation 'elu'"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { init_weights(*layer, o); }).find("model.init: He initialisation has no gain for activation 'elu'"),
+      std::string::npos);
   o.activation = "gelu";  // ReLU's gain
   torch::manual_seed(5);
   init_weights(*layer, o);

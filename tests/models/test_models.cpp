@@ -42,8 +42,9 @@ TEST(DenseAutoencoder, CheckpointKeysAreMemberNames) {
   auto m = make_autoencoder(dense({8}, 4), {1, 4, 4});
   std::vector<std::string> keys;
   for (const auto& p : m->named_parameters()) keys.push_back(p.key());
-  EXPECT_EQ(keys, (std::vector<std::string>{"encoder.0.weight", "encoder.0.bias", "encoder.2.weight", "encoder.2.bias",
-                                            "decoder.0.weight", "decoder.0.bias", "decoder.2.weight", "decoder.2.bias"}));
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"encoder.0.weight", "encoder.0.bias", "encoder.2.weight", "encoder.2.bias",
+                                      "decoder.0.weight", "decoder.0.bias", "decoder.2.weight", "decoder.2.bias"}));
 }
 
 TEST(DenseAutoencoder, AsymmetricDecoderAndIdentityOutput) {
@@ -130,7 +131,8 @@ TEST(DenseAutoencoder, BatchEqualsSingles) {
   EvalMode guard(*m);
   auto x = torch::rand({4, 1, 6, 6});
   auto batch = m->forward(x).recon;
-  for (int64_t i = 0; i < 4; ++i) EXPECT_TRUE(torch::allclose(m->forward(x.slice(0, i, i + 1)).recon, batch.slice(0, i, i + 1), 1e-6, 1e-6));
+  for (int64_t i = 0; i < 4; ++i)
+    EXPECT_TRUE(torch::allclose(m->forward(x.slice(0, i, i + 1)).recon, batch.slice(0, i, i + 1), 1e-6, 1e-6));
 }
 
 TEST(DenseAutoencoder, EvalModeRestoresTraining) {
@@ -215,7 +217,8 @@ TEST(Objective, LossesOnHandComputedTensors) {
   auto target = torch::tensor({1.0, 0.0}, torch::kFloat64);
   const double s2 = 1.0 / (1.0 + std::exp(-2.0));
   // BCE: mean(-log 0.5, -log(1 - sigmoid(2)))
-  EXPECT_NEAR(reconstruction_loss("bce", out, target, "sigmoid").item<double>(), (std::log(2.0) - std::log(1 - s2)) / 2, 1e-12);
+  EXPECT_NEAR(reconstruction_loss("bce", out, target, "sigmoid").item<double>(), (std::log(2.0) - std::log(1 - s2)) / 2,
+              1e-12);
   EXPECT_NEAR(reconstruction_loss("mse", out, target, "sigmoid").item<double>(), (0.25 + s2 * s2) / 2, 1e-12);
   EXPECT_NEAR(reconstruction_loss("l1", out, target, "sigmoid").item<double>(), (0.5 + s2) / 2, 1e-12);
   ReconstructionObjective sparse;

@@ -36,7 +36,8 @@ Output shell(const std::string& cmd, const fs::path& err_file) {
 
 std::string chromium_command(const TempDir& tmp) {
   return "timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --disable-extensions --hide-scrollbars "
-         "--user-data-dir='" + (tmp / "profile").string() + "' ";
+         "--user-data-dir='" +
+         (tmp / "profile").string() + "' ";
 }
 
 struct SelfTest {
@@ -47,9 +48,10 @@ struct SelfTest {
 
 // Opens `html` with ?selftest and reads the result the page writes into its DOM.
 SelfTest open_page(const TempDir& tmp, const fs::path& html) {
-  const Output o = shell(chromium_command(tmp) + "--enable-logging=stderr --v=0 --virtual-time-budget=5000 --dump-dom 'file://" +
-                             fs::absolute(html).string() + "?selftest'",
-                         tmp / "chromium.err");
+  const Output o =
+      shell(chromium_command(tmp) + "--enable-logging=stderr --v=0 --virtual-time-budget=5000 --dump-dom 'file://" +
+                fs::absolute(html).string() + "?selftest'",
+            tmp / "chromium.err");
   SelfTest t;
   std::smatch m;
   if (std::regex_search(o.out, m, std::regex("SELFTEST images=(\\d+) broken=(\\d+)([^<]*) END"))) {
@@ -74,8 +76,9 @@ TEST(Browser, ReportLoadsEveryImageWithoutConsoleErrors) {
   const fs::path run = fs::absolute("browser-test-run");
   fs::remove_all(run);
   // A VAE run: PNG grids, a PNG latent scatter and SVG training curves in one report.
-  auto r = testing::run_cli({"run", "vae-fmnist", "--set", "data.path=" + (tmp / "data").string(), "--set", "data.dataset=idx", "--set",
-                             "training.epochs=1", "--set", "model.hidden=[16]", "--out", run.string(), "--quiet", "--threads", "1"});
+  auto r = testing::run_cli({"run", "vae-fmnist", "--set", "data.path=" + (tmp / "data").string(), "--set",
+                             "data.dataset=idx", "--set", "training.epochs=1", "--set", "model.hidden=[16]", "--out",
+                             run.string(), "--quiet", "--threads", "1"});
   ASSERT_EQ(r.code, 0) << r.err;
   const fs::path report = run / "report.html";
   const std::string html = testing::read_file(report);
@@ -104,8 +107,8 @@ TEST(Browser, ReportLoadsEveryImageWithoutConsoleErrors) {
 
   // The screenshot, kept in the run folder.
   const fs::path shot = run / "report.png";
-  shell(chromium_command(tmp) + "--window-size=1200,2000 --screenshot='" + shot.string() + "' 'file://" + fs::absolute(report).string() +
-            "'",
+  shell(chromium_command(tmp) + "--window-size=1200,2000 --screenshot='" + shot.string() + "' 'file://" +
+            fs::absolute(report).string() + "'",
         tmp / "chromium.err");
   const std::string bytes = testing::read_file(shot);
   ASSERT_GT(bytes.size(), 1000u);

@@ -17,8 +17,8 @@ using testing::TempDir;
 // Width and height from a PNG's IHDR chunk.
 std::pair<uint32_t, uint32_t> png_size(const std::string& bytes) {
   auto be32 = [&](size_t at) {
-    return (uint32_t(uint8_t(bytes[at])) << 24) | (uint32_t(uint8_t(bytes[at + 1])) << 16) | (uint32_t(uint8_t(bytes[at + 2])) << 8) |
-           uint32_t(uint8_t(bytes[at + 3]));
+    return (uint32_t(uint8_t(bytes[at])) << 24) | (uint32_t(uint8_t(bytes[at + 1])) << 16) |
+           (uint32_t(uint8_t(bytes[at + 2])) << 8) | uint32_t(uint8_t(bytes[at + 3]));
   };
   return {be32(16), be32(20)};
 }
@@ -58,7 +58,8 @@ TEST(Chart, LineChartSvgHoldsTitleLabelsAndLegend) {
   EXPECT_EQ(svg.find("<co>"), std::string::npos);  // text is escaped by the driver
   // '#' reaches the picture as itself (it is PLplot's escape character).
   const std::string text = svg_text(svg);
-  for (const char* s : {"Loss #1 & <co>", "epoch", "loss", "train", "validation"}) EXPECT_NE(text.find(s), std::string::npos) << s;
+  for (const char* s : {"Loss #1 & <co>", "epoch", "loss", "train", "validation"})
+    EXPECT_NE(text.find(s), std::string::npos) << s;
   EXPECT_FALSE(fs::exists(tmp / "loss.svg.tmp"));
   EXPECT_EQ(render_svg(two_series()), svg);
 }
@@ -88,10 +89,18 @@ TEST(Chart, EveryKindRendersAsPng) {
 TEST(Chart, ScatterLegendNamesEveryClassPresent) {
   if (!charts_available()) GTEST_SKIP() << "built without PLplot (LATENT_WITH_PLPLOT=OFF)";
   TempDir tmp;
-  ScatterChart s{"codes", "z1", "z2", {0, 1, 2, 3, 4}, {0, 1, 0, 1, 0}, {2, 0, -1, 2, 0}, {"T-shirt/top", "Trouser", "Pullover"}, std::nullopt};
+  ScatterChart s{"codes",
+                 "z1",
+                 "z2",
+                 {0, 1, 2, 3, 4},
+                 {0, 1, 0, 1, 0},
+                 {2, 0, -1, 2, 0},
+                 {"T-shirt/top", "Trouser", "Pullover"},
+                 std::nullopt};
   write_chart(tmp / "s.svg", s);
   const std::string text = svg_text(testing::read_file(tmp / "s.svg"));
-  for (const char* name : {"T-shirt/top", "Pullover", "class -1"}) EXPECT_NE(text.find(name), std::string::npos) << name;
+  for (const char* name : {"T-shirt/top", "Pullover", "class -1"})
+    EXPECT_NE(text.find(name), std::string::npos) << name;
   EXPECT_EQ(text.find("Trouser"), std::string::npos);  // class 1 has no points
 }
 
@@ -121,8 +130,10 @@ TEST(Chart, NonFiniteAndDegenerateDataAreSafe) {
 TEST(Chart, BadPathsAreErrorsNotExits) {
   if (!charts_available()) GTEST_SKIP() << "built without PLplot (LATENT_WITH_PLPLOT=OFF)";
   TempDir tmp;
-  EXPECT_NE(testing::error_of([&] { write_chart(tmp / "no-such-dir" / "x.svg", two_series()); }).find("no-such-dir"), std::string::npos);
-  EXPECT_NE(testing::error_of([&] { write_chart(tmp / "x.gif", two_series()); }).find(".svg or .png"), std::string::npos);
+  EXPECT_NE(testing::error_of([&] { write_chart(tmp / "no-such-dir" / "x.svg", two_series()); }).find("no-such-dir"),
+            std::string::npos);
+  EXPECT_NE(testing::error_of([&] { write_chart(tmp / "x.gif", two_series()); }).find(".svg or .png"),
+            std::string::npos);
   MatrixChart ragged{"", "", "", {}, {}, {{1, 2}, {3}}};
   EXPECT_NE(testing::error_of([&] { write_chart(tmp / "m.svg", ragged); }).find("ragged"), std::string::npos);
 }

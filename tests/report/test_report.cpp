@@ -29,9 +29,17 @@ size_t count(const std::string& text, const std::string& what) {
 // A two-variant reconstruction run on 8x8 synthetic digits, 2 epochs: a few seconds.
 void tiny_run(const TempDir& tmp, const std::string& out) {
   testing::write_synthetic_idx(tmp / "data", 96, 24, 8);
-  auto r = cli({"run", "dae-mnist", "--set", "data.dataset=idx", "--set", "data.path=" + (tmp / "data").string(), "--set", "model.hidden=[8]",
-                "--set", "model.latent=3", "--set", "training.epochs=2", "--set", "evaluation.grid_images=4", "--set",
-                "description=<b>denoising & \"plain\"</b>", "--out", (tmp / out).string(), "--quiet", "--threads", "1"});
+  auto r = cli({"run",     "dae-mnist",
+                "--set",   "data.dataset=idx",
+                "--set",   "data.path=" + (tmp / "data").string(),
+                "--set",   "model.hidden=[8]",
+                "--set",   "model.latent=3",
+                "--set",   "training.epochs=2",
+                "--set",   "evaluation.grid_images=4",
+                "--set",   "description=<b>denoising & \"plain\"</b>",
+                "--out",   (tmp / out).string(),
+                "--quiet", "--threads",
+                "1"});
   ASSERT_EQ(r.code, 0) << r.err;
 }
 
@@ -56,9 +64,11 @@ TEST(Report, RunFolderGetsSelfContainedReportEventsAndRebuildsIt) {
   EXPECT_NE(html.find("&lt;b&gt;denoising &amp; &quot;plain&quot;&lt;/b&gt;"), std::string::npos);
   EXPECT_EQ(html.find("<b>denoising"), std::string::npos);
   const auto metrics = nlohmann::json::parse(testing::read_file(run / "metrics.json"));
-  for (const char* k : {"host", "cpu", "libtorch", "device", "threads"}) EXPECT_TRUE(metrics["machine"].contains(k)) << k;
+  for (const char* k : {"host", "cpu", "libtorch", "device", "threads"})
+    EXPECT_TRUE(metrics["machine"].contains(k)) << k;
   EXPECT_TRUE(metrics.contains("started"));
-  EXPECT_NE(html.find("<th>LibTorch</th><td>" + metrics["machine"]["libtorch"].get<std::string>() + "</td>"), std::string::npos);
+  EXPECT_NE(html.find("<th>LibTorch</th><td>" + metrics["machine"]["libtorch"].get<std::string>() + "</td>"),
+            std::string::npos);
   EXPECT_NE(html.find("<th>seed</th><td>42</td>"), std::string::npos);
   EXPECT_NE(html.find("<th>wall time</th>"), std::string::npos);
   EXPECT_NE(html.find("<h2>Sweep</h2>"), std::string::npos);
@@ -74,7 +84,8 @@ TEST(Report, RunFolderGetsSelfContainedReportEventsAndRebuildsIt) {
 
   // The best variant is the one with the higher test PSNR of denoised inputs.
   const auto& vs = metrics["variants"];
-  const bool first_best = vs[0]["test"]["denoised_psnr_db"].get<double>() > vs[1]["test"]["denoised_psnr_db"].get<double>();
+  const bool first_best =
+      vs[0]["test"]["denoised_psnr_db"].get<double>() > vs[1]["test"]["denoised_psnr_db"].get<double>();
   const std::string best = vs[first_best ? 0 : 1]["name"].get<std::string>();
   EXPECT_NE(html.find("<tr class=\"best\"><td><a href=\"#variant-" + best + "\">"), std::string::npos) << best;
 
@@ -110,7 +121,7 @@ TEST(Report, CompareTablesAndOverlaidCurves) {
   EXPECT_EQ(count(html, "<tr><td>" + (tmp / "a").string() + " / "), 2u);
   EXPECT_EQ(count(html, "<tr><td>" + (tmp / "b").string() + " / "), 2u);
   EXPECT_NE(html.find("<th>test PSNR (dB)</th>"), std::string::npos);  // the kind's declared columns
-  EXPECT_EQ(count(html, "<img "), 3u);  // validation loss, training loss, learning rate
+  EXPECT_EQ(count(html, "<img "), 3u);                                 // validation loss, training loss, learning rate
   EXPECT_EQ(count(html, "src=\"data:image/svg+xml;base64,"), 3u);
 }
 
@@ -132,13 +143,15 @@ TEST(Report, BadRunFoldersGiveOneLineErrorsNamingTheFile) {
   EXPECT_NE(r.err.find("metrics.json: not valid JSON"), std::string::npos) << r.err;
   EXPECT_TRUE(one_line(r));
   testing::write_bytes(tmp / "empty" / "metrics.json", R"({"variants": [{"name": "v"}]})");
-  testing::write_bytes(tmp / "empty" / "history.csv", "epoch,train_loss,val_loss,lr,seconds\n1,0.5,0.4,0.001,1\n2,zero,0.3,0.001,1\n");
+  testing::write_bytes(tmp / "empty" / "history.csv",
+                       "epoch,train_loss,val_loss,lr,seconds\n1,0.5,0.4,0.001,1\n2,zero,0.3,0.001,1\n");
   r = cli({"report", (tmp / "empty").string()});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("history.csv: line 3: train_loss 'zero' is not a number"), std::string::npos) << r.err;
   EXPECT_TRUE(one_line(r));
   testing::write_bytes(tmp / "empty" / "history.csv", "a,b\n1,2\n");
-  EXPECT_NE(cli({"report", (tmp / "empty").string()}).err.find("history.csv: line 1: header without"), std::string::npos);
+  EXPECT_NE(cli({"report", (tmp / "empty").string()}).err.find("history.csv: line 1: header without"),
+            std::string::npos);
   EXPECT_EQ(cli({"compare"}).code, 2);
   // A minimal but valid folder: metrics and a history, nothing else; sections without content are left out.
   testing::write_bytes(tmp / "empty" / "history.csv", "epoch,train_loss,val_loss,lr,seconds\n1,0.5,,0.001,1\n");

@@ -112,26 +112,30 @@ TEST(TensorBoard, EventFileReadsBackThroughProtoc) {
     int64_t step;
     double wall;
   };
-  const Expected scalars[] = {{"train_loss", 0.5f, 1, t0 + 1}, {"val_loss", 0.625f, 1, t0 + 1}, {"lr", 1e-3f, 300, t0 + 2}};
+  const Expected scalars[] = {
+      {"train_loss", 0.5f, 1, t0 + 1}, {"val_loss", 0.625f, 1, t0 + 1}, {"lr", 1e-3f, 300, t0 + 2}};
   for (size_t i = 0; i < 3; ++i) {
     const std::string text = decode_raw(records[i + 1], tmp);
     const auto& e = scalars[i];
     // Event: wall_time (1), step (2), summary (5) { value (1) { tag (1), simple_value (2) } }
-    const std::string want = "1: " + hex_bits(e.wall) + "\n2: " + std::to_string(e.step) + "\n5 {\n  1 {\n    1: \"" + e.tag + "\"\n    2: " +
-                             hex_bits(e.value) + "\n  }\n}\n";
+    const std::string want = "1: " + hex_bits(e.wall) + "\n2: " + std::to_string(e.step) + "\n5 {\n  1 {\n    1: \"" +
+                             e.tag + "\"\n    2: " + hex_bits(e.value) + "\n  }\n}\n";
     EXPECT_EQ(text, want) << e.tag;
   }
   const std::string image = decode_raw(records[4], tmp);
   // Summary.Value { tag (1), image (4) { height (1) = 5, width (2) = 7, colorspace (3) = 3 (RGB), encoded PNG (4) } }
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(image, m, std::regex("1: \"figures/grid\"\n    4 \\{\n      1: 5\n      2: 7\n      3: 3\n      4: \"\\\\211PNG")))
+  ASSERT_TRUE(std::regex_search(
+      image, m,
+      std::regex("1: \"figures/grid\"\n    4 \\{\n      1: 5\n      2: 7\n      3: 3\n      4: \"\\\\211PNG")))
       << image.substr(0, 300);
   EXPECT_NE(image.find("2: 2\n"), std::string::npos);
 }
 
 TEST(TensorBoard, NonPngImagesAreRejected) {
   EventFileWriter w(0);
-  EXPECT_NE(testing::error_of([&] { w.add_png("x", "GIF89a not a png at all....", 0, 0); }).find("not a PNG"), std::string::npos);
+  EXPECT_NE(testing::error_of([&] { w.add_png("x", "GIF89a not a png at all....", 0, 0); }).find("not a PNG"),
+            std::string::npos);
 }
 
 }  // namespace

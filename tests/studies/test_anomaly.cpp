@@ -71,7 +71,8 @@ TEST(Csv, ClearErrorsNameLineAndColumn) {
   EXPECT_NE(csv_error("a,b\n1e999,1\n").find("not a finite number"), std::string::npos);
   EXPECT_NE(csv_error("a,b\n1,\n").find("line 2, column 2 ('b'): empty cell"), std::string::npos);
   EXPECT_NE(csv_error("a,b\n\"1,2\n").find("line 2: unterminated quoted field"), std::string::npos);
-  EXPECT_NE(csv_error("a,b\n1,2\n", "Class").find("no label column 'Class' in the header (columns: a, b)"), std::string::npos);
+  EXPECT_NE(csv_error("a,b\n1,2\n", "Class").find("no label column 'Class' in the header (columns: a, b)"),
+            std::string::npos);
   EXPECT_NE(csv_error("a,Class\n1,2\n", "Class").find("label '2' is not 0 or 1"), std::string::npos);
   EXPECT_NE(csv_error("").find("empty file"), std::string::npos);
   EXPECT_NE(csv_error("a,b\n").find("no data rows"), std::string::npos);
@@ -208,8 +209,8 @@ TEST(AnomalyStudy, TrainSaveScoreRoundTrip) {
   o.rows = 4000;
   o.fraud_rate = 0.02;
   write_fraud_csv(tmp / "cc.csv", o);
-  auto r = run_cli({"run", "fraud-ae", "--set", "data.path=" + (tmp / "cc.csv").string(), "--set", "training.epochs=3", "--set",
-                    "training.batch_size=64", "--out", (tmp / "run").string(), "--quiet", "--threads", "1"});
+  auto r = run_cli({"run", "fraud-ae", "--set", "data.path=" + (tmp / "cc.csv").string(), "--set", "training.epochs=3",
+                    "--set", "training.batch_size=64", "--out", (tmp / "run").string(), "--quiet", "--threads", "1"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto m = nlohmann::json::parse(testing::read_file(tmp / "run" / "metrics.json"));
   ASSERT_EQ(m["variants"].size(), 6u);
@@ -220,7 +221,8 @@ TEST(AnomalyStudy, TrainSaveScoreRoundTrip) {
     const auto& c = v["test"]["confusion"];
     EXPECT_EQ(c["tp"].get<int64_t>() + c["fp"].get<int64_t>() + c["tn"].get<int64_t>() + c["fn"].get<int64_t>(), 1200);
     EXPECT_EQ(v["threshold"]["method"], "f1");
-    for (const char* f : {"model.pt", "history.csv"}) EXPECT_TRUE(std::filesystem::exists(tmp / "run" / v["name"].get<std::string>() / f)) << f;
+    for (const char* f : {"model.pt", "history.csv"})
+      EXPECT_TRUE(std::filesystem::exists(tmp / "run" / v["name"].get<std::string>() / f)) << f;
     // The charts exactly where the build draws them (PLplot).
     for (const char* f : {"figures/error_histogram.svg", "figures/roc.svg", "figures/pr.svg", "figures/confusion.svg"})
       EXPECT_EQ(std::filesystem::exists(tmp / "run" / v["name"].get<std::string>() / f), charts_available()) << f;
@@ -238,7 +240,8 @@ TEST(AnomalyStudy, TrainSaveScoreRoundTrip) {
     ASSERT_NE(v, nullptr);
     torch::NoGradGuard no_grad;
     const auto q = v->posterior(xs);
-    const auto expected = (v->decode(q.mu) - xs).pow(2).sum(1) - 0.5 * (1 + q.logvar - q.mu.pow(2) - q.logvar.exp()).sum(1);
+    const auto expected =
+        (v->decode(q.mu) - xs).pow(2).sum(1) - 0.5 * (1 + q.logvar - q.mu.pow(2) - q.logvar.exp()).sum(1);
     EXPECT_TRUE(torch::allclose(vae.score(x), expected, 1e-5, 1e-5)) << vae.score(x) << expected;
   }
 
@@ -251,13 +254,15 @@ TEST(AnomalyStudy, TrainSaveScoreRoundTrip) {
   auto s = run_cli({"score", model.string(), (tmp / "cc.csv").string(), "-o", (tmp / "scores.csv").string()});
   ASSERT_EQ(s.code, 0) << s.err;
   EXPECT_NE(s.out.find("scored 4000 rows"), std::string::npos) << s.out;
-  auto small = run_cli({"score", model.string(), (tmp / "cc.csv").string(), "-o", (tmp / "scores7.csv").string(), "--chunk-rows", "7"});
+  auto small = run_cli(
+      {"score", model.string(), (tmp / "cc.csv").string(), "-o", (tmp / "scores7.csv").string(), "--chunk-rows", "7"});
   ASSERT_EQ(small.code, 0) << small.err;
   const std::string scores = testing::read_file(tmp / "scores.csv");
   // Chunking does not change a score (beyond float rounding of different batch sizes).
   const auto whole = score_column(scores), chunked = score_column(testing::read_file(tmp / "scores7.csv"));
   ASSERT_EQ(whole.size(), chunked.size());
-  for (size_t i = 0; i < whole.size(); ++i) ASSERT_NEAR(whole[i], chunked[i], 1e-5 * std::max(1.0, whole[i])) << "row " << i + 1;
+  for (size_t i = 0; i < whole.size(); ++i)
+    ASSERT_NEAR(whole[i], chunked[i], 1e-5 * std::max(1.0, whole[i])) << "row " << i + 1;
   EXPECT_EQ(scores.substr(0, scores.find('\n')), "row,score,flag,label");
   EXPECT_EQ(std::count(scores.begin(), scores.end(), '\n'), 4001);
   // The first row's score is the detector's score of that row.
@@ -278,7 +283,9 @@ TEST(AnomalyStudy, TrainSaveScoreRoundTrip) {
   testing::write_bytes(tmp / "other.csv", "x,y\n1,2\n");
   auto bad = run_cli({"score", model.string(), (tmp / "other.csv").string(), "-o", (tmp / "bad.csv").string()});
   EXPECT_EQ(bad.code, 1);
-  EXPECT_NE(bad.err.find("columns differ from the model's: column 1 is 'x', the model expects 'Time'"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("columns differ from the model's: column 1 is 'x', the model expects 'Time'"),
+            std::string::npos)
+      << bad.err;
   EXPECT_FALSE(std::filesystem::exists(tmp / "bad.csv"));
 }
 
@@ -293,7 +300,8 @@ TEST(AnomalyStudy, SyntheticDataAndCliGenerator) {
   ASSERT_EQ(r.code, 0) << r.err;
   auto m = nlohmann::json::parse(testing::read_file(tmp / "run" / "metrics.json"));
   EXPECT_EQ(m["variants"][0]["threshold"]["method"], "percentile");
-  EXPECT_NE(testing::read_file(tmp / "run" / "results.md").find("synthetic credit-card table (1500 rows"), std::string::npos);
+  EXPECT_NE(testing::read_file(tmp / "run" / "results.md").find("synthetic credit-card table (1500 rows"),
+            std::string::npos);
   auto unlabelled = run_cli({"run", "fraud-ae", "--set", "data.label=", "--out", (tmp / "run2").string(), "--quiet"});
   EXPECT_EQ(unlabelled.code, 2);
   EXPECT_NE(unlabelled.err.find("data.label"), std::string::npos) << unlabelled.err;
@@ -302,7 +310,9 @@ TEST(AnomalyStudy, SyntheticDataAndCliGenerator) {
 TEST(AnomalyStudy, NegativeElboScoreNeedsAVae) {
   auto r = run_cli({"show", "fraud-ae", "--set", "evaluation.score=neg_elbo"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.err.find("evaluation.score: neg_elbo needs a VAE (model.type dense_vae), not 'dense_ae'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("evaluation.score: neg_elbo needs a VAE (model.type dense_vae), not 'dense_ae'"),
+            std::string::npos)
+      << r.err;
 }
 
 }  // namespace

@@ -82,8 +82,8 @@ TEST(Inference, DenoiseAddsSeededNoiseWhenAsked) {
   save_model(tmp / "model.pt");
   write_image_png(tmp / "x.png", torch::full({1, 8, 8}, 0.5));
   auto run = [&](const std::string& dir) {
-    return cli({"denoise", (tmp / "model.pt").string(), (tmp / "x.png").string(), "--noise-std", "0.3", "--seed", "4", "-o",
-                (tmp / dir).string()});
+    return cli({"denoise", (tmp / "model.pt").string(), (tmp / "x.png").string(), "--noise-std", "0.3", "--seed", "4",
+                "-o", (tmp / dir).string()});
   };
   ASSERT_EQ(run("d1").code, 0);
   ASSERT_EQ(run("d2").code, 0);
@@ -98,20 +98,24 @@ TEST(Inference, ImagesAndModelsItCannotUseGiveOneLineErrors) {
   save_model(tmp / "model.pt");
   const std::string model = (tmp / "model.pt").string(), out = (tmp / "out").string();
   testing::write_bytes(tmp / "corrupt.png", "\x89PNG\r\n\x1a\n this is not really a png");
-  expect_error(cli({"reconstruct", model, (tmp / "corrupt.png").string(), "-o", out}), 1, "corrupt.png: not a readable image");
+  expect_error(cli({"reconstruct", model, (tmp / "corrupt.png").string(), "-o", out}), 1,
+               "corrupt.png: not a readable image");
   auto colour = torch::zeros({3, 8, 8});
   colour[0].fill_(1.0);
   write_image_png(tmp / "red.png", colour);
   expect_error(cli({"reconstruct", model, (tmp / "red.png").string(), "-o", out}), 1,
                "red.png: a colour (RGB) image, but the model takes 1-channel");
-  expect_error(cli({"reconstruct", model, (tmp / "missing.png").string(), "-o", out}), 1, "missing.png: no such image file");
+  expect_error(cli({"reconstruct", model, (tmp / "missing.png").string(), "-o", out}), 1,
+               "missing.png: no such image file");
   std::filesystem::create_directories(tmp / "empty");
-  expect_error(cli({"reconstruct", model, (tmp / "empty").string(), "-o", out}), 1, "empty: folder holds no image files");
+  expect_error(cli({"reconstruct", model, (tmp / "empty").string(), "-o", out}), 1,
+               "empty: folder holds no image files");
   testing::write_bytes(tmp / "notes.txt", "hello");
   write_image_png(tmp / "ok.png", torch::zeros({1, 8, 8}));
   expect_error(cli({"denoise", (tmp / "notes.txt").string(), (tmp / "ok.png").string(), "-o", out}), 1,
                "notes.txt: not a latent checkpoint");
-  expect_error(cli({"reconstruct", model, (tmp / "ok.png").string(), "-o", (tmp / "notes.txt" / "sub").string()}), 1, "notes.txt");
+  expect_error(cli({"reconstruct", model, (tmp / "ok.png").string(), "-o", (tmp / "notes.txt" / "sub").string()}), 1,
+               "notes.txt");
   expect_error(cli({"reconstruct", model, "-o", out}), 2, "images");
   // Nothing was written for the failed commands.
   EXPECT_FALSE(std::filesystem::exists(tmp / "out"));
@@ -121,7 +125,8 @@ TEST(Inference, EncodeWritesOneRowPerExampleWithLabels) {
   TempDir tmp;
   save_model(tmp / "model.pt");
   testing::write_synthetic_idx(tmp / "data", 16, 6, 8);
-  auto r = cli({"encode", (tmp / "model.pt").string(), "--data", (tmp / "data").string(), "-o", (tmp / "codes.csv").string()});
+  auto r = cli(
+      {"encode", (tmp / "model.pt").string(), "--data", (tmp / "data").string(), "-o", (tmp / "codes.csv").string()});
   ASSERT_EQ(r.code, 0) << r.err;
   std::istringstream csv(testing::read_file(tmp / "codes.csv"));
   std::string line;
@@ -135,8 +140,9 @@ TEST(Inference, EncodeWritesOneRowPerExampleWithLabels) {
   }
   EXPECT_EQ(rows, 6);
   testing::write_synthetic_idx(tmp / "big", 4, 4, 12);
-  expect_error(cli({"encode", (tmp / "model.pt").string(), "--data", (tmp / "big").string(), "-o", (tmp / "c2.csv").string()}), 1,
-               "holds 1x12x12 examples, the model takes 1x8x8");
+  expect_error(
+      cli({"encode", (tmp / "model.pt").string(), "--data", (tmp / "big").string(), "-o", (tmp / "c2.csv").string()}),
+      1, "holds 1x12x12 examples, the model takes 1x8x8");
   expect_error(cli({"encode", (tmp / "model.pt").string(), "--data", "imagenet", "-o", (tmp / "c3.csv").string()}), 2,
                "--data: 'imagenet'");
 }
@@ -164,8 +170,8 @@ TEST(Inference, EncodeTakesAFolderOfImages) {
     return (0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]).unsqueeze(0);
   };
   const auto a8 = read_image(dir / "a.png");
-  const auto inputs = torch::stack({a8, torch::avg_pool2d(read_image(dir / "b.png").unsqueeze(0), 2)[0],
-                                    gray_of(read_image(dir / "c.png")), a8});
+  const auto inputs = torch::stack(
+      {a8, torch::avg_pool2d(read_image(dir / "b.png").unsqueeze(0), 2)[0], gray_of(read_image(dir / "c.png")), a8});
   torch::Tensor expected;
   {
     EvalMode guard(*model);
@@ -200,17 +206,19 @@ TEST(Inference, EncodeTakesAFolderOfImages) {
   testing::write_bytes(tmp / "text" / "notes.txt", "hello");
   std::filesystem::create_directories(tmp / "empty");
   for (const char* bad : {"text", "empty"})
-    expect_error(cli({"encode", (tmp / "model.pt").string(), "--data", (tmp / bad).string(), "-o", (tmp / "bad.csv").string()}), 1,
-                 "' holds neither IDX files (train-images-idx3-ubyte) nor image files");
+    expect_error(
+        cli({"encode", (tmp / "model.pt").string(), "--data", (tmp / bad).string(), "-o", (tmp / "bad.csv").string()}),
+        1, "' holds neither IDX files (train-images-idx3-ubyte) nor image files");
   EXPECT_FALSE(std::filesystem::exists(tmp / "bad.csv"));
   // --split means nothing for a folder of images: said, not ignored.
-  expect_error(cli({"encode", (tmp / "model.pt").string(), "--data", dir.string(), "--split", "train", "-o", (tmp / "bad.csv").string()}),
+  expect_error(cli({"encode", (tmp / "model.pt").string(), "--data", dir.string(), "--split", "train", "-o",
+                    (tmp / "bad.csv").string()}),
                2, "--split: 'train' does not apply to a folder of images");
   EXPECT_FALSE(std::filesystem::exists(tmp / "bad.csv"));
   // A corrupt image names the file.
   testing::write_bytes(dir / "e.png", "\x89PNG\r\n\x1a\n not really a png");
-  expect_error(cli({"encode", (tmp / "model.pt").string(), "--data", dir.string(), "-o", (tmp / "bad.csv").string()}), 1,
-               "e.png: not a readable image");
+  expect_error(cli({"encode", (tmp / "model.pt").string(), "--data", dir.string(), "-o", (tmp / "bad.csv").string()}),
+               1, "e.png: not a readable image");
   EXPECT_FALSE(std::filesystem::exists(tmp / "bad.csv"));
 }
 

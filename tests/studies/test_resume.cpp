@@ -42,7 +42,9 @@ void write_spec(const fs::path& path, const fs::path& data) {
                       << "[sweep]\n\"model.latent\" = [4, 6]\n";
 }
 
-nlohmann::json metrics_of(const fs::path& run) { return nlohmann::json::parse(testing::read_file(run / "metrics.json")); }
+nlohmann::json metrics_of(const fs::path& run) {
+  return nlohmann::json::parse(testing::read_file(run / "metrics.json"));
+}
 
 // What must not change across an interruption: every variant's test metrics and losses.
 void expect_same_results(const nlohmann::json& a, const nlohmann::json& b) {
@@ -97,14 +99,17 @@ TEST(Resume, SigintAndSigtermMidEpochThenResumeGiveTheUninterruptedMetrics) {
 
   // 5 batches an epoch, 15 a variant: batch 7 is mid-epoch 2 of the first variant,
   // batch 24 is mid-epoch 2 of the second.
-  for (const auto& [fault, code, variant] : {std::tuple{"int@7", 130, "latent4"}, std::tuple{"term@24", 143, "latent6"}}) {
+  for (const auto& [fault, code, variant] :
+       {std::tuple{"int@7", 130, "latent4"}, std::tuple{"term@24", 143, "latent6"}}) {
     const std::string out = std::string("stopped-") + fault;
     {
       FaultEnv env(fault);
       auto r = f.run(out);
       ASSERT_EQ(r.code, code) << r.err;
-      EXPECT_NE(r.err.find("interrupted by " + std::string(code == 130 ? "SIGINT" : "SIGTERM") + " in epoch 2 after batch"),
-                std::string::npos) << r.err;
+      EXPECT_NE(
+          r.err.find("interrupted by " + std::string(code == 130 ? "SIGINT" : "SIGTERM") + " in epoch 2 after batch"),
+          std::string::npos)
+          << r.err;
       EXPECT_NE(r.err.find("latent run --resume " + (f.tmp / out).string()), std::string::npos) << r.err;
       EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     }
@@ -127,10 +132,12 @@ TEST(Resume, VaeWithKlWarmUpResumesExactly) {
   TempDir tmp;
   testing::write_synthetic_idx(tmp / "data", 64, 16, 8);
   const fs::path spec = tmp / "vae.toml";
-  std::ofstream(spec) << "study = \"vae-resume\"\nkind = \"vae\"\nseed = 3\n[data]\npath = \"" << (tmp / "data").string()
-                      << "\"\n[model]\ntype = \"dense_vae\"\nhidden = [16]\nlatent = 2\n"
+  std::ofstream(spec) << "study = \"vae-resume\"\nkind = \"vae\"\nseed = 3\n[data]\npath = \""
+                      << (tmp / "data").string() << "\"\n[model]\ntype = \"dense_vae\"\nhidden = [16]\nlatent = 2\n"
                       << "[training]\nepochs = 3\nbatch_size = 16\nkl_warmup_epochs = 2\n";
-  auto run = [&](const std::string& out) { return cli({"run", spec.string(), "--out", (tmp / out).string(), "--quiet", "--threads", "1"}); };
+  auto run = [&](const std::string& out) {
+    return cli({"run", spec.string(), "--out", (tmp / out).string(), "--quiet", "--threads", "1"});
+  };
   auto straight = run("straight");
   ASSERT_EQ(straight.code, 0) << straight.err;
   {
@@ -147,7 +154,8 @@ TEST(Resume, SigkillMidEpochLosesNothing) {
   const std::string latent = (bin_dir() / "latent").string();
   ASSERT_TRUE(fs::exists(latent)) << latent;
   auto start = [&](const std::string& out, const std::string& env) {
-    return shell(env + " exec " + latent + " run " + f.spec.string() + " --out " + (f.tmp / out).string() + " --quiet --threads 1 2>/dev/null");
+    return shell(env + " exec " + latent + " run " + f.spec.string() + " --out " + (f.tmp / out).string() +
+                 " --quiet --threads 1 2>/dev/null");
   };
   ASSERT_EQ(start("straight", ""), 0);
   // Killed in the first variant's third epoch, then resumed; killed again in the second.
@@ -161,7 +169,8 @@ TEST(Resume, SigkillMidEpochLosesNothing) {
   ASSERT_EQ(shell(resume), 0);
   expect_same_results(metrics_of(f.tmp / "straight"), metrics_of(f.tmp / "killed"));
   for (const auto& entry : fs::recursive_directory_iterator(f.tmp / "killed"))
-    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << "half-written file left: " << entry.path();
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos)
+        << "half-written file left: " << entry.path();
 }
 
 TEST(Resume, JobsWorkersKilledThenResumedGiveTheSequentialMetrics) {
@@ -242,9 +251,10 @@ TEST(Resume, FullDiskAndReadOnlyFolderFailCleanlyAndKeepEarlierResults) {
   // A 64 KiB disk: spec.toml and run.json fit, the first checkpoint does not.
   const std::string run = latent + " run " + f.spec.string() + " --out " + mnt.string() + "/run --quiet --threads 1";
   const std::string err = (f.tmp / "err.txt").string();
-  int status = in_mount_namespace("mount -t tmpfs -o size=64k tmpfs " + mnt.string() + " && echo keep > " + mnt.string() +
-                                  "/earlier.txt && " + run + " 2>" + err + "; code=$?; cat " + mnt.string() +
-                                  "/earlier.txt >> " + err + "; ls -a " + mnt.string() + "/run/latent4 >> " + err + "; exit $code",
+  int status = in_mount_namespace("mount -t tmpfs -o size=64k tmpfs " + mnt.string() + " && echo keep > " +
+                                      mnt.string() + "/earlier.txt && " + run + " 2>" + err + "; code=$?; cat " +
+                                      mnt.string() + "/earlier.txt >> " + err + "; ls -a " + mnt.string() +
+                                      "/run/latent4 >> " + err + "; exit $code",
                                   mnt);
   if (status == -1) GTEST_SKIP() << "no private mount namespaces here (unshare -rm)";
   ASSERT_TRUE(WIFEXITED(status));
@@ -258,9 +268,9 @@ TEST(Resume, FullDiskAndReadOnlyFolderFailCleanlyAndKeepEarlierResults) {
   // A read-only folder holding a finished run: a new run into it is refused, the old one stays.
   ASSERT_EQ(f.run("finished").code, 0);
   const std::string before = testing::read_file(f.tmp / "finished" / "metrics.json");
-  status = in_mount_namespace("mount --bind " + (f.tmp / "finished").string() + " " + mnt.string() + " && mount -o remount,bind,ro " +
-                              mnt.string() + " && " + latent + " run " + f.spec.string() + " --out " + mnt.string() +
-                              "/new --quiet 2>" + err,
+  status = in_mount_namespace("mount --bind " + (f.tmp / "finished").string() + " " + mnt.string() +
+                                  " && mount -o remount,bind,ro " + mnt.string() + " && " + latent + " run " +
+                                  f.spec.string() + " --out " + mnt.string() + "/new --quiet 2>" + err,
                               mnt);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 1);

@@ -39,7 +39,7 @@ TEST(Spec, FileThenSetOverrides) {
   const std::string toml = "[training]\nepochs = 7\nlr = 0.01\n[model]\nlatent = 16\n";
   StudySpec s = parse_study_spec(toml, "t.toml", {"training.epochs=3", "model.hidden=[64, 8]", "data.path=/tmp/x y"});
   const Spec& v = s.variants[0].spec;
-  EXPECT_EQ(v.get<int64_t>("training.epochs"), 3);  // --set beats the file
+  EXPECT_EQ(v.get<int64_t>("training.epochs"), 3);       // --set beats the file
   EXPECT_DOUBLE_EQ(v.get<double>("training.lr"), 0.01);  // the file beats the default
   EXPECT_EQ(v.get<int64_t>("model.latent"), 16);
   EXPECT_EQ(v.get<IntList>("model.hidden"), (std::vector<int64_t>{64, 8}));
@@ -54,7 +54,8 @@ TEST(Spec, IntegerIsAcceptedForAFloat) {
 }
 
 TEST(Spec, UnknownKeysAreErrors) {
-  EXPECT_NE(usage_error("[training]\nepoch = 3\n").find("t.toml: unknown key 'training.epoch' (did you mean 'training.epochs'?)"),
+  EXPECT_NE(usage_error("[training]\nepoch = 3\n")
+                .find("t.toml: unknown key 'training.epoch' (did you mean 'training.epochs'?)"),
             std::string::npos);
   EXPECT_NE(usage_error("[trainin]\nepochs = 3\n").find("unknown key 'trainin.epochs'"), std::string::npos);
   EXPECT_NE(usage_error("color = 3\n").find("unknown key 'color'"), std::string::npos);
@@ -62,20 +63,26 @@ TEST(Spec, UnknownKeysAreErrors) {
 }
 
 TEST(Spec, WrongTypesAreErrors) {
-  EXPECT_NE(usage_error("[training]\nepochs = \"five\"\n").find("t.toml: training.epochs: expected an integer, got a string"),
-            std::string::npos);
+  EXPECT_NE(
+      usage_error("[training]\nepochs = \"five\"\n").find("t.toml: training.epochs: expected an integer, got a string"),
+      std::string::npos);
   EXPECT_NE(usage_error("[training]\nepochs = 2.5\n").find("expected an integer, got a float"), std::string::npos);
-  EXPECT_NE(usage_error("[model]\nhidden = [1, \"a\"]\n").find("model.hidden: expected an array of integers"), std::string::npos);
-  EXPECT_NE(usage_error("", {"training.lr=fast"}).find("--set: training.lr: 'fast' is not a valid float"), std::string::npos);
+  EXPECT_NE(usage_error("[model]\nhidden = [1, \"a\"]\n").find("model.hidden: expected an array of integers"),
+            std::string::npos);
+  EXPECT_NE(usage_error("", {"training.lr=fast"}).find("--set: training.lr: 'fast' is not a valid float"),
+            std::string::npos);
 }
 
 TEST(Spec, OutOfRangeValuesAreErrors) {
   EXPECT_NE(usage_error("[training]\nepochs = 0\n").find("training.epochs: 0 is out of range"), std::string::npos);
   EXPECT_NE(usage_error("[data]\nval_split = 0.95\n").find("data.val_split: 0.95 is out of range"), std::string::npos);
-  EXPECT_NE(usage_error("[model]\nhidden = [64, -1]\n").find("model.hidden: widths must be positive"), std::string::npos);
-  EXPECT_NE(usage_error("[training]\noptimizer = \"adamw\"\n").find("training.optimizer: 'adamw' is not one of: adam, sgd"),
+  EXPECT_NE(usage_error("[model]\nhidden = [64, -1]\n").find("model.hidden: widths must be positive"),
             std::string::npos);
-  EXPECT_NE(usage_error("", {"model.init=xavier"}).find("model.init: 'xavier' is not one of: default, kaiming"), std::string::npos);
+  EXPECT_NE(
+      usage_error("[training]\noptimizer = \"adamw\"\n").find("training.optimizer: 'adamw' is not one of: adam, sgd"),
+      std::string::npos);
+  EXPECT_NE(usage_error("", {"model.init=xavier"}).find("model.init: 'xavier' is not one of: default, kaiming"),
+            std::string::npos);
 }
 
 TEST(Spec, CrossFieldRules) {
@@ -103,7 +110,8 @@ TEST(Spec, VariantsOverrideTheBaseAndSetOverridesVariants) {
   EXPECT_EQ(s.variants[1].spec.get<int64_t>("model.latent"), 4);
   EXPECT_EQ(s.variants[1].spec.get<int64_t>("training.epochs"), 2);
   EXPECT_EQ(s.variants[1].spec.where("model.latent"), "t.toml: variants[1]");
-  EXPECT_NE(usage_error("[[variants]]\nname = \"a\"\n[[variants]]\nname = \"a\"\n").find("'a' is used twice"), std::string::npos);
+  EXPECT_NE(usage_error("[[variants]]\nname = \"a\"\n[[variants]]\nname = \"a\"\n").find("'a' is used twice"),
+            std::string::npos);
   EXPECT_NE(usage_error("[[variants]]\nname = \"a/b\"\n").find("may use only"), std::string::npos);
   EXPECT_NE(usage_error("[[variants]]\nname = \"..\"\n").find("may use only"), std::string::npos);
   EXPECT_NE(usage_error("[[variants]]\nname = \"a\"\nmodel.latnt = 3\n").find("variants[0]: unknown key 'model.latnt'"),
@@ -123,7 +131,8 @@ TEST(Spec, SweepExpandsTheGrid) {
   EXPECT_EQ(s.variants[5].spec.get<IntList>("model.hidden"), (std::vector<int64_t>{64}));
   // A key pinned with --set is no longer swept.
   EXPECT_EQ(parse_study_spec(toml, "t.toml", {"model.latent=8"}).variants.size(), 2u);
-  EXPECT_NE(usage_error("[sweep]\nmodel.latent = [16, 0]\n").find("model.latent: 0 is out of range"), std::string::npos);
+  EXPECT_NE(usage_error("[sweep]\nmodel.latent = [16, 0]\n").find("model.latent: 0 is out of range"),
+            std::string::npos);
   EXPECT_NE(usage_error("[sweep]\nmodel.latent = 16\n").find("expected a non-empty array"), std::string::npos);
 }
 
@@ -186,12 +195,15 @@ TEST(Spec, SchemaListsEveryKeyOncePerOwnerAndOneTypePerKey) {
 }
 
 TEST(Spec, KeysOfAnotherKindAreErrorsNamingTheKind) {
-  EXPECT_NE(usage_error("kind = \"vae\"\n[training]\nnoise_std = 0.1\n")
-                .find("t.toml: training.noise_std: does not apply to kind 'vae' with model.type 'dense_vae' (it is a key of kind reconstruction, "
-                      "kind anomaly)"),
-            std::string::npos)
+  EXPECT_NE(
+      usage_error("kind = \"vae\"\n[training]\nnoise_std = 0.1\n")
+          .find(
+              "t.toml: training.noise_std: does not apply to kind 'vae' with model.type 'dense_vae' (it is a key of kind reconstruction, "
+              "kind anomaly)"),
+      std::string::npos)
       << usage_error("kind = \"vae\"\n[training]\nnoise_std = 0.1\n");
-  EXPECT_NE(usage_error("kind = \"gan\"\n").find("t.toml: kind: 'gan' is not one of: reconstruction, vae, anomaly"), std::string::npos)
+  EXPECT_NE(usage_error("kind = \"gan\"\n").find("t.toml: kind: 'gan' is not one of: reconstruction, vae, anomaly"),
+            std::string::npos)
       << usage_error("kind = \"gan\"\n");
   EXPECT_NE(usage_error("kind = \"anomaly\"\n[data]\nlabel = \"Class\"\nval_split = 0.2\n[model]\ntype = \"conv_ae\"\n")
                 .find("model.type: 'conv_ae' is not one of: dense_ae, dense_vae"),
@@ -200,12 +212,17 @@ TEST(Spec, KeysOfAnotherKindAreErrorsNamingTheKind) {
 
 TEST(Spec, KeysOfAnotherModelTypeAreErrors) {
   const std::string e = usage_error("[model]\ntype = \"conv_ae\"\nhidden = [3]\n");
-  EXPECT_NE(e.find("t.toml: model.hidden: does not apply to kind 'reconstruction' with model.type 'conv_ae' (it is a key of model.type dense_ae"),
-            std::string::npos)
+  EXPECT_NE(
+      e.find(
+          "t.toml: model.hidden: does not apply to kind 'reconstruction' with model.type 'conv_ae' (it is a key of model.type dense_ae"),
+      std::string::npos)
       << e;
   // Set in a variant, it must apply to that variant.
   const std::string v = usage_error("[[variants]]\nname = \"c\"\nmodel.type = \"conv_ae\"\nmodel.latent = 3\n");
-  EXPECT_NE(v.find("t.toml: variants[0]: model.latent: does not apply to kind 'reconstruction' with model.type 'conv_ae'"), std::string::npos) << v;
+  EXPECT_NE(
+      v.find("t.toml: variants[0]: model.latent: does not apply to kind 'reconstruction' with model.type 'conv_ae'"),
+      std::string::npos)
+      << v;
 }
 
 TEST(Spec, AStudyLevelKeyMayApplyToSomeVariantsOnly) {
@@ -217,14 +234,17 @@ TEST(Spec, AStudyLevelKeyMayApplyToSomeVariantsOnly) {
   EXPECT_EQ(s.variants[0].spec.get<std::string>("model.code_activation"), "identity");
   EXPECT_FALSE(s.variants[1].spec.values.has("model.code_activation"));
   // With every variant a VAE it applies to none: an error naming the file.
-  EXPECT_NE(usage_error("kind = \"anomaly\"\n[data]\nlabel = \"Class\"\nval_split = 0.2\n[model]\ntype = \"dense_vae\"\ncode_activation = \"relu\"\n")
-                .find("t.toml: model.code_activation: does not apply to kind 'anomaly' with model.type 'dense_vae'"),
-            std::string::npos);
+  EXPECT_NE(
+      usage_error(
+          "kind = \"anomaly\"\n[data]\nlabel = \"Class\"\nval_split = 0.2\n[model]\ntype = \"dense_vae\"\ncode_activation = \"relu\"\n")
+          .find("t.toml: model.code_activation: does not apply to kind 'anomaly' with model.type 'dense_vae'"),
+      std::string::npos);
 }
 
 TEST(Spec, ErrorsFromSetNameSetNotTheBuiltinFile) {
   const std::string e = usage_error("", {"model.channels=[4]"});
-  EXPECT_EQ(e.rfind("--set: model.channels: does not apply to kind 'reconstruction' with model.type 'dense_ae'", 0), 0u) << e;
+  EXPECT_EQ(e.rfind("--set: model.channels: does not apply to kind 'reconstruction' with model.type 'dense_ae'", 0), 0u)
+      << e;
   try {
     parse_study_spec(find_builtin("vae-fmnist"), "configs/vae-fmnist.toml", {"training.loss=l1"});
     ADD_FAILURE() << "no error";
@@ -242,11 +262,14 @@ TEST(Spec, ErrorsFromSetNameSetNotTheBuiltinFile) {
 TEST(Spec, TheMonitorIsAHistoryColumnOfTheKind) {
   EXPECT_NO_THROW(parse_study_spec("[training]\nmonitor = \"val_pixel_accuracy\"\nkeep = \"best\"\n", "t.toml"));
   const std::string e = usage_error("[training]\nmonitor = \"val_acuracy\"\n");
-  EXPECT_NE(e.find("training.monitor: 'val_acuracy' is not a history column of kind 'reconstruction' (one of: train_loss, val_loss, "
-                   "train_pixel_accuracy, val_pixel_accuracy)"),
-            std::string::npos)
+  EXPECT_NE(
+      e.find(
+          "training.monitor: 'val_acuracy' is not a history column of kind 'reconstruction' (one of: train_loss, val_loss, "
+          "train_pixel_accuracy, val_pixel_accuracy)"),
+      std::string::npos)
       << e;
-  EXPECT_NE(usage_error("[training]\nkeep = \"first\"\n").find("training.keep: 'first' is not one of: last, best"), std::string::npos);
+  EXPECT_NE(usage_error("[training]\nkeep = \"first\"\n").find("training.keep: 'first' is not one of: last, best"),
+            std::string::npos);
 }
 
 }  // namespace

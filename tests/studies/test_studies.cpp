@@ -22,7 +22,8 @@ const auto& cli = testing::run_cli;
 TEST(Studies, EveryAutoencoderStudyIsBuiltInAndListed) {
   auto list = cli({"list"});
   ASSERT_EQ(list.code, 0) << list.err;
-  for (const char* name : {"ae-fmnist", "ae-mnist", "dae-mnist", "conv-dae", "deep-ae", "deep-ae-fmnist", "deep-dae-noise"}) {
+  for (const char* name :
+       {"ae-fmnist", "ae-mnist", "dae-mnist", "conv-dae", "deep-ae", "deep-ae-fmnist", "deep-dae-noise"}) {
     const char* text = find_builtin(name);
     ASSERT_NE(text, nullptr) << name;
     EXPECT_NE(list.out.find(std::string(name) + " "), std::string::npos) << name;
@@ -45,15 +46,17 @@ TEST(Studies, EveryAutoencoderStudyIsBuiltInAndListed) {
     EXPECT_EQ(deep[8], "l2_hidden512x256_latent15");
     EXPECT_EQ(deep.back(), "l1code_hidden512x384x256x128_latent100");
   }
-  EXPECT_EQ(names("deep-dae-noise"), (std::vector<std::string>{"noise_variance0.01", "noise_variance0.05", "noise_variance0.1",
-                                                               "noise_variance0.25", "noise_variance0.5"}));
+  EXPECT_EQ(names("deep-dae-noise"),
+            (std::vector<std::string>{"noise_variance0.01", "noise_variance0.05", "noise_variance0.1",
+                                      "noise_variance0.25", "noise_variance0.5"}));
 }
 
 TEST(Studies, EarlyStoppingNeedsAValidationSplit) {
   auto r = cli({"show", "ae-fmnist", "--set", "training.early_stopping_patience=2"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("training.early_stopping_patience: needs a validation set"), std::string::npos) << r.err;
-  EXPECT_EQ(cli({"show", "ae-fmnist", "--set", "training.early_stopping_patience=2", "--set", "data.val_split=0.2"}).code, 0);
+  EXPECT_EQ(
+      cli({"show", "ae-fmnist", "--set", "training.early_stopping_patience=2", "--set", "data.val_split=0.2"}).code, 0);
   auto bad = cli({"show", "ae-fmnist", "--set", "training.schedule=cosine"});
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("training.schedule"), std::string::npos) << bad.err;
@@ -62,9 +65,9 @@ TEST(Studies, EarlyStoppingNeedsAValidationSplit) {
 TEST(Studies, ConvDenoisingStudyRunsWithScheduleOnSyntheticData) {
   TempDir tmp;
   testing::write_synthetic_idx(tmp / "data", 96, 24, 12);
-  auto r = cli({"run", "conv-dae", "--set", "data.path=" + (tmp / "data").string(), "--set", "model.channels=[4, 8]", "--set",
-                "training.epochs=3", "--set", "training.step_size=1", "--set", "training.batch_size=32", "--set",
-                "data.val_split=0.25", "--out", (tmp / "run").string(), "--quiet", "--threads", "1"});
+  auto r = cli({"run", "conv-dae", "--set", "data.path=" + (tmp / "data").string(), "--set", "model.channels=[4, 8]",
+                "--set", "training.epochs=3", "--set", "training.step_size=1", "--set", "training.batch_size=32",
+                "--set", "data.val_split=0.25", "--out", (tmp / "run").string(), "--quiet", "--threads", "1"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto m = nlohmann::json::parse(testing::read_file(tmp / "run" / "metrics.json"));
   ASSERT_EQ(m["variants"].size(), 2u);
@@ -98,9 +101,9 @@ TEST(Studies, ConvDenoisingStudyRunsWithScheduleOnSyntheticData) {
 TEST(Studies, DenseStudyReportsPcaAndScoresThePlainModelOnNoisyInputs) {
   TempDir tmp;
   testing::write_synthetic_idx(tmp / "data", 128, 32, 8);
-  auto r = cli({"run", "dae-mnist", "--set", "data.dataset=idx", "--set", "data.path=" + (tmp / "data").string(), "--set",
-                "model.hidden=[16]", "--set", "model.latent=4", "--set", "training.epochs=2", "--out", (tmp / "run").string(),
-                "--quiet", "--threads", "1"});
+  auto r = cli({"run", "dae-mnist", "--set", "data.dataset=idx", "--set", "data.path=" + (tmp / "data").string(),
+                "--set", "model.hidden=[16]", "--set", "model.latent=4", "--set", "training.epochs=2", "--out",
+                (tmp / "run").string(), "--quiet", "--threads", "1"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto m = nlohmann::json::parse(testing::read_file(tmp / "run" / "metrics.json"));
   ASSERT_EQ(m["variants"].size(), 2u);

@@ -53,7 +53,8 @@ class TwoPlayerStudy : public StudyRunner {
     auto step = [&](const Batch& b, TrainSession& s) {
       auto real = b["x"].reshape({b.size(), -1});
       auto fake = generator->forward(torch::randn({b.size(), noise}, s.generator("noise")));
-      auto d_loss = torch::softplus(-critic->forward(real)).mean() + torch::softplus(critic->forward(fake.detach())).mean();
+      auto d_loss =
+          torch::softplus(-critic->forward(real)).mean() + torch::softplus(critic->forward(fake.detach())).mean();
       s.minimize("critic", d_loss);
       auto g_loss = torch::softplus(-critic->forward(fake)).mean();
       s.minimize("generator", g_loss);
@@ -68,8 +69,10 @@ class TwoPlayerStudy : public StudyRunner {
     VariantResult r;
     r.metrics = loop_metrics(variant.name, spec, h, data_.train.size(), data_.test.size());
     torch::NoGradGuard no_grad;
-    r.metrics["test"] = {{"critic_score", torch::sigmoid(critic->forward(data_.test.x.reshape({data_.test.size(), -1}))).mean().item<double>()},
-                         {"generator_norm", generator->weight.norm().item<double>()}};
+    r.metrics["test"] = {
+        {"critic_score",
+         torch::sigmoid(critic->forward(data_.test.x.reshape({data_.test.size(), -1}))).mean().item<double>()},
+        {"generator_norm", generator->weight.norm().item<double>()}};
     return r;
   }
 
@@ -87,8 +90,11 @@ void register_two_player() {
   k.name = "two-player";
   k.doc = "tests: a generator and a critic stepped alternately";
   k.keys = image_data_keys();
-  k.keys.push_back(float_key("training.generator_lr_scale", 0.5, "the generator's learning rate as a fraction of training.lr", 0.0, 10.0));
-  k.models = {{"pair", "a linear generator and a linear critic", {integer_key("model.noise", 4, "noise inputs of the generator", 1, 64)}}};
+  k.keys.push_back(float_key("training.generator_lr_scale", 0.5,
+                             "the generator's learning rate as a fraction of training.lr", 0.0, 10.0));
+  k.models = {{"pair",
+               "a linear generator and a linear critic",
+               {integer_key("model.noise", 4, "noise inputs of the generator", 1, 64)}}};
   k.results.headline = {{"test.critic_score", "critic score", "", 4, true}};
   k.results.summary = k.results.headline;
   k.results.curves = {{"critic_loss", "critic loss", false}};
@@ -111,9 +117,12 @@ TEST(StudyKinds, ATwoModuleKindResumesExactlyThroughTheCli) {
   TempDir tmp;
   testing::write_synthetic_idx(tmp / "data", 60, 12, 6);
   const fs::path spec = tmp / "gan.toml";
-  std::ofstream(spec) << "study = \"gan-test\"\nkind = \"two-player\"\nseed = 9\n[data]\npath = \"" << (tmp / "data").string()
-                      << "\"\n[model]\ntype = \"pair\"\nnoise = 3\n[training]\nepochs = 3\nbatch_size = 16\nlr = 0.01\n";
-  auto run = [&](const std::string& out) { return cli({"run", spec.string(), "--out", (tmp / out).string(), "--quiet", "--threads", "1"}); };
+  std::ofstream(spec)
+      << "study = \"gan-test\"\nkind = \"two-player\"\nseed = 9\n[data]\npath = \"" << (tmp / "data").string()
+      << "\"\n[model]\ntype = \"pair\"\nnoise = 3\n[training]\nepochs = 3\nbatch_size = 16\nlr = 0.01\n";
+  auto run = [&](const std::string& out) {
+    return cli({"run", spec.string(), "--out", (tmp / out).string(), "--quiet", "--threads", "1"});
+  };
   auto straight = run("straight");
   ASSERT_EQ(straight.code, 0) << straight.err;
   EXPECT_NE(straight.out.find("critic score 0."), std::string::npos) << straight.out;  // the kind's declared summary
@@ -138,17 +147,22 @@ TEST(StudyKinds, ATwoModuleKindResumesExactlyThroughTheCli) {
   // Its keys are its own: a reconstruction key is an error naming the kind.
   auto wrong = cli({"run", spec.string(), "--out", (tmp / "x").string(), "--quiet", "--set", "training.noise_std=0.1"});
   EXPECT_EQ(wrong.code, 2);
-  EXPECT_NE(wrong.err.find("--set: training.noise_std: does not apply to kind 'two-player' with model.type 'pair'"), std::string::npos) << wrong.err;
+  EXPECT_NE(wrong.err.find("--set: training.noise_std: does not apply to kind 'two-player' with model.type 'pair'"),
+            std::string::npos)
+      << wrong.err;
 }
 
 TEST(StudyKinds, AnomalyResumesExactlyAfterAnInterruption) {
   TempDir tmp;
   const fs::path spec = tmp / "fraud.toml";
-  std::ofstream(spec) << "study = \"fraud-resume\"\nkind = \"anomaly\"\nseed = 3\n[data]\nlabel = \"Class\"\nval_split = 0.25\n"
-                      << "synthetic_rows = 600\n[model]\nlatent = 4\n[training]\nepochs = 3\nbatch_size = 64\nloss = \"mse\"\nnoise_std = 0.1\n"
-                      << "[[variants]]\nname = \"ae\"\nmodel.output = \"identity\"\n[[variants]]\nname = \"vae\"\nmodel.type = \"dense_vae\"\n"
-                      << "model.output = \"identity\"\ntraining.kl_warmup_epochs = 2\n";
-  auto run = [&](const std::string& out) { return cli({"run", spec.string(), "--out", (tmp / out).string(), "--quiet", "--threads", "1"}); };
+  std::ofstream(spec)
+      << "study = \"fraud-resume\"\nkind = \"anomaly\"\nseed = 3\n[data]\nlabel = \"Class\"\nval_split = 0.25\n"
+      << "synthetic_rows = 600\n[model]\nlatent = 4\n[training]\nepochs = 3\nbatch_size = 64\nloss = \"mse\"\nnoise_std = 0.1\n"
+      << "[[variants]]\nname = \"ae\"\nmodel.output = \"identity\"\n[[variants]]\nname = \"vae\"\nmodel.type = \"dense_vae\"\n"
+      << "model.output = \"identity\"\ntraining.kl_warmup_epochs = 2\n";
+  auto run = [&](const std::string& out) {
+    return cli({"run", spec.string(), "--out", (tmp / out).string(), "--quiet", "--threads", "1"});
+  };
   ASSERT_EQ(run("straight").code, 0);
   {
     FaultEnv env("term@22");  // 5 batches an epoch: epoch 2 of the second variant (the VAE with its KL warm-up)

@@ -112,13 +112,12 @@ TEST(Sweeps, TwoVariantRunWritesTheCombinedTable) {
   EXPECT_NE(testing::read_file(tmp / "run" / "results.md").find(md), std::string::npos);
 }
 
-
 TEST(Sweeps, NoiseVarianceSweepWritesPsnrAgainstVarianceAndPixelAccuracyHistory) {
   TempDir tmp;
   testing::write_synthetic_idx(tmp / "data", 64, 16, 8);
-  auto r = cli({"run", "deep-dae-noise", "--set", "data.dataset=idx", "--set", "data.path=" + (tmp / "data").string(), "--set",
-                "model.hidden=[8]", "--set", "model.latent=4", "--set", "training.epochs=2", "--set", "training.batch_size=32", "--out",
-                (tmp / "run").string(), "--quiet", "--threads", "1"});
+  auto r = cli({"run", "deep-dae-noise", "--set", "data.dataset=idx", "--set", "data.path=" + (tmp / "data").string(),
+                "--set", "model.hidden=[8]", "--set", "model.latent=4", "--set", "training.epochs=2", "--set",
+                "training.batch_size=32", "--out", (tmp / "run").string(), "--quiet", "--threads", "1"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto m = nlohmann::json::parse(testing::read_file(tmp / "run" / "metrics.json"));
   ASSERT_EQ(m["variants"].size(), 5u);
@@ -131,7 +130,8 @@ TEST(Sweeps, NoiseVarianceSweepWritesPsnrAgainstVarianceAndPixelAccuracyHistory)
                 v["test"]["denoised_psnr_db"].get<double>() - v["test"]["noisy_input_psnr_db"].get<double>(), 1e-9);
   }
   // More noise, noisier inputs.
-  EXPECT_GT(m["variants"][0]["test"]["noisy_input_psnr_db"].get<double>(), m["variants"][4]["test"]["noisy_input_psnr_db"].get<double>());
+  EXPECT_GT(m["variants"][0]["test"]["noisy_input_psnr_db"].get<double>(),
+            m["variants"][4]["test"]["noisy_input_psnr_db"].get<double>());
   const auto rows = read_csv_rows(testing::read_file(tmp / "run" / "sweep.csv"));
   ASSERT_EQ(rows.size(), 6u);
   const auto col = [&](const std::string& name) {
@@ -221,11 +221,11 @@ TEST(Sweeps, NoiseVarianceAndStdMustAgree) {
     parse_study_spec("study = \"a\"\n[training]\nnoise_variance = 0.25\nnoise_std = 0.3\n", "a.toml");
     ADD_FAILURE() << "no error";
   } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("training.noise_variance: 0.25 contradicts training.noise_std = 0.3"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("training.noise_variance: 0.25 contradicts training.noise_std = 0.3"),
+              std::string::npos)
         << e.what();
   }
 }
-
 
 // The latent program next to the test binary is the --jobs worker.
 void use_latent_as_worker() {
@@ -243,8 +243,8 @@ TEST(Sweeps, JobsTwoGivesTheSameNumbersAsJobsOne) {
   // ones in its own process as in a sequential run.
   auto run = [&](const std::string& out, const std::string& jobs, const std::string& threads) {
     auto r = cli({"run", (tmp / "tiny.toml").string(), "--set", "data.path=" + (tmp / "data").string(), "--set",
-                  "training.noise_std=0.2", "--set", "training.augment_flip=true", "--set", "training.augment_rotate=5", "--out",
-                  (tmp / out).string(), "--quiet", "--jobs", jobs, "--threads", threads});
+                  "training.noise_std=0.2", "--set", "training.augment_flip=true", "--set", "training.augment_rotate=5",
+                  "--out", (tmp / out).string(), "--quiet", "--jobs", jobs, "--threads", threads});
     EXPECT_EQ(r.code, 0) << r.err;
     return nlohmann::json::parse(testing::read_file(tmp / out / "metrics.json"));
   };
@@ -297,10 +297,11 @@ name = "broken"
 model.type = "conv_ae"
 model.channels = [2, 2, 2]
 )");
-  auto r = cli({"run", (tmp / "bad.toml").string(), "--set", "data.path=" + (tmp / "data").string(), "--out", (tmp / "run").string(),
-                "--quiet", "--jobs", "2", "--threads", "2"});
+  auto r = cli({"run", (tmp / "bad.toml").string(), "--set", "data.path=" + (tmp / "data").string(), "--out",
+                (tmp / "run").string(), "--quiet", "--jobs", "2", "--threads", "2"});
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("variant broken failed: conv_ae: input size 12x12 is not divisible by 8"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("variant broken failed: conv_ae: input size 12x12 is not divisible by 8"), std::string::npos)
+      << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_FALSE(std::filesystem::exists(tmp / "run" / "metrics.json"));
 }

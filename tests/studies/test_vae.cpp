@@ -161,9 +161,17 @@ TEST(Vae, OverfitsOneBatch) {
 TEST(Vae, StudyRunAndSampleRoundTrip) {
   TempDir tmp;
   testing::write_synthetic_idx(tmp / "data", 128, 32);
-  auto r = run_cli({"run", "vae-fmnist", "--set", "data.path=" + (tmp / "data").string(), "--set", "data.dataset=idx", "--set",
-                    "training.epochs=6", "--set", "training.batch_size=16", "--set", "training.lr=3e-3", "--set", "model.hidden=[32]", "--set",
-                    "training.kl_warmup_epochs=1", "--out", (tmp / "run").string(), "--quiet", "--threads", "1"});
+  auto r = run_cli({"run",     "vae-fmnist",
+                    "--set",   "data.path=" + (tmp / "data").string(),
+                    "--set",   "data.dataset=idx",
+                    "--set",   "training.epochs=6",
+                    "--set",   "training.batch_size=16",
+                    "--set",   "training.lr=3e-3",
+                    "--set",   "model.hidden=[32]",
+                    "--set",   "training.kl_warmup_epochs=1",
+                    "--out",   (tmp / "run").string(),
+                    "--quiet", "--threads",
+                    "1"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto m = nlohmann::json::parse(testing::read_file(tmp / "run" / "metrics.json"));
   ASSERT_EQ(m["variants"].size(), 4u);
@@ -175,12 +183,14 @@ TEST(Vae, StudyRunAndSampleRoundTrip) {
     // Far better than a constant p = 0.5 model (144 pixels * ln 2 = 99.8 nats).
     EXPECT_LT(recon + kl, 144 * std::log(2.0)) << v["name"];
   }
-  for (const char* f : {"model.pt", "history.csv", "figures/reconstructions.png", "figures/samples.png", "figures/manifold.png"})
+  for (const char* f :
+       {"model.pt", "history.csv", "figures/reconstructions.png", "figures/samples.png", "figures/manifold.png"})
     EXPECT_TRUE(std::filesystem::exists(tmp / "run" / "dense-z2" / f)) << f;
   // The latent scatter is a chart: drawn where the build has PLplot.
   EXPECT_EQ(std::filesystem::exists(tmp / "run" / "dense-z2" / "figures" / "latent_scatter.png"), charts_available());
   EXPECT_FALSE(std::filesystem::exists(tmp / "run" / "dense-z16" / "figures" / "manifold.png"));
-  EXPECT_NE(testing::read_file(tmp / "run" / "results.md").find("figures/latent_scatter.png (latent 2 only)"), std::string::npos);
+  EXPECT_NE(testing::read_file(tmp / "run" / "results.md").find("figures/latent_scatter.png (latent 2 only)"),
+            std::string::npos);
 
   const auto model = (tmp / "run" / "conv-z16" / "model.pt").string();
   auto s = run_cli({"sample", model, "-n", "9", "-o", (tmp / "grid.png").string()});
@@ -207,9 +217,10 @@ TEST(Vae, ValidationLeavesTrainingsDrawsAlone) {
   testing::write_synthetic_idx(tmp / "data", 96, 32);
   auto train_losses = [&](int test_limit) {
     const auto out = tmp / ("run" + std::to_string(test_limit));
-    auto r = run_cli({"run", "vae-fmnist", "--set", "data.path=" + (tmp / "data").string(), "--set", "data.dataset=idx", "--set",
-                      "training.epochs=2", "--set", "training.batch_size=16", "--set", "model.hidden=[16]", "--set",
-                      "data.test_limit=" + std::to_string(test_limit), "--out", out.string(), "--quiet", "--threads", "1"});
+    auto r =
+        run_cli({"run", "vae-fmnist", "--set", "data.path=" + (tmp / "data").string(), "--set", "data.dataset=idx",
+                 "--set", "training.epochs=2", "--set", "training.batch_size=16", "--set", "model.hidden=[16]", "--set",
+                 "data.test_limit=" + std::to_string(test_limit), "--out", out.string(), "--quiet", "--threads", "1"});
     EXPECT_EQ(r.code, 0) << r.err;
     std::vector<std::string> columns;  // epoch 2's train_loss and val_loss of every variant
     for (const char* v : {"dense-z2", "dense-z16", "dense-z32", "conv-z16"})

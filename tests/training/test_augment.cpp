@@ -43,7 +43,8 @@ TEST(Augment, OffLeavesDataUnchangedOnIsSeeded) {
   auto same = augment_images(x, AugmentOptions{}, gen);
   EXPECT_EQ(same.data_ptr(), x.data_ptr());
   AugmentOptions on{true, 10.0};
-  auto g1 = at::detail::createCPUGenerator(5), g2 = at::detail::createCPUGenerator(5), g3 = at::detail::createCPUGenerator(6);
+  auto g1 = at::detail::createCPUGenerator(5), g2 = at::detail::createCPUGenerator(5),
+       g3 = at::detail::createCPUGenerator(6);
   auto a = augment_images(x, on, g1), b = augment_images(x, on, g2), c = augment_images(x, on, g3);
   EXPECT_TRUE(torch::equal(a, b));
   EXPECT_FALSE(torch::equal(a, c));
@@ -65,7 +66,8 @@ TEST(Augment, SpecKeys) {
     parse_study_spec("study = \"a\"\n[training]\naugment_flip = 1\n", "a.toml");
     ADD_FAILURE() << "no error";
   } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("training.augment_flip: expected true or false"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("training.augment_flip: expected true or false"), std::string::npos)
+        << e.what();
   }
   auto t = parse_study_spec("study = \"a\"\n", "a.toml", {"training.augment_flip=true"});
   EXPECT_TRUE(t.variants[0].spec.get<bool>("training.augment_flip"));

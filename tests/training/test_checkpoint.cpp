@@ -53,8 +53,8 @@ TEST(Checkpoint, RoundTripInAFreshProcessGivesTheSameOutputs) {
     expected = s.model->forward(x).recon;
   }
   torch::save(x, (tmp / "in.pt").string());
-  const std::string cmd = probe_path().string() + " " + (tmp / "model.pt").string() + " " + (tmp / "in.pt").string() + " " +
-                          (tmp / "out.pt").string();
+  const std::string cmd = probe_path().string() + " " + (tmp / "model.pt").string() + " " + (tmp / "in.pt").string() +
+                          " " + (tmp / "out.pt").string();
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   torch::Tensor got;
   torch::load(got, (tmp / "out.pt").string());
@@ -87,7 +87,9 @@ TEST(Checkpoint, AnotherArchitectureIsRejectedByName) {
   other.latent = 6;
   auto wrong_width = make_autoencoder(other, {1, 5, 5});
   auto msg = error_of([&] { load_checkpoint_weights(tmp / "model.pt", *wrong_width); });
-  EXPECT_NE(msg.find("weight 'encoder.0.weight' has shape [12, 25] in the checkpoint, [10, 25] in the model"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("weight 'encoder.0.weight' has shape [12, 25] in the checkpoint, [10, 25] in the model"),
+            std::string::npos)
+      << msg;
   // Same widths, but without the hidden activation the second Linear sits at index 1.
   other.hidden = {12};
   other.activation = "identity";
@@ -105,7 +107,8 @@ TEST(Checkpoint, NotACheckpointIsAClearError) {
   EXPECT_NE(error_of([&] { read_checkpoint_meta(tmp / "missing.pt"); }).find("no such checkpoint"), std::string::npos);
   // A LibTorch archive without latent's metadata.
   torch::save(torch::ones({2}), (tmp / "tensor.pt").string());
-  EXPECT_NE(error_of([&] { read_checkpoint_meta(tmp / "tensor.pt"); }).find("not a latent checkpoint"), std::string::npos);
+  EXPECT_NE(error_of([&] { read_checkpoint_meta(tmp / "tensor.pt"); }).find("not a latent checkpoint"),
+            std::string::npos);
 }
 
 TEST(Checkpoint, UnwritableFolderIsAClearError) {

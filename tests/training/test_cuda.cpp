@@ -99,8 +99,8 @@ TEST(Cuda, OneEpochOfTrainingMatches) {
     auto progress = make_progress(ProgressStyle::kQuiet);
     torch::manual_seed(9);  // the shuffle draws from the CPU generator on both devices
     const auto history = testing::fit_simple(
-        model, std::move(optimizer), x.to(device), [&](const torch::Tensor& b) { return objective(model->forward(b), b, "sigmoid"); }, lo,
-        *progress);
+        model, std::move(optimizer), x.to(device),
+        [&](const torch::Tensor& b) { return objective(model->forward(b), b, "sigmoid"); }, lo, *progress);
     return std::make_pair(history.back().train_loss, model->forward(x.to(device)).recon.detach().cpu());
   };
   const auto cpu = run(torch::kCPU);

@@ -46,8 +46,9 @@ TEST(Loop, GivesTheWeightsOfAHandWrittenLibTorchLoop) {
     auto model = torch::nn::Linear(6, 6);
     auto progress = make_progress(ProgressStyle::kQuiet);
     auto opt = std::make_unique<torch::optim::Adam>(model->parameters(), torch::optim::AdamOptions(1e-2));
-    const History h = fit_simple(model.ptr(), std::move(opt), x, [&](const torch::Tensor& b) { return torch::mse_loss(model->forward(b), b); },
-                                 options(3, 16), *progress);
+    const History h = fit_simple(
+        model.ptr(), std::move(opt), x, [&](const torch::Tensor& b) { return torch::mse_loss(model->forward(b), b); },
+        options(3, 16), *progress);
     EXPECT_EQ(h.size(), 3u);
     EXPECT_LT(h[2].train_loss, h[0].train_loss);
     return std::make_pair(model->weight.detach().clone(), h.back().train_loss);
@@ -83,7 +84,8 @@ TEST(Loop, AppliesTheScheduleAndStopsEarly) {
   auto model = torch::nn::Linear(2, 1);
   TrainSession session;
   session.add_module("model", model.ptr());
-  session.add_optimizer("model", std::make_unique<torch::optim::SGD>(model->parameters(), torch::optim::SGDOptions(0.4)));
+  session.add_optimizer("model",
+                        std::make_unique<torch::optim::SGD>(model->parameters(), torch::optim::SGDOptions(0.4)));
   session.add_schedule("model", std::make_unique<StepLr>(0.4, 1, 0.5));
   const TensorSource train({{"x", torch::rand({8, 2})}});
   // A validation loss that improves twice and then gets worse.
@@ -96,7 +98,9 @@ TEST(Loop, AppliesTheScheduleAndStopsEarly) {
     stats.mean("loss", loss, static_cast<double>(b.size()));
     return stats;
   };
-  auto evaluate = [&](TrainSession&) -> std::vector<std::pair<std::string, double>> { return {{"loss", val.at(calls++)}}; };
+  auto evaluate = [&](TrainSession&) -> std::vector<std::pair<std::string, double>> {
+    return {{"loss", val.at(calls++)}};
+  };
   LoopOptions o = options(6, 4);
   o.training.early_stopping_patience = 2;
   auto progress = make_progress(ProgressStyle::kQuiet);
@@ -119,7 +123,8 @@ PeakRun run_with_peak(const std::string& keep, const std::string& monitor, bool 
   auto model = torch::nn::Linear(3, 3);
   TrainSession session;
   session.add_module("model", model.ptr());
-  session.add_optimizer("model", std::make_unique<torch::optim::SGD>(model->parameters(), torch::optim::SGDOptions(0.1)));
+  session.add_optimizer("model",
+                        std::make_unique<torch::optim::SGD>(model->parameters(), torch::optim::SGDOptions(0.1)));
   const TensorSource train({{"x", torch::rand({12, 3})}});
   const std::vector<double> accuracy = {0.5, 0.9, 0.7, 0.6, 0.8};
   PeakRun run;
@@ -132,7 +137,8 @@ PeakRun run_with_peak(const std::string& keep, const std::string& monitor, bool 
   };
   auto evaluate = [&](TrainSession& s) -> std::vector<std::pair<std::string, double>> {
     run.weights.push_back(model->weight.detach().clone());
-    return {{"loss", 1.0 - accuracy.at(static_cast<size_t>(s.epoch() - 1))}, {"accuracy", accuracy.at(static_cast<size_t>(s.epoch() - 1))}};
+    return {{"loss", 1.0 - accuracy.at(static_cast<size_t>(s.epoch() - 1))},
+            {"accuracy", accuracy.at(static_cast<size_t>(s.epoch() - 1))}};
   };
   LoopOptions o = options(5, 4);
   o.training.keep = keep;
@@ -152,7 +158,8 @@ TEST(Loop, KeepsTheBestWeightsByTheMonitoredColumn) {
   EXPECT_DOUBLE_EQ(history_value(best.history[1], "val_accuracy"), 0.9);
   EXPECT_TRUE(torch::equal(best.final_weight, best.weights[1])) << "the weights of epoch 2";
   ASSERT_FALSE(best.messages.empty());
-  EXPECT_NE(best.messages.back().find("keeping the weights of epoch 2 (best val_accuracy 0.9"), std::string::npos) << best.messages.back();
+  EXPECT_NE(best.messages.back().find("keeping the weights of epoch 2 (best val_accuracy 0.9"), std::string::npos)
+      << best.messages.back();
   const PeakRun last = run_with_peak("last", "val_accuracy", true, 0);
   EXPECT_TRUE(torch::equal(last.final_weight, last.weights[4]));
   // The loss falls in the same epoch the accuracy peaks: a lower-is-better monitor picks it too.
@@ -166,7 +173,8 @@ TEST(Loop, KeepsTheBestWeightsByTheMonitoredColumn) {
 TEST(Loop, EarlyStoppingWatchesTheMonitorInItsDirection) {
   const PeakRun stopped = run_with_peak("last", "val_accuracy", true, 2);
   EXPECT_EQ(stopped.history.size(), 4u);  // epochs 3 and 4 are below the 0.9 of epoch 2
-  EXPECT_NE(stopped.messages.back().find("early stop after epoch 4 (best val_accuracy 0.9"), std::string::npos) << stopped.messages.back();
+  EXPECT_NE(stopped.messages.back().find("early stop after epoch 4 (best val_accuracy 0.9"), std::string::npos)
+      << stopped.messages.back();
 }
 
 TEST(Loop, ClipsTheGradientNormBeforeTheStep) {
@@ -178,7 +186,8 @@ TEST(Loop, ClipsTheGradientNormBeforeTheStep) {
     auto holder = std::make_shared<torch::nn::Module>();
     holder->register_parameter("w", w);
     session.add_module("m", holder);
-    session.add_optimizer("m", std::make_unique<torch::optim::SGD>(std::vector<torch::Tensor>{w}, torch::optim::SGDOptions(1.0)));
+    session.add_optimizer(
+        "m", std::make_unique<torch::optim::SGD>(std::vector<torch::Tensor>{w}, torch::optim::SGDOptions(1.0)));
     session.set_clip_norm(clip);
     session.minimize("m", w.sum() * 10.0);
     return w.detach().clone();
@@ -192,7 +201,8 @@ TEST(Loop, StepStatsAreEpochTotalsOfNumeratorsOverDenominators) {
   auto model = torch::nn::Linear(1, 1);
   TrainSession session;
   session.add_module("model", model.ptr());
-  session.add_optimizer("model", std::make_unique<torch::optim::SGD>(model->parameters(), torch::optim::SGDOptions(0.0)));
+  session.add_optimizer("model",
+                        std::make_unique<torch::optim::SGD>(model->parameters(), torch::optim::SGDOptions(0.0)));
   const TensorSource train({{"x", torch::arange(10, torch::kFloat32).reshape({10, 1})}});
   auto step = [&](const Batch& b, TrainSession& s) {
     auto loss = model->forward(b["x"]).sum() * 0.0 + b["x"].mean();  // the batch's mean x
@@ -230,8 +240,9 @@ TEST(Loop, ANonFiniteLossStopsTheRunNamingTheEpoch) {
   o.observers.push_back(std::make_shared<NanAt>(3));  // the first batch of epoch 2
   auto progress = make_progress(ProgressStyle::kQuiet);
   try {
-    fit_simple(model.ptr(), std::make_unique<torch::optim::SGD>(model->parameters(), torch::optim::SGDOptions(0.1)), x,
-               [&](const torch::Tensor& b) { return torch::mse_loss(model->forward(b), b); }, o, *progress);
+    fit_simple(
+        model.ptr(), std::make_unique<torch::optim::SGD>(model->parameters(), torch::optim::SGDOptions(0.1)), x,
+        [&](const torch::Tensor& b) { return torch::mse_loss(model->forward(b), b); }, o, *progress);
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("t: training loss became nan in epoch 2"), std::string::npos) << e.what();
@@ -253,12 +264,15 @@ History losses(const std::vector<std::pair<double, double>>& train_val) {
 TEST(Loop, StalledSinceNeedsThreeEpochsOfTheSameLosses) {
   const double nan = std::nan("");
   // conv-dae's L1 model at seed 45 (history.csv): dead from epoch 2.
-  EXPECT_EQ(stalled_since(losses({{0.28747075, 0.28668309}, {0.28596922, 0.28668309}, {0.28596922, 0.28668309},
-                                  {0.28596922, 0.28668309}})), 2);
-  EXPECT_EQ(stalled_since(losses({{0.28596922, 0.28668309}, {0.28596922, 0.28668309}})), 0);  // two epochs are not enough
-  EXPECT_EQ(stalled_since(losses({{0.3, nan}, {0.3 * (1 + 4e-7), nan}, {0.3, nan}})), 1);     // within 1e-6: the same
-  EXPECT_EQ(stalled_since(losses({{0.3, nan}, {0.3 * (1 + 3e-6), nan}, {0.3, nan}})), 0);     // still moving
-  EXPECT_EQ(stalled_since(losses({{0.3, 0.2}, {0.3, 0.21}, {0.3, 0.2}})), 0);                 // validation still moves
+  EXPECT_EQ(
+      stalled_since(losses(
+          {{0.28747075, 0.28668309}, {0.28596922, 0.28668309}, {0.28596922, 0.28668309}, {0.28596922, 0.28668309}})),
+      2);
+  EXPECT_EQ(stalled_since(losses({{0.28596922, 0.28668309}, {0.28596922, 0.28668309}})),
+            0);                                                                            // two epochs are not enough
+  EXPECT_EQ(stalled_since(losses({{0.3, nan}, {0.3 * (1 + 4e-7), nan}, {0.3, nan}})), 1);  // within 1e-6: the same
+  EXPECT_EQ(stalled_since(losses({{0.3, nan}, {0.3 * (1 + 3e-6), nan}, {0.3, nan}})), 0);  // still moving
+  EXPECT_EQ(stalled_since(losses({{0.3, 0.2}, {0.3, 0.21}, {0.3, 0.2}})), 0);              // validation still moves
   EXPECT_EQ(stalled_since(losses({{0.3, 0.2}, {0.3, nan}, {0.3, 0.2}})), 0);
   // A slowly converging run (deep-ae's last epochs change the loss by ~1e-4 relative) is not stalled.
   EXPECT_EQ(stalled_since(losses({{0.26480, nan}, {0.26475, nan}, {0.26471, nan}})), 0);
@@ -270,14 +284,16 @@ TEST(Loop, WarnsOnceWhenTheLossStopsChanging) {
   for (const double lr : {0.0, 1e-2}) {
     auto model = torch::nn::Linear(4, 4);
     TrainingSpec spec;
-    spec.lr = lr;  // 0: nothing can change, the model has "stopped learning" from epoch 1
+    spec.lr = lr;                    // 0: nothing can change, the model has "stopped learning" from epoch 1
     LoopOptions o = options(5, 64);  // one batch an epoch: the same examples, the same loss when nothing moves
     o.label = "lr" + std::to_string(lr);
     Messages progress;
-    fit_simple(model.ptr(), make_optimizer(spec, model->parameters()), x, [&](const torch::Tensor& b) { return torch::mse_loss(model->forward(b), b); },
-               o, progress);
-    const auto warnings = std::count_if(progress.lines.begin(), progress.lines.end(),
-                                        [](const std::string& l) { return l.find("has not changed since epoch 1") != std::string::npos; });
+    fit_simple(
+        model.ptr(), make_optimizer(spec, model->parameters()), x,
+        [&](const torch::Tensor& b) { return torch::mse_loss(model->forward(b), b); }, o, progress);
+    const auto warnings = std::count_if(progress.lines.begin(), progress.lines.end(), [](const std::string& l) {
+      return l.find("has not changed since epoch 1") != std::string::npos;
+    });
     EXPECT_EQ(warnings, lr == 0.0 ? 1 : 0) << lr;
   }
 }
@@ -296,8 +312,10 @@ struct TwoPlayer {
     critic = torch::nn::Linear(4, 1);
     session.add_module("generator", generator.ptr());
     session.add_module("critic", critic.ptr());
-    session.add_optimizer("critic", std::make_unique<torch::optim::Adam>(critic->parameters(), torch::optim::AdamOptions(2e-3)));
-    session.add_optimizer("generator", std::make_unique<torch::optim::Adam>(generator->parameters(), torch::optim::AdamOptions(1e-3)));
+    session.add_optimizer("critic",
+                          std::make_unique<torch::optim::Adam>(critic->parameters(), torch::optim::AdamOptions(2e-3)));
+    session.add_optimizer(
+        "generator", std::make_unique<torch::optim::Adam>(generator->parameters(), torch::optim::AdamOptions(1e-3)));
     session.add_generator("noise", 77);
     session.state("steps", torch::zeros({}, torch::kFloat64));
   }
@@ -306,7 +324,8 @@ struct TwoPlayer {
     const auto& real = b["x"];
     auto z = torch::randn({real.size(0), 3}, s.generator("noise"));
     auto fake = generator->forward(z);
-    auto critic_loss = torch::softplus(-critic->forward(real)).mean() + torch::softplus(critic->forward(fake.detach())).mean();
+    auto critic_loss =
+        torch::softplus(-critic->forward(real)).mean() + torch::softplus(critic->forward(fake.detach())).mean();
     s.minimize("critic", critic_loss);
     auto generator_loss = torch::softplus(-critic->forward(fake)).mean();
     s.minimize("generator", generator_loss);
@@ -343,7 +362,8 @@ TEST(Loop, TwoModulesAndTwoOptimizersResumeExactly) {
     torch::manual_seed(4);
     const TensorSource source({{"x", data}});
     InterruptGuard guard;
-    History h = train_loop(p.session, source, [&](const Batch& b, TrainSession& s) { return p.step(b, s); }, nullptr, o, *progress);
+    History h = train_loop(
+        p.session, source, [&](const Batch& b, TrainSession& s) { return p.step(b, s); }, nullptr, o, *progress);
     return std::make_tuple(h, p.generator->weight.detach().clone(), p.critic->weight.detach().clone(),
                            p.session.state("steps").item<double>());
   };

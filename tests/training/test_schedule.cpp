@@ -25,7 +25,8 @@ TEST(PlateauLr, HandComputedSequence) {
   // lr:    1    1    1    .5   .5      .5   .5   .25  .25  .2 (floor)
   const std::vector<double> losses = {5, 4, 4, 4, 3.9999, 3, 3, 3, 3, 3};
   const std::vector<double> expected = {1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.2};
-  for (size_t i = 0; i < losses.size(); ++i) EXPECT_DOUBLE_EQ(s.step(static_cast<int64_t>(i + 1), losses[i]), expected[i]) << i;
+  for (size_t i = 0; i < losses.size(); ++i)
+    EXPECT_DOUBLE_EQ(s.step(static_cast<int64_t>(i + 1), losses[i]), expected[i]) << i;
 }
 
 TEST(PlateauLr, NanCountsAsNoImprovement) {

@@ -54,7 +54,8 @@ constexpr double kMinParallelTaskSeconds = 100e-6;
 // Items per parallel task for a loop whose item is `work_per_item` units of work, done at
 // `units_per_second` on one thread: kMinParallelTaskSeconds of work a task, at least one item.
 constexpr int64_t parallel_grain(double units_per_second, int64_t work_per_item) {
-  return std::max<int64_t>(1, static_cast<int64_t>(kMinParallelTaskSeconds * units_per_second) / std::max<int64_t>(1, work_per_item));
+  return std::max<int64_t>(
+      1, static_cast<int64_t>(kMinParallelTaskSeconds * units_per_second) / std::max<int64_t>(1, work_per_item));
 }
 
 // LibTorch's own kernels split any loop past 32,768 elements, so at 2 threads its ops on one W1 batch

@@ -76,17 +76,18 @@ class TensorSource : public DataSource {
 
 struct SequenceOptions {
   int64_t pad_id = 0;
-  int64_t max_length = 0;         // truncate longer sequences (0: no limit)
-  bool truncate_front = false;    // drop the first tokens instead of the last (Keras' truncating="pre")
-  bool pad_front = false;         // pad before the tokens instead of after (Keras' padding="pre")
-  bool sort_by_length = false;    // batches sorted by decreasing length (pack_padded_sequence's enforce_sorted)
-  int64_t bucket_batches = 0;     // arrange(): sort windows of this many batches by length (0: off)
+  int64_t max_length = 0;       // truncate longer sequences (0: no limit)
+  bool truncate_front = false;  // drop the first tokens instead of the last (Keras' truncating="pre")
+  bool pad_front = false;       // pad before the tokens instead of after (Keras' padding="pre")
+  bool sort_by_length = false;  // batches sorted by decreasing length (pack_padded_sequence's enforce_sorted)
+  int64_t bucket_batches = 0;   // arrange(): sort windows of this many batches by length (0: off)
 };
 
 class SequenceSource : public DataSource {
  public:
   // sequences: token ids, one vector each (at least one token each); labels: (N, ...) or undefined.
-  SequenceSource(const std::vector<std::vector<int64_t>>& sequences, torch::Tensor labels, SequenceOptions options = {});
+  SequenceSource(const std::vector<std::vector<int64_t>>& sequences, torch::Tensor labels,
+                 SequenceOptions options = {});
   int64_t size() const override { return static_cast<int64_t>(offsets_.size()) - 1; }
   // "tokens" (B, T) int64 padded with pad_id, T the longest kept length in the batch; "lengths" (B)
   // int64; "y" when labelled; with sort_by_length the batch is in decreasing length and "index"

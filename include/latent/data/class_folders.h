@@ -12,15 +12,15 @@
 namespace latent {
 
 struct ClassFoldersOptions {
-  int64_t image_size = 32;        // images are resized to image_size x image_size
-  int64_t channels = 0;           // 1, 3, or 0: 3 when any image is in colour, else 1
+  int64_t image_size = 32;         // images are resized to image_size x image_size
+  int64_t channels = 0;            // 1, 3, or 0: 3 when any image is in colour, else 1
   std::string what = "data.path";  // the key or flag named in messages
 };
 
 struct ClassFolders {
   torch::Tensor x;                           // (N, C, S, S) float in [0, 1]
   torch::Tensor y;                           // (N,) int64: the index of the image's class folder
-  std::vector<std::string> class_names;     // sorted sub-folder names
+  std::vector<std::string> class_names;      // sorted sub-folder names
   std::vector<std::filesystem::path> files;  // each image's file, class by class, sorted by name
   int64_t resized = 0;                       // images whose size was not S x S
   // One line, said once, when the images came in more than one size: how many, the range of

@@ -61,7 +61,8 @@ class CsvReader {
 };
 
 // Reads the whole table into one chunk.
-CsvChunk read_csv(const std::filesystem::path& path, const CsvOptions& options, std::vector<std::string>* feature_names = nullptr);
+CsvChunk read_csv(const std::filesystem::path& path, const CsvOptions& options,
+                  std::vector<std::string>* feature_names = nullptr);
 
 // Splits one CSV line into fields at `delimiter` (quotes removed, "" inside quotes is a quote).
 // Returns an empty string on success, else what is wrong.

@@ -37,11 +37,11 @@ struct ImageDataOptions {
   std::string data_dir;                   // --data-dir, first in the search order
   int64_t train_limit = 0;                // 0: all
   int64_t test_limit = 0;
-  double val_split = 0.0;                 // fraction of train held out for validation
+  double val_split = 0.0;  // fraction of train held out for validation
   uint64_t split_seed = 0;
-  int64_t image_size = 32;                // image folders: resized to image_size x image_size
-  int64_t channels = 0;                   // image folders: 1, 3 or 0 (3 when any image is in colour)
-  double test_split = 0.3;                // image folders: fraction of the images held out for testing
+  int64_t image_size = 32;  // image folders: resized to image_size x image_size
+  int64_t channels = 0;     // image folders: 1, 3 or 0 (3 when any image is in colour)
+  double test_split = 0.3;  // image folders: fraction of the images held out for testing
 };
 
 // Folders searched for a named data set, in order: the --data-dir flag, $LATENT_DATA_DIR,
@@ -72,7 +72,8 @@ struct ImageFiles {
   torch::Tensor x;
   std::vector<std::pair<int64_t, int64_t>> sizes;  // each file's (height, width) before resizing
 };
-ImageFiles read_image_files(const std::vector<std::filesystem::path>& files, int64_t channels, int64_t height, int64_t width);
+ImageFiles read_image_files(const std::vector<std::filesystem::path>& files, int64_t channels, int64_t height,
+                            int64_t width);
 
 // load_image_folder for data.dataset = "images" or a data.path folder without IDX files,
 // else load_idx_images.

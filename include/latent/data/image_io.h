@@ -18,6 +18,7 @@ torch::Tensor read_image(const std::filesystem::path& path);
 // Fits an image to `shape` = (C, H, W): bilinear resize to H x W; gray replicated to RGB when
 // C = 3; an RGB image for C = 1 only when its three channels are equal (a gray image stored as
 // RGB), else Error naming the file. `path` names the image in messages.
-torch::Tensor fit_image(const torch::Tensor& image, const std::vector<int64_t>& shape, const std::filesystem::path& path);
+torch::Tensor fit_image(const torch::Tensor& image, const std::vector<int64_t>& shape,
+                        const std::filesystem::path& path);
 
 }  // namespace latent

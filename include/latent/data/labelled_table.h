@@ -17,8 +17,8 @@ struct LabelledTableOptions {
 };
 
 struct LabelledTable {
-  torch::Tensor x;                          // (N, F) float32, file order, without the label column
-  torch::Tensor y;                          // (N,) int64 class ids
+  torch::Tensor x;                         // (N, F) float32, file order, without the label column
+  torch::Tensor y;                         // (N,) int64 class ids
   std::vector<std::string> feature_names;  // F
   std::vector<std::string> class_names;    // K: the sorted label texts, or "0".."K-1" for numbers
   bool numeric_labels = true;              // every label cell was a number

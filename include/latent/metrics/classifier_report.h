@@ -80,7 +80,7 @@ struct ClassifierReport {
   torch::Tensor confusion_normalised;  // (K, K) float64, rows summing to 1 (or 0 without examples)
   AucScores roc_auc;                   // binary (K = 2): the AUC of P(class 1); else one-vs-rest
   MaybeMetric average_precision;       // K = 2 only: of P(class 1); undefined without positives
-  std::vector<CurvePoint> pr_curve;    // K = 2 with both classes present: a point per distinct P(class 1), highest first
+  std::vector<CurvePoint> pr_curve;  // K = 2 with both classes present: a point per distinct P(class 1), highest first
   double log_loss = 0.0;
 };
 

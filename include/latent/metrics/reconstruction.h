@@ -31,11 +31,11 @@ struct ReconstructionMetrics {
 
 // Sums accumulated over batches; `metrics()` turns them into per-image / per-pixel means.
 struct ReconstructionSums {
-  double psnr_sum = 0;  // sum over images of PSNR (dB)
-  double se_sum = 0;    // sum of squared errors over all pixels
-  double bce_sum = 0;   // sum of binary cross-entropy over all pixels
-  double agree_sum = 0; // pixels on the same side of 0.5 in target and reconstruction
-  double ssim_sum = 0;  // sum over images of SSIM (only for (B, C, H, W) batches)
+  double psnr_sum = 0;   // sum over images of PSNR (dB)
+  double se_sum = 0;     // sum of squared errors over all pixels
+  double bce_sum = 0;    // sum of binary cross-entropy over all pixels
+  double agree_sum = 0;  // pixels on the same side of 0.5 in target and reconstruction
+  double ssim_sum = 0;   // sum over images of SSIM (only for (B, C, H, W) batches)
   int64_t ssim_images = 0;
   int64_t images = 0;
   int64_t pixels = 0;
@@ -44,6 +44,5 @@ struct ReconstructionSums {
   void add(const torch::Tensor& recon, const torch::Tensor& target, const torch::Tensor& logits = {});
   ReconstructionMetrics metrics() const;
 };
-
 
 }  // namespace latent

@@ -36,10 +36,10 @@ using AutoencoderFactory =
     std::function<std::shared_ptr<AutoencoderBase>(const ModelSpec&, const std::vector<int64_t>& input_shape)>;
 
 struct AutoencoderFamily {
-  std::string type;           // model.type
-  std::string doc;            // one line for `latent spec`
-  std::vector<KeyDef> keys;   // the model.* keys it reads besides model.type
-  bool variational = false;   // a VaeBase (trained on the ELBO by the vae study kind)
+  std::string type;          // model.type
+  std::string doc;           // one line for `latent spec`
+  std::vector<KeyDef> keys;  // the model.* keys it reads besides model.type
+  bool variational = false;  // a VaeBase (trained on the ELBO by the vae study kind)
   AutoencoderFactory factory;
 };
 

@@ -21,7 +21,8 @@ class ManualMlpImpl : public torch::nn::Module {
   // weights[l]: (out_l, in_l), biases[l]: (out_l), with in_{l+1} = out_l; the activation follows
   // every layer but the last. The tensors are copied. Throws Error for mismatched shapes or an
   // activation other than relu, tanh, sigmoid.
-  ManualMlpImpl(const std::vector<torch::Tensor>& weights, const std::vector<torch::Tensor>& biases, std::string activation);
+  ManualMlpImpl(const std::vector<torch::Tensor>& weights, const std::vector<torch::Tensor>& biases,
+                std::string activation);
 
   // x: (B, *) with D values per example -> logits (B, K). Runs under NoGradGuard.
   torch::Tensor forward(const torch::Tensor& x);

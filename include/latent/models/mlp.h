@@ -21,7 +21,7 @@ struct MlpOptions {
   std::vector<int64_t> hidden = {256, 128};        // hidden layer widths (empty: a linear classifier)
   std::string activation = "relu";                 // relu | tanh | sigmoid | gelu | leaky_relu
   double negative_slope = 0.01;                    // leaky_relu (PyTorch's default)
-  WeightInitOptions init = he_init();             // its activation and slope are set from the model's
+  WeightInitOptions init = he_init();              // its activation and slope are set from the model's
   double dropout = 0.0;                            // after each hidden activation
   bool batch_norm = false;                         // BatchNorm1d between each hidden Linear and its activation
   int64_t outputs = 10;                            // classes (softmax) or labels (sigmoid)

@@ -28,8 +28,8 @@ using ChartRange = std::array<double, 4>;
 struct LineChart {
   std::string title, x_label, y_label;
   std::vector<ChartSeries> series;
-  std::optional<ChartRange> range;  // default: the data's range, padded
-  bool log_y = false;               // logarithmic y axis (non-positive values skipped)
+  std::optional<ChartRange> range;   // default: the data's range, padded
+  bool log_y = false;                // logarithmic y axis (non-positive values skipped)
   std::string legend = "top-right";  // top-right, top-left, bottom-right, bottom-left (inside) or outside (right)
   bool integer_x = false;            // whole-number ticks on x (epochs)
 };
@@ -51,7 +51,7 @@ struct HistogramChart {
   std::string title, x_label, y_label;
   std::vector<HistogramGroup> groups;  // drawn translucent over each other
   int64_t bins = 50;
-  bool scale_to_peak = false;          // each group divided by its own tallest bin
+  bool scale_to_peak = false;                           // each group divided by its own tallest bin
   std::vector<std::pair<std::string, double>> markers;  // labelled vertical lines (e.g. a threshold)
 };
 

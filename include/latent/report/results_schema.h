@@ -14,10 +14,10 @@ namespace latent {
 
 // One number of a variant's metrics.json entry.
 struct MetricDecl {
-  std::string key;     // dotted path in the variant's entry, e.g. "test.psnr_db"
-  std::string label;   // as shown, e.g. "test PSNR"
-  std::string unit;    // e.g. "dB"; empty for none
-  int digits = 4;      // after the point
+  std::string key;    // dotted path in the variant's entry, e.g. "test.psnr_db"
+  std::string label;  // as shown, e.g. "test PSNR"
+  std::string unit;   // e.g. "dB"; empty for none
+  int digits = 4;     // after the point
   bool higher_is_better = true;
 };
 

@@ -20,8 +20,8 @@ struct AnomalyDetector {
   Spec spec;
   std::shared_ptr<AutoencoderBase> model;  // on the CPU, in eval mode
   std::vector<std::string> feature_names;
-  torch::Tensor mean, std;                 // (F,) standardisation fitted on the training normals
-  double threshold = 0;                    // rows with score > threshold are flagged
+  torch::Tensor mean, std;  // (F,) standardisation fitted on the training normals
+  double threshold = 0;     // rows with score > threshold are flagged
 
   // The anomaly score (spec.evaluation.score) of each row: x (N, F) raw features -> (N,).
   torch::Tensor score(const torch::Tensor& x);
@@ -31,7 +31,8 @@ struct AnomalyDetector {
 AnomalyDetector load_anomaly_detector(const std::filesystem::path& path);
 
 // Reconstruction error per row (mean over features of the squared error), in evaluation mode.
-torch::Tensor reconstruction_error(AutoencoderBase& model, const torch::Tensor& x_standardised, int64_t batch_size = 4096);
+torch::Tensor reconstruction_error(AutoencoderBase& model, const torch::Tensor& x_standardised,
+                                   int64_t batch_size = 4096);
 
 // The anomaly score named by `score` per row of standardised data, in evaluation mode:
 // "recon_error" (above), or "neg_elbo" for a VAE: the negative ELBO with z at the posterior
@@ -49,7 +50,7 @@ struct ScoreSummary {
 };
 
 // Scores every row of `csv` in chunks of `chunk_rows` and writes row,score,flag[,label] to `out`.
-ScoreSummary score_csv(const std::filesystem::path& model_path, const std::filesystem::path& csv, const std::filesystem::path& out,
-                       int64_t chunk_rows = 65536);
+ScoreSummary score_csv(const std::filesystem::path& model_path, const std::filesystem::path& csv,
+                       const std::filesystem::path& out, int64_t chunk_rows = 65536);
 
 }  // namespace latent

@@ -10,7 +10,7 @@
 namespace latent {
 
 struct ImageInferenceOptions {
-  std::filesystem::path model;               // a checkpoint written by a reconstruction study
+  std::filesystem::path model;                // a checkpoint written by a reconstruction study
   std::vector<std::filesystem::path> images;  // PNG/JPEG/BMP/... files, or folders of them
   std::filesystem::path out_dir;
   double noise_std = 0.0;  // > 0: add Gaussian noise (clipped to [0, 1]) first and save the noisy input too
@@ -29,8 +29,8 @@ std::vector<std::filesystem::path> expand_image_paths(const std::vector<std::fil
 
 struct EncodeOptions {
   std::filesystem::path model;
-  std::string data;         // a built-in study or TOML spec (its [data] section), a data set name, or an IDX folder
-  std::string data_dir;     // --data-dir
+  std::string data;            // a built-in study or TOML spec (its [data] section), a data set name, or an IDX folder
+  std::string data_dir;        // --data-dir
   std::string split = "test";  // train | test
   bool split_given = false;    // --split was on the command line (an error for a folder of images)
   std::filesystem::path out;   // codes.csv

@@ -25,7 +25,8 @@ std::filesystem::path worker_executable();
 // InterruptGuard) are passed on to the children, which save their training state; then
 // Interrupted is thrown.
 std::vector<VariantResult> run_variants_in_processes(const RunOptions& options, const StudySpec& study,
-                                                     const std::filesystem::path& run_dir, bool resume, Progress& progress);
+                                                     const std::filesystem::path& run_dir, bool resume,
+                                                     Progress& progress);
 
 // The child's side (options.worker_variant set): runs that one variant into
 // out_dir/<variant> and leaves its result there for the parent.

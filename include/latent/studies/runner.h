@@ -29,9 +29,9 @@ struct RunOptions {
   // defaults here take those). Finished variants are kept, the interrupted one continues
   // from its train_state.pt.
   std::string resume_dir;
-  int jobs = 1;                        // --jobs: variants run at a time, each in a child process (parallel_variants.h)
-  std::string worker_variant;          // --worker-variant (internal): run only this variant, as a --jobs child
-  bool worker_resume = false;          // --worker-resume (internal): the child continues the variant's train_state.pt
+  int jobs = 1;                // --jobs: variants run at a time, each in a child process (parallel_variants.h)
+  std::string worker_variant;  // --worker-variant (internal): run only this variant, as a --jobs child
+  bool worker_resume = false;  // --worker-resume (internal): the child continues the variant's train_state.pt
   // Watch every training loop of the run (tests and tools: fault injection, apps/latent/fault_injection.h).
   std::vector<std::shared_ptr<LoopObserver>> observers;
 };

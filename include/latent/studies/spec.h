@@ -24,7 +24,7 @@ struct Spec {
   std::string kind = "reconstruction";  // the study kind (studies/study.h)
   std::string description;
   int64_t seed = 42;
-  KeyValues values;                       // every key that applies to this kind and model type
+  KeyValues values;                            // every key that applies to this kind and model type
   std::map<std::string, std::string> sources;  // where each key not left at its default was set
 
   template <class T>
@@ -70,8 +70,8 @@ std::vector<std::pair<std::string, std::string>> spec_values(const Spec& spec);
 // `stored`: the text was written by latent (a run folder's spec.toml, a checkpoint's spec), so keys
 // that do not apply (written by an older latent, or resolved for the base's model type) are left out
 // instead of being errors.
-StudySpec parse_study_spec(const std::string& toml_text, const std::string& where, const std::vector<std::string>& overrides = {},
-                           bool stored = false);
+StudySpec parse_study_spec(const std::string& toml_text, const std::string& where,
+                           const std::vector<std::string>& overrides = {}, bool stored = false);
 
 // A single resolved spec (no variants) as written in checkpoints (read as `stored`).
 Spec parse_spec(const std::string& toml_text, const std::string& where);

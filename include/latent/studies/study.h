@@ -24,16 +24,16 @@ namespace latent {
 // What a variant runner gets besides its spec.
 struct RunContext {
   torch::Device device = torch::kCPU;
-  std::string data_dir;              // --data-dir, first in the data search order
-  std::filesystem::path variant_dir; // where this variant writes its files
+  std::string data_dir;               // --data-dir, first in the data search order
+  std::filesystem::path variant_dir;  // where this variant writes its files
   Progress* progress = nullptr;
-  bool resume = false;               // continue from the variant's train_state.pt when there is one
+  bool resume = false;                                   // continue from the variant's train_state.pt when there is one
   std::vector<std::shared_ptr<LoopObserver>> observers;  // passed to every training loop (tests, tools)
 };
 
 // What a variant leaves for the study-level report.
 struct VariantResult {
-  nlohmann::json metrics;            // {"name", "test": {...}, "train_seconds", "samples_per_second", ...}
+  nlohmann::json metrics;                // {"name", "test": {...}, "train_seconds", "samples_per_second", ...}
   std::vector<torch::Tensor> grid_rows;  // rows for the study's combined figure (optional)
   std::vector<std::string> grid_labels;
 };
@@ -45,7 +45,8 @@ class StudyRunner {
   virtual void prepare(const Spec& base, const RunContext& ctx) = 0;
   virtual VariantResult run_variant(const Variant& variant, const RunContext& ctx) = 0;
   // Writes study-level figures and tables from all variants' results into `run_dir`.
-  virtual void finish(const std::vector<VariantResult>& results, const std::filesystem::path& run_dir, const Spec& base) = 0;
+  virtual void finish(const std::vector<VariantResult>& results, const std::filesystem::path& run_dir,
+                      const Spec& base) = 0;
 };
 
 // A model type a kind accepts for model.type, with the model.* keys it reads.

@@ -24,7 +24,8 @@ namespace latent {
 std::string format_fixed(double v, int digits);
 
 // Checkpoint metadata for one variant of a study (kind, model type, resolved spec).
-CheckpointMeta variant_checkpoint_meta(const Spec& spec, const std::string& variant, const std::vector<int64_t>& input_shape);
+CheckpointMeta variant_checkpoint_meta(const Spec& spec, const std::string& variant,
+                                       const std::vector<int64_t>& input_shape);
 
 int64_t parameter_count(torch::nn::Module& model);
 
@@ -54,8 +55,8 @@ TrainSession model_session(std::shared_ptr<torch::nn::Module> model, const Spec&
 // The loop options every study shares: the loop's keys, the progress label, the monitored column's
 // direction (from the kind's results), training-state checkpoints in the variant's folder
 // (resumed when ctx.resume) and ctx's observers.
-LoopOptions variant_loop_options(const Spec& spec, const Variant& variant, const RunContext& ctx, const std::vector<int64_t>& input_shape,
-                                 bool has_validation);
+LoopOptions variant_loop_options(const Spec& spec, const Variant& variant, const RunContext& ctx,
+                                 const std::vector<int64_t>& input_shape, bool has_validation);
 
 // Sum of the epochs' training seconds.
 double train_seconds(const History& history);

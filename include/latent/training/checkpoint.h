@@ -58,7 +58,8 @@ void write_weights(torch::serialize::OutputArchive& archive, torch::nn::Module& 
 void read_weights(torch::serialize::InputArchive& archive, torch::nn::Module& model, const std::filesystem::path& path);
 void write_tensors(torch::serialize::OutputArchive& archive, const TensorMap& tensors);
 TensorMap read_tensors(torch::serialize::InputArchive& archive);
-void read_optimizer(torch::serialize::InputArchive& archive, torch::optim::Optimizer& optimizer, const std::filesystem::path& path);
+void read_optimizer(torch::serialize::InputArchive& archive, torch::optim::Optimizer& optimizer,
+                    const std::filesystem::path& path);
 void save_archive_atomic(torch::serialize::OutputArchive& archive, const std::filesystem::path& path);
 
 }  // namespace latent

@@ -11,11 +11,11 @@
 namespace latent {
 
 struct EpochRecord {
-  int64_t epoch = 0;       // 1-based
-  double train_loss = 0;   // mean training loss over the epoch's examples
-  double val_loss = 0;     // NaN when there is no validation data
-  double lr = 0;           // learning rate used during the epoch
-  double seconds = 0;      // wall time of the epoch's training steps
+  int64_t epoch = 0;      // 1-based
+  double train_loss = 0;  // mean training loss over the epoch's examples
+  double val_loss = 0;    // NaN when there is no validation data
+  double lr = 0;          // learning rate used during the epoch
+  double seconds = 0;     // wall time of the epoch's training steps
   // Further columns a study adds (name, value), after the standard ones; the first record's
   // names are the CSV header, so every record carries the same names in the same order.
   std::vector<std::pair<std::string, double>> extra;

@@ -64,9 +64,9 @@ class LoopObserver {
 };
 
 struct LoopOptions {
-  TrainingSpec training;          // epochs, batch size, early stopping, checkpoint_every, clip_norm, keep, monitor
-  std::string label = "train";    // shown in progress lines and messages
-  bool shuffle = true;            // a fresh permutation from LibTorch's default generator every epoch
+  TrainingSpec training;        // epochs, batch size, early stopping, checkpoint_every, clip_norm, keep, monitor
+  std::string label = "train";  // shown in progress lines and messages
+  bool shuffle = true;          // a fresh permutation from LibTorch's default generator every epoch
   // Whether the evaluation is of a validation set (else e.g. of the test set, shown as val_loss):
   // without one, a val_ monitor watches its train_ column instead.
   bool has_validation = true;
@@ -78,7 +78,7 @@ struct LoopOptions {
   // last good one. Empty: no checkpoints.
   std::filesystem::path state_path;
   CheckpointMeta state_meta;
-  bool resume = false;            // continue from state_path when it exists, exactly
+  bool resume = false;  // continue from state_path when it exists, exactly
   // Gather the next batch on a background thread (default: when the source prefers it).
   enum class Prefetch { kAuto, kOn, kOff } prefetch = Prefetch::kAuto;
   std::vector<std::shared_ptr<LoopObserver>> observers;

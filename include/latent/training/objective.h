@@ -29,7 +29,8 @@ struct ReconstructionObjective {
 
   // Mean reconstruction loss per element, plus l1_code * mean |code| summed over code units.
   // For BCE with a sigmoid output the loss is computed from the logits (numerically stable).
-  torch::Tensor operator()(const AeOutput& out, const torch::Tensor& target, const std::string& output_activation) const;
+  torch::Tensor operator()(const AeOutput& out, const torch::Tensor& target,
+                           const std::string& output_activation) const;
 };
 
 // Reconstruction loss only (no penalty), as a mean per element.

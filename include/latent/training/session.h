@@ -41,7 +41,9 @@ class TrainSession {
   // Optimizers, in the order added. The first is the run's "lr" column; others add lr_<name>.
   torch::optim::Optimizer& add_optimizer(const std::string& name, std::unique_ptr<torch::optim::Optimizer> optimizer);
   torch::optim::Optimizer& optimizer(const std::string& name) const;
-  const std::vector<std::pair<std::string, std::unique_ptr<torch::optim::Optimizer>>>& optimizers() const { return optimizers_; }
+  const std::vector<std::pair<std::string, std::unique_ptr<torch::optim::Optimizer>>>& optimizers() const {
+    return optimizers_;
+  }
 
   // A schedule for an optimizer, stepped by the loop after every epoch with the monitored value.
   void add_schedule(const std::string& optimizer, std::unique_ptr<LrSchedule> schedule);

@@ -29,21 +29,22 @@ struct StatSum {
 };
 
 struct LoopState {
-  History history;          // finished epochs
-  int64_t epoch = 1;        // the epoch to run or in progress (history.size() + 1)
-  int64_t next_batch = 0;   // first batch of `epoch` still to run; 0: the epoch has not begun
-  torch::Tensor order;      // the epoch's example order (when next_batch > 0)
+  History history;            // finished epochs
+  int64_t epoch = 1;          // the epoch to run or in progress (history.size() + 1)
+  int64_t next_batch = 0;     // first batch of `epoch` still to run; 0: the epoch has not begun
+  torch::Tensor order;        // the epoch's example order (when next_batch > 0)
   std::vector<StatSum> sums;  // the epoch's finished batches (when next_batch > 0)
-  int64_t seen = 0;         // examples in those batches
-  double seconds = 0;       // training time of those batches
-  int64_t best_epoch = 0;   // keep = best: the best epoch so far (0: none yet) and its monitored value
+  int64_t seen = 0;           // examples in those batches
+  double seconds = 0;         // training time of those batches
+  int64_t best_epoch = 0;     // keep = best: the best epoch so far (0: none yet) and its monitored value
   double best_value = std::numeric_limits<double>::quiet_NaN();
   std::vector<std::pair<std::string, torch::Tensor>> best_weights;  // "module/parameter" -> its value then
 };
 
 // Saves the session and `state`, replacing the file atomically: a crash while writing leaves the
 // previous one.
-void save_train_state(const std::filesystem::path& path, TrainSession& session, const CheckpointMeta& meta, const LoopState& state);
+void save_train_state(const std::filesystem::path& path, TrainSession& session, const CheckpointMeta& meta,
+                      const LoopState& state);
 
 // Loads weights, optimizer states, generators and state tensors into `session` (which must hold
 // the same named modules, optimizers and generators) and returns the position. Errors name the

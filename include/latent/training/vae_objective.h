@@ -29,9 +29,9 @@ struct VaeTerms {
 };
 
 struct VaeObjective {
-  std::string loss = "bce";        // bce | mse
+  std::string loss = "bce";  // bce | mse
   double beta = 1.0;
-  int64_t kl_warmup_epochs = 0;    // 0: full beta from the first step
+  int64_t kl_warmup_epochs = 0;  // 0: full beta from the first step
 
   // The keys it reads: training.loss, training.beta, training.kl_warmup_epochs.
   static const std::vector<KeyDef>& keys();
