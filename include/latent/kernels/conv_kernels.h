@@ -16,6 +16,7 @@
 #pragma once
 
 #include <torch/csrc/autograd/custom_function.h>
+#include <torch/types.h>
 
 #include <array>
 #include <functional>
