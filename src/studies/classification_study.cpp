@@ -424,6 +424,13 @@ void write_confusion_chart(const fs::path& path, const std::string& title, const
   write_chart(path, m);
 }
 
+// v as "1.2e-07" (two significant digits).
+std::string scientific(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2g", v);
+  return buf;
+}
+
 std::string task_text(const std::vector<std::string>& names) {
   if (names.size() == 2) return names[0] + " vs " + names[1];
   return std::to_string(names.size()) + " classes";
@@ -729,8 +736,8 @@ class ClassificationStudy : public StudyRunner {
         md << "\n## Hand-written backpropagation beside autograd\n\n"
            << b["name"].get<std::string>() << " (manual_mlp) and " << a["name"].get<std::string>()
            << " (mlp) start from the same weights: largest difference between their per-epoch training losses "
-           << format_fixed(worst, 6) << "; test accuracy " << format_fixed(b["test"]["accuracy"].get<double>(), 4)
-           << " vs " << format_fixed(a["test"]["accuracy"].get<double>(), 4) << ".\n";
+           << scientific(worst) << "; test accuracy " << format_fixed(b["test"]["accuracy"].get<double>(), 4) << " vs "
+           << format_fixed(a["test"]["accuracy"].get<double>(), 4) << ".\n";
       }
     }
     return md.str();

@@ -204,6 +204,29 @@ TEST(Classification, BadInputsAreOneLineErrors) {
   EXPECT_NE(r.err.find("manual_mlp trains plain softmax cross-entropy"), std::string::npos) << r.err;
 }
 
+TEST(Classification, AnInitTimesActivationGridGetsItsAccuracyTable) {
+  TempDir tmp;
+  testing::write_synthetic_idx(tmp / "data", 32, 8, 12, 4);
+  const auto spec =
+      write_spec(tmp / "s.toml", "study = \"grid\"\n[data]\ndataset = \"idx\"\npath = \"" + (tmp / "data").string() +
+                                     "\"\n[model]\nhidden = [8]\n[training]\nepochs = 1\nbatch_size = 16\n"
+                                     "[sweep]\nmodel.init = [\"he\", \"normal\"]\n"
+                                     "model.activation = [\"relu\", \"sigmoid\"]\n");
+  auto r = cli({"run", spec.string(), "--out", (tmp / "run").string(), "--quiet", "--threads", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string results = testing::read_file(tmp / "run" / "results.md");
+  EXPECT_NE(results.find("## Test accuracy by initialisation and activation: 4 classes, mlp"), std::string::npos)
+      << results;
+  EXPECT_NE(results.find("| init | relu | sigmoid |"), std::string::npos) << results;
+  EXPECT_TRUE(fs::exists(tmp / "run" / "sweep.csv"));
+  if (charts_available()) {
+    EXPECT_TRUE(fs::exists(tmp / "run" / "figures" / "accuracy_grid_1.svg"));
+  }
+  // The sigmoid variants' history has the saturated fraction, the ReLU variants' the dead one.
+  const std::string sigmoid = testing::read_file(tmp / "run" / "activationsigmoid_inithe" / "history.csv");
+  EXPECT_NE(sigmoid.find("val_layer1_saturated"), std::string::npos) << sigmoid;
+}
+
 TEST(Classification, ResumesExactlyAfterAnInterruption) {
   TempDir tmp;
   testing::write_synthetic_idx(tmp / "data", 64, 16, 12, 4);
