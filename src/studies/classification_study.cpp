@@ -639,6 +639,19 @@ class ClassificationStudy : public StudyRunner {
                             data_.class_names, 3);
       figures["confusion"] = "figures/confusion.svg";
       figures["confusion_normalised"] = "figures/confusion_normalised.svg";
+      if (!report.pr_curve.empty()) {
+        LineChart pr;
+        pr.title = "Test precision-recall curve (average precision " + format_metric(report.average_precision, 4) + ")";
+        pr.x_label = "recall";
+        pr.y_label = "precision";
+        pr.range = ChartRange{0.0, 1.0, 0.0, 1.02};
+        std::vector<double> recall, precision;
+        for (const auto& p : report.pr_curve) recall.push_back(p.recall), precision.push_back(p.precision);
+        pr.series.push_back({"class " + data_.class_names[1] + " by its probability", recall, precision});
+        pr.legend = "bottom-left";
+        write_chart(dir / "figures" / "pr.svg", pr);
+        figures["pr"] = "figures/pr.svg";
+      }
     }
     const int64_t k = spec.get<int64_t>("evaluation.mistakes");
     if (!data_.images || k == 0) return figures;
@@ -761,6 +774,7 @@ ResultSchema classification_results() {
   s.figures = {{"confusion.svg", "Test confusion matrix (counts; rows true, columns predicted)"},
                {"confusion_normalised.svg", "Test confusion matrix, each true class's row summing to 1"},
                {"mistakes.png", "The most confidently misclassified test images, most confident first"},
+               {"pr.svg", "Two classes: the test precision-recall curve of the second class's probability"},
                {"accuracy_grid_1.svg", "Test accuracy by initialisation (rows) and activation (columns)"}};
   return s;
 }

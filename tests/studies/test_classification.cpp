@@ -54,6 +54,20 @@ fs::path write_spec(const fs::path& path, const std::string& body) {
   return path;
 }
 
+// Synthetic IDX data (4 classes of 12x12 images) in tmp/data and a spec `study` on it: `data` after
+// [data]'s dataset and path, then the rest of the file.
+fs::path idx_study(const TempDir& tmp, int64_t train, int64_t test, const std::string& study, const std::string& data,
+                   const std::string& rest) {
+  testing::write_synthetic_idx(tmp / "data", train, test, 12, 4);
+  return write_spec(tmp / (study + ".toml"), "study = \"" + study + "\"\n[data]\ndataset = \"idx\"\npath = \"" +
+                                                 (tmp / "data").string() + "\"\n" + data + rest);
+}
+
+// `latent run SPEC --out DIR --quiet --threads 1`
+testing::CliResult run_spec(const fs::path& spec, const fs::path& out) {
+  return cli({"run", spec.string(), "--out", out.string(), "--quiet", "--threads", "1"});
+}
+
 TEST(Classification, BuiltinStudiesAreListedAndParse) {
   auto list = cli({"list"});
   ASSERT_EQ(list.code, 0) << list.err;
@@ -78,7 +92,7 @@ TEST(Classification, ImageFolderRunWritesTheReport) {
   const auto spec = write_spec(tmp / "s.toml", "study = \"folder\"\n[data]\npath = \"" + (tmp / "images").string() +
                                                    "\"\nimage_size = 8\ntest_split = 0.25\n[model]\nhidden = [16]\n"
                                                    "[training]\nepochs = 2\nbatch_size = 6\nlr = 0.01\n");
-  auto r = cli({"run", spec.string(), "--out", (tmp / "run").string(), "--quiet", "--threads", "1"});
+  auto r = run_spec(spec, tmp / "run");
   ASSERT_EQ(r.code, 0) << r.err;
   const auto m = metrics_of(tmp / "run");
   EXPECT_EQ(m["kind"], "classification");
@@ -125,16 +139,17 @@ TEST(Classification, CsvTableRunWithTheBuiltinStudy) {
   EXPECT_TRUE(v["test"]["average_precision"].is_number());
   EXPECT_GE(v["test"]["accuracy"].get<double>(), 0.5);
   EXPECT_TRUE(fs::exists(tmp / "run" / "classification_report.md"));
+  if (charts_available()) {
+    EXPECT_TRUE(fs::exists(tmp / "run" / "figures" / "pr.svg"));
+  }
 }
 
 // 16 training images in one batch, 60 epochs: every one ends correctly classified.
 void expect_overfits(const std::string& model) {
   TempDir tmp;
-  testing::write_synthetic_idx(tmp / "data", 16, 8, 12, 4);
-  const auto spec = write_spec(tmp / "s.toml", "study = \"overfit\"\n[data]\ndataset = \"idx\"\npath = \"" +
-                                                   (tmp / "data").string() + "\"\n[model]\n" + model +
-                                                   "\n[training]\nepochs = 60\nbatch_size = 16\nlr = 0.01\n");
-  auto r = cli({"run", spec.string(), "--out", (tmp / "run").string(), "--quiet", "--threads", "1"});
+  const auto spec = idx_study(tmp, 16, 8, "overfit", "",
+                              "[model]\n" + model + "\n[training]\nepochs = 60\nbatch_size = 16\nlr = 0.01\n");
+  auto r = run_spec(spec, tmp / "run");
   ASSERT_EQ(r.code, 0) << r.err;
   const auto rows = testing::csv_rows(tmp / "run" / "history.csv");
   const auto& header = rows[0];
@@ -206,13 +221,11 @@ TEST(Classification, BadInputsAreOneLineErrors) {
 
 TEST(Classification, AnInitTimesActivationGridGetsItsAccuracyTable) {
   TempDir tmp;
-  testing::write_synthetic_idx(tmp / "data", 32, 8, 12, 4);
   const auto spec =
-      write_spec(tmp / "s.toml", "study = \"grid\"\n[data]\ndataset = \"idx\"\npath = \"" + (tmp / "data").string() +
-                                     "\"\n[model]\nhidden = [8]\n[training]\nepochs = 1\nbatch_size = 16\n"
-                                     "[sweep]\nmodel.init = [\"he\", \"normal\"]\n"
-                                     "model.activation = [\"relu\", \"sigmoid\"]\n");
-  auto r = cli({"run", spec.string(), "--out", (tmp / "run").string(), "--quiet", "--threads", "1"});
+      idx_study(tmp, 32, 8, "grid", "",
+                "[model]\nhidden = [8]\n[training]\nepochs = 1\nbatch_size = 16\n"
+                "[sweep]\nmodel.init = [\"he\", \"normal\"]\nmodel.activation = [\"relu\", \"sigmoid\"]\n");
+  auto r = run_spec(spec, tmp / "run");
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string results = testing::read_file(tmp / "run" / "results.md");
   EXPECT_NE(results.find("## Test accuracy by initialisation and activation: 4 classes, mlp"), std::string::npos)
@@ -229,15 +242,10 @@ TEST(Classification, AnInitTimesActivationGridGetsItsAccuracyTable) {
 
 TEST(Classification, ResumesExactlyAfterAnInterruption) {
   TempDir tmp;
-  testing::write_synthetic_idx(tmp / "data", 64, 16, 12, 4);
-  const auto spec =
-      write_spec(tmp / "s.toml", "study = \"resume\"\n[data]\ndataset = \"idx\"\npath = \"" + (tmp / "data").string() +
-                                     "\"\nval_split = 0.25\n[model]\nhidden = [16]\ndropout = 0.2\n"
-                                     "[training]\nepochs = 3\nbatch_size = 16\nlr = 0.01\n"
-                                     "augment_flip = true\n");
-  auto run = [&](const std::string& out) {
-    return cli({"run", spec.string(), "--out", (tmp / out).string(), "--quiet", "--threads", "1"});
-  };
+  const auto spec = idx_study(tmp, 64, 16, "resume", "val_split = 0.25\n",
+                              "[model]\nhidden = [16]\ndropout = 0.2\n[training]\nepochs = 3\nbatch_size = 16\n"
+                              "lr = 0.01\naugment_flip = true\n");
+  auto run = [&](const std::string& out) { return run_spec(spec, tmp / out); };
   ASSERT_EQ(run("straight").code, 0);
   {
     FaultEnv env("int@5");  // 3 batches an epoch: epoch 2, batch 2
@@ -274,7 +282,7 @@ TEST(Classification, PredictRoundTripsAFolderAndATable) {
   const auto spec = write_spec(tmp / "s.toml", "study = \"folder\"\n[data]\npath = \"" + (tmp / "images").string() +
                                                    "\"\nimage_size = 8\ntest_split = 0.25\n[model]\nhidden = [8]\n"
                                                    "[training]\nepochs = 1\nbatch_size = 4\n");
-  ASSERT_EQ(cli({"run", spec.string(), "--out", (tmp / "run").string(), "--quiet", "--threads", "1"}).code, 0);
+  ASSERT_EQ(run_spec(spec, tmp / "run").code, 0);
   auto r = cli({"predict", (tmp / "run" / "model.pt").string(), (tmp / "images" / "cat").string(),
                 (tmp / "images" / "bar" / "img0.png").string(), "-o", (tmp / "p.csv").string(), "--top-k", "2"});
   ASSERT_EQ(r.code, 0) << r.err;
