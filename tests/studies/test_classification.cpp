@@ -240,6 +240,26 @@ TEST(Classification, AnInitTimesActivationGridGetsItsAccuracyTable) {
   EXPECT_NE(sigmoid.find("val_layer1_saturated"), std::string::npos) << sigmoid;
 }
 
+TEST(Classification, ClassWeightsAndLabelSmoothing) {
+  TempDir tmp;
+  write_table(tmp / "t.csv", 60);
+  auto run = [&](const std::string& weights, const std::string& out) {
+    return cli({"run", "mlp-tabular", "--set", "data.path=" + (tmp / "t.csv").string(), "--set", "data.label=side",
+                "--set", "training.epochs=2", "--set", "training.class_weights=" + weights, "--set",
+                "training.label_smoothing=0.1", "--out", (tmp / out).string(), "--quiet", "--threads", "1"});
+  };
+  for (const std::string w : {"balanced", "1,3"}) {
+    auto r = run(w, "run" + std::to_string(w.size()));
+    EXPECT_EQ(r.code, 0) << w << ": " << r.err;
+  }
+  auto r = run("1,2,3", "three");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("training.class_weights: 3 weights for 2 classes"), std::string::npos) << r.err;
+  r = run("heavy", "bad");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("training.class_weights"), std::string::npos) << r.err;
+}
+
 TEST(Classification, ResumesExactlyAfterAnInterruption) {
   TempDir tmp;
   const auto spec = idx_study(tmp, 64, 16, "resume", "val_split = 0.25\n",
