@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <fstream>
@@ -90,6 +91,24 @@ inline std::vector<std::vector<std::string>> csv_rows(const fs::path& p) {
   }
   return rows;
 }
+
+// A history.csv's cells without its seconds column (column 4), for comparing runs exactly.
+inline std::string history_without_seconds(const fs::path& csv) {
+  std::string out;
+  for (const auto& row : csv_rows(csv)) {
+    for (size_t i = 0; i < row.size(); ++i)
+      if (i != 4) out += row[i] + ",";
+    out += "\n";
+  }
+  return out;
+}
+
+// Sets LATENT_FAULT (the CLI's fault injection, apps/latent/fault_injection.cpp) for the lifetime
+// of the object.
+struct FaultEnv {
+  explicit FaultEnv(const std::string& value) { setenv("LATENT_FAULT", value.c_str(), 1); }
+  ~FaultEnv() { unsetenv("LATENT_FAULT"); }
+};
 
 inline void write_bytes(const fs::path& p, const std::string& bytes) {
   std::ofstream out(p, std::ios::binary);

@@ -1,5 +1,5 @@
 // The latent command line: subcommands run, list, info, spec, show, reconstruct, denoise, encode, sample, score,
-// make-fraud-data, report and compare. No tensor math here.
+// predict, make-fraud-data, report and compare. No tensor math here.
 #include "cli.h"
 
 #include <CLI/CLI.hpp>
@@ -17,6 +17,7 @@
 #include "latent/report/html_report.h"
 #include "latent/studies/anomaly.h"
 #include "latent/studies/builtin.h"
+#include "latent/studies/classification.h"
 #include "latent/studies/inference.h"
 #include "latent/studies/runner.h"
 #include "latent/studies/spec.h"
@@ -195,6 +196,22 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
 
+  std::string predict_model, predict_out = "predictions.csv";
+  std::vector<std::string> predict_inputs;
+  int64_t predict_top = 3;
+  auto* predict_cmd = app.add_subcommand(
+      "predict", "Classify image files, folders of images or CSV/TSV rows with a trained classifier");
+  predict_cmd->add_option("model", predict_model, "classifier checkpoint (model.pt of a classification study)")
+      ->required();
+  predict_cmd
+      ->add_option("inputs", predict_inputs, "image files or folders (image models), CSV/TSV files (table models)")
+      ->required();
+  predict_cmd->add_option("-o,--out", predict_out, "output CSV: input,predicted,probability,top1,p1,...")
+      ->capture_default_str();
+  predict_cmd->add_option("--top-k", predict_top, "classes listed per input, most probable first")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1000}));
+
   FraudDataOptions fraud;
   std::string fraud_out;
   auto* fraud_cmd = app.add_subcommand(
@@ -313,6 +330,9 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
         out << "; against the labels: precision " << std::setprecision(3) << sum.confusion.precision() << ", recall "
             << sum.confusion.recall() << ", F1 " << sum.confusion.f1();
       out << " -> " << score_out << "\n";
+    } else if (*predict_cmd) {
+      const PredictSummary sum = predict_to_csv(predict_model, predict_inputs, predict_out, predict_top);
+      out << "predicted " << sum.rows << " inputs -> " << predict_out << "\n";
     } else if (*fraud_cmd) {
       write_fraud_csv(fraud_out, fraud);
       out << "wrote " << fraud.rows << " rows to " << fraud_out << "\n";

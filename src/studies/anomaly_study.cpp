@@ -41,22 +41,6 @@ std::vector<int64_t> to_ints(const torch::Tensor& t) {
   return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
 }
 
-torch::Tensor names_tensor(const std::vector<std::string>& names) {
-  std::string joined;
-  for (const auto& n : names) joined += n + "\n";
-  std::vector<uint8_t> bytes(joined.begin(), joined.end());
-  return torch::from_blob(bytes.data(), {static_cast<int64_t>(bytes.size())}, torch::kUInt8).clone();
-}
-
-std::vector<std::string> names_from(const torch::Tensor& t) {
-  auto c = t.to(torch::kCPU).contiguous();
-  std::string joined(reinterpret_cast<const char*>(c.data_ptr<uint8_t>()), static_cast<size_t>(c.numel()));
-  std::vector<std::string> out;
-  std::istringstream in(joined);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
 void histogram_figure(const fs::path& path, const std::vector<double>& scores, const std::vector<int64_t>& labels,
                       double threshold) {
   // log10 of the score on the x axis; each class's histogram scaled to its own peak.
@@ -162,7 +146,7 @@ class AnomalyStudy : public StudyRunner {
                     {{"mean", mean_},
                      {"std", std_},
                      {"threshold", torch::tensor(threshold, torch::kFloat64)},
-                     {"feature_names", names_tensor(feature_names_)}});
+                     {"feature_names", strings_tensor(feature_names_)}});
 
     make_dirs(dir / "figures");
     histogram_figure(dir / "figures" / "error_histogram.svg", scores, labels, threshold);
@@ -421,7 +405,7 @@ AnomalyDetector load_anomaly_detector(const std::filesystem::path& path) {
   d.mean = extras["mean"].to(torch::kFloat32);
   d.std = extras["std"].to(torch::kFloat32);
   d.threshold = extras["threshold"].item<double>();
-  d.feature_names = names_from(extras["feature_names"]);
+  d.feature_names = strings_from_tensor(extras["feature_names"]);
   return d;
 }
 

@@ -10,7 +10,8 @@ namespace latent {
 #define LATENT_STUDY_KINDS(X) \
   X(reconstruction)           \
   X(vae)                      \
-  X(anomaly)
+  X(anomaly)                  \
+  X(classification)
 
 #define LATENT_DECLARE_KIND(name) StudyKind name##_kind();
 LATENT_STUDY_KINDS(LATENT_DECLARE_KIND)

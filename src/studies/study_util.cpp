@@ -39,6 +39,22 @@ int64_t parameter_count(torch::nn::Module& model) {
   return n;
 }
 
+torch::Tensor strings_tensor(const std::vector<std::string>& names) {
+  std::string joined;
+  for (const auto& n : names) joined += n + "\n";
+  std::vector<uint8_t> bytes(joined.begin(), joined.end());
+  return torch::from_blob(bytes.data(), {static_cast<int64_t>(bytes.size())}, torch::kUInt8).clone();
+}
+
+std::vector<std::string> strings_from_tensor(const torch::Tensor& t) {
+  auto c = t.to(torch::kCPU).contiguous();
+  std::string joined(reinterpret_cast<const char*>(c.data_ptr<uint8_t>()), static_cast<size_t>(c.numel()));
+  std::vector<std::string> out;
+  std::istringstream in(joined);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
 std::vector<KeyDef> image_data_keys() {
   constexpr double kBig = 1e9;
   return {

@@ -24,11 +24,7 @@ using testing::TempDir;
 namespace fs = std::filesystem;
 const auto& cli = testing::run_cli;
 
-// Sets LATENT_FAULT for the lifetime of the object.
-struct FaultEnv {
-  explicit FaultEnv(const std::string& value) { setenv("LATENT_FAULT", value.c_str(), 1); }
-  ~FaultEnv() { unsetenv("LATENT_FAULT"); }
-};
+using testing::FaultEnv;
 
 // A 2-variant sweep on synthetic data: 96 training images in batches of 16 (6 batches an
 // epoch minus the validation split: 5 batches), 3 epochs, Adam, a plateau schedule, denoising

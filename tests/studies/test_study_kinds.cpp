@@ -23,11 +23,7 @@ namespace fs = std::filesystem;
 using testing::TempDir;
 const auto& cli = testing::run_cli;
 
-// Sets LATENT_FAULT for the lifetime of the object.
-struct FaultEnv {
-  explicit FaultEnv(const std::string& value) { setenv("LATENT_FAULT", value.c_str(), 1); }
-  ~FaultEnv() { unsetenv("LATENT_FAULT"); }
-};
+using testing::FaultEnv;
 
 class TwoPlayerStudy : public StudyRunner {
  public:
@@ -102,16 +98,6 @@ void register_two_player() {
   register_study_kind(std::move(k));
 }
 
-std::string losses_without_seconds(const fs::path& csv) {
-  std::string out;
-  for (const auto& row : testing::csv_rows(csv)) {
-    for (size_t i = 0; i < row.size(); ++i)
-      if (i != 4) out += row[i] + ",";  // column 4 is seconds
-    out += "\n";
-  }
-  return out;
-}
-
 TEST(StudyKinds, ATwoModuleKindResumesExactlyThroughTheCli) {
   register_two_player();
   TempDir tmp;
@@ -139,8 +125,8 @@ TEST(StudyKinds, ATwoModuleKindResumesExactlyThroughTheCli) {
   EXPECT_EQ(a["variants"][0]["test"], b["variants"][0]["test"]);
   EXPECT_EQ(a["variants"][0]["final_train_loss"], b["variants"][0]["final_train_loss"]);
   EXPECT_EQ(a["results"]["headline_key"], "test.critic_score");
-  const std::string history = losses_without_seconds(tmp / "straight" / "history.csv");
-  EXPECT_EQ(history, losses_without_seconds(tmp / "stopped" / "history.csv"));
+  const std::string history = testing::history_without_seconds(tmp / "straight" / "history.csv");
+  EXPECT_EQ(history, testing::history_without_seconds(tmp / "stopped" / "history.csv"));
   EXPECT_NE(history.find("train_critic_loss"), std::string::npos) << history;
   EXPECT_NE(history.find("lr_generator"), std::string::npos) << history;
 

@@ -29,6 +29,10 @@ CheckpointMeta variant_checkpoint_meta(const Spec& spec, const std::string& vari
 
 int64_t parameter_count(torch::nn::Module& model);
 
+// A list of names as one uint8 tensor ("\n"-joined), for a checkpoint's extras, and back.
+torch::Tensor strings_tensor(const std::vector<std::string>& names);
+std::vector<std::string> strings_from_tensor(const torch::Tensor& t);
+
 // The data.* keys of a kind that reads images (IDX data sets and image folders).
 std::vector<KeyDef> image_data_keys();
 

@@ -1,0 +1,337 @@
+// The classification study kind through the CLI: a tiny image folder and a tiny CSV table made
+// here, each run to its report files and metrics.json `results`; one batch overfitted by the MLP
+// and the CNN; bad inputs as one-line errors naming the column, folder, class or key; an
+// interrupted run resumed to exactly the numbers of an uninterrupted one.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli_util.h"
+#include "latent/report/chart.h"
+#include "latent/report/image_grid.h"
+#include "latent/studies/builtin.h"
+#include "latent/studies/spec.h"
+#include "test_util.h"
+
+namespace latent {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+const auto& cli = testing::run_cli;
+
+using testing::FaultEnv;
+
+// `per_class` 8x8 gray PNGs in a sub-folder per class: class k is a bright bar in row band k.
+void write_class_folders(const fs::path& root, const std::vector<std::string>& classes, int per_class) {
+  for (size_t k = 0; k < classes.size(); ++k) {
+    fs::create_directories(root / classes[k]);
+    for (int i = 0; i < per_class; ++i) {
+      auto img = torch::full({1, 8, 8}, 0.05f + 0.01f * static_cast<float>(i));
+      img.slice(1, static_cast<int64_t>(2 * k), static_cast<int64_t>(2 * k + 2)).fill_(0.9f);
+      write_image_png(root / classes[k] / ("img" + std::to_string(i) + ".png"), img);
+    }
+  }
+}
+
+// A CSV table: two features, the class ("left"/"right") decided by the first one's sign.
+void write_table(const fs::path& path, int rows) {
+  std::ofstream f(path);
+  f << "x1,x2,side\n";
+  for (int i = 0; i < rows; ++i) {
+    const double x1 = (i % 2 ? 1.0 : -1.0) * (0.5 + 0.01 * i), x2 = 0.1 * (i % 7);
+    f << x1 << "," << x2 << "," << (x1 > 0 ? "right" : "left") << "\n";
+  }
+}
+
+nlohmann::json metrics_of(const fs::path& run) {
+  return nlohmann::json::parse(testing::read_file(run / "metrics.json"));
+}
+
+fs::path write_spec(const fs::path& path, const std::string& body) {
+  std::ofstream(path) << "kind = \"classification\"\nseed = 5\n" << body;
+  return path;
+}
+
+// Synthetic IDX data (4 classes of 12x12 images) in tmp/data and a spec `study` on it: `data` after
+// [data]'s dataset and path, then the rest of the file.
+fs::path idx_study(const TempDir& tmp, int64_t train, int64_t test, const std::string& study, const std::string& data,
+                   const std::string& rest) {
+  testing::write_synthetic_idx(tmp / "data", train, test, 12, 4);
+  return write_spec(tmp / (study + ".toml"), "study = \"" + study + "\"\n[data]\ndataset = \"idx\"\npath = \"" +
+                                                 (tmp / "data").string() + "\"\n" + data + rest);
+}
+
+// `latent run SPEC --out DIR --quiet --threads 1`
+testing::CliResult run_spec(const fs::path& spec, const fs::path& out) {
+  return cli({"run", spec.string(), "--out", out.string(), "--quiet", "--threads", "1"});
+}
+
+TEST(Classification, BuiltinStudiesAreListedAndParse) {
+  auto list = cli({"list"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  for (const char* name : {"mlp-fmnist", "cnn-fmnist", "mlp-init", "mlp-manual", "mlp-tabular"}) {
+    EXPECT_NE(list.out.find(std::string(name) + " "), std::string::npos) << name;
+    ASSERT_NE(find_builtin(name), nullptr) << name;
+    EXPECT_EQ(parse_study_spec(find_builtin(name), name).base.kind, "classification") << name;
+  }
+  // mlp-init: 2 tasks x 3 initialisations x 3 activations; 5 vs 8 with one logit.
+  const StudySpec grid = parse_study_spec(find_builtin("mlp-init"), "mlp-init");
+  ASSERT_EQ(grid.variants.size(), 18u);
+  EXPECT_EQ(grid.variants[0].spec.get<IntList>("data.classes"), (IntList{5, 8}));
+  EXPECT_EQ(grid.variants[0].spec.get<std::string>("training.loss"), "bce");
+  const StudySpec manual = parse_study_spec(find_builtin("mlp-manual"), "mlp-manual");
+  ASSERT_EQ(manual.variants.size(), 2u);
+  EXPECT_EQ(manual.variants[1].spec.model_type(), "manual_mlp");
+}
+
+TEST(Classification, ImageFolderRunWritesTheReport) {
+  TempDir tmp;
+  write_class_folders(tmp / "images", {"bar", "cat", "dog"}, 8);
+  const auto spec = write_spec(tmp / "s.toml", "study = \"folder\"\n[data]\npath = \"" + (tmp / "images").string() +
+                                                   "\"\nimage_size = 8\ntest_split = 0.25\n[model]\nhidden = [16]\n"
+                                                   "[training]\nepochs = 2\nbatch_size = 6\nlr = 0.01\n");
+  auto r = run_spec(spec, tmp / "run");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto m = metrics_of(tmp / "run");
+  EXPECT_EQ(m["kind"], "classification");
+  EXPECT_EQ(m["results"]["headline_key"], "test.accuracy");
+  const auto& v = m["variants"][0];
+  EXPECT_EQ(v["classes"], (std::vector<std::string>{"bar", "cat", "dog"}));
+  EXPECT_EQ(v["test_examples"], 6);
+  EXPECT_TRUE(v["test"]["accuracy"].is_number());
+  EXPECT_TRUE(v["test"]["macro_f1"].is_number());
+  EXPECT_TRUE(v["test"]["log_loss"].is_number());
+  EXPECT_EQ(v["test"]["per_class"].size(), 3u);
+  EXPECT_EQ(v["test"]["per_class"][1]["support"], 2);
+  const std::string report = testing::read_file(tmp / "run" / "classification_report.md");
+  EXPECT_NE(report.find("precision"), std::string::npos) << report;
+  EXPECT_NE(report.find("dog"), std::string::npos) << report;
+  EXPECT_EQ(testing::csv_rows(tmp / "run" / "confusion.csv")[0],
+            (std::vector<std::string>{"true\\predicted", "bar", "cat", "dog"}));
+  const auto history = testing::csv_rows(tmp / "run" / "history.csv");
+  EXPECT_EQ(history.size(), 3u);
+  const auto& header = history[0];
+  EXPECT_NE(std::find(header.begin(), header.end(), "val_accuracy"), header.end());
+  EXPECT_NE(std::find(header.begin(), header.end(), "train_accuracy"), header.end());
+  EXPECT_NE(std::find(header.begin(), header.end(), "val_layer1_grad_norm"), header.end());
+  EXPECT_NE(std::find(header.begin(), header.end(), "val_layer1_dead"), header.end());
+  EXPECT_TRUE(fs::exists(tmp / "run" / "model.pt"));
+  EXPECT_TRUE(fs::exists(tmp / "run" / "results.md"));
+  if (charts_available()) {
+    EXPECT_TRUE(fs::exists(tmp / "run" / "figures" / "confusion.svg"));
+  }
+  EXPECT_NE(r.out.find("test accuracy"), std::string::npos) << r.out;
+}
+
+TEST(Classification, CsvTableRunWithTheBuiltinStudy) {
+  TempDir tmp;
+  write_table(tmp / "t.csv", 60);
+  auto r = cli({"run", "mlp-tabular", "--set", "data.path=" + (tmp / "t.csv").string(), "--set", "data.label=side",
+                "--set", "training.epochs=3", "--out", (tmp / "run").string(), "--quiet", "--threads", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto m = metrics_of(tmp / "run");
+  const auto& v = m["variants"][0];
+  EXPECT_EQ(v["classes"], (std::vector<std::string>{"left", "right"}));
+  EXPECT_EQ(v["test_examples"], 12);
+  EXPECT_TRUE(v["test"]["roc_auc"].is_number());
+  EXPECT_TRUE(v["test"]["average_precision"].is_number());
+  EXPECT_GE(v["test"]["accuracy"].get<double>(), 0.5);
+  EXPECT_TRUE(fs::exists(tmp / "run" / "classification_report.md"));
+  if (charts_available()) {
+    EXPECT_TRUE(fs::exists(tmp / "run" / "figures" / "pr.svg"));
+  }
+}
+
+// 16 training images in one batch, 60 epochs: every one ends correctly classified.
+void expect_overfits(const std::string& model) {
+  TempDir tmp;
+  const auto spec = idx_study(tmp, 16, 8, "overfit", "",
+                              "[model]\n" + model + "\n[training]\nepochs = 60\nbatch_size = 16\nlr = 0.01\n");
+  auto r = run_spec(spec, tmp / "run");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto rows = testing::csv_rows(tmp / "run" / "history.csv");
+  const auto& header = rows[0];
+  const auto col = std::find(header.begin(), header.end(), "train_accuracy") - header.begin();
+  EXPECT_EQ(std::stod(rows.back()[static_cast<size_t>(col)]), 1.0) << model;
+  EXPECT_LT(std::stod(rows.back()[1]), 0.1) << model;  // train_loss
+}
+
+TEST(Classification, MlpOverfitsOneBatch) { expect_overfits("type = \"mlp\"\nhidden = [32]"); }
+
+TEST(Classification, CnnOverfitsOneBatch) {
+  expect_overfits("type = \"cnn\"\nchannels = [4, 8]\nfc = [16]\ndropout = 0.0");
+}
+
+TEST(Classification, BadInputsAreOneLineErrors) {
+  TempDir tmp;
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "run");
+    for (const char* a : {"--quiet", "--threads", "1"}) args.push_back(a);
+    args.push_back("--out");
+    args.push_back((tmp / ("run" + std::to_string(args.size()) + std::to_string(std::rand()))).string());
+    return cli(args);
+  };
+  // A label column that does not exist: the columns listed, the nearest suggested.
+  write_table(tmp / "t.csv", 20);
+  auto r = run({"mlp-tabular", "--set", "data.path=" + (tmp / "t.csv").string(), "--set", "data.label=sides"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("no label column 'sides'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("did you mean 'side'?"), std::string::npos) << r.err;
+  // mlp-tabular without its table.
+  r = run({"mlp-tabular"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("data.path: required"), std::string::npos) << r.err;
+
+  // An empty class folder; one class only.
+  write_class_folders(tmp / "empty", {"a", "b"}, 3);
+  fs::create_directories(tmp / "empty" / "c");
+  r = run({"mlp-fmnist", "--set", "data.path=" + (tmp / "empty").string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("/c' holds no image files"), std::string::npos) << r.err;
+  write_class_folders(tmp / "one", {"a"}, 3);
+  r = run({"mlp-fmnist", "--set", "data.path=" + (tmp / "one").string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("one class folder"), std::string::npos) << r.err;
+
+  // data.classes with a class the data does not have; a list of one class.
+  testing::write_synthetic_idx(tmp / "idx", 32, 8, 12, 4);
+  const std::string idx = "data.path=" + (tmp / "idx").string();
+  r = run({"mlp-fmnist", "--set", idx, "--set", "data.classes=[1, 7]"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("data.classes: class 7 is not in"), std::string::npos) << r.err;
+  r = run({"mlp-fmnist", "--set", idx, "--set", "data.classes=[3]"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("data.classes"), std::string::npos) << r.err;
+  // bce on 4 classes.
+  r = run({"mlp-fmnist", "--set", idx, "--set", "training.loss=bce"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("training.loss: bce (one logit) needs 2 classes"), std::string::npos) << r.err;
+
+  // A key of another kind names the key and this kind.
+  r = run({"mlp-fmnist", "--set", "model.latent=8"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("model.latent: does not apply to kind 'classification'"), std::string::npos) << r.err;
+  // The hand-written MLP trains plain cross-entropy only.
+  r = run({"mlp-manual", "--set", "training.label_smoothing=0.1"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("manual_mlp trains plain softmax cross-entropy"), std::string::npos) << r.err;
+}
+
+TEST(Classification, AnInitTimesActivationGridGetsItsAccuracyTable) {
+  TempDir tmp;
+  const auto spec =
+      idx_study(tmp, 32, 8, "grid", "",
+                "[model]\nhidden = [8]\n[training]\nepochs = 1\nbatch_size = 16\n"
+                "[sweep]\nmodel.init = [\"he\", \"normal\"]\nmodel.activation = [\"relu\", \"sigmoid\"]\n");
+  auto r = run_spec(spec, tmp / "run");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string results = testing::read_file(tmp / "run" / "results.md");
+  EXPECT_NE(results.find("## Test accuracy by initialisation and activation: 4 classes, mlp"), std::string::npos)
+      << results;
+  EXPECT_NE(results.find("| init | relu | sigmoid |"), std::string::npos) << results;
+  EXPECT_TRUE(fs::exists(tmp / "run" / "sweep.csv"));
+  if (charts_available()) {
+    EXPECT_TRUE(fs::exists(tmp / "run" / "figures" / "accuracy_grid_1.svg"));
+  }
+  // The sigmoid variants' history has the saturated fraction, the ReLU variants' the dead one.
+  const std::string sigmoid = testing::read_file(tmp / "run" / "activationsigmoid_inithe" / "history.csv");
+  EXPECT_NE(sigmoid.find("val_layer1_saturated"), std::string::npos) << sigmoid;
+}
+
+TEST(Classification, ClassWeightsAndLabelSmoothing) {
+  TempDir tmp;
+  write_table(tmp / "t.csv", 60);
+  auto run = [&](const std::string& weights, const std::string& out) {
+    return cli({"run", "mlp-tabular", "--set", "data.path=" + (tmp / "t.csv").string(), "--set", "data.label=side",
+                "--set", "training.epochs=2", "--set", "training.class_weights=" + weights, "--set",
+                "training.label_smoothing=0.1", "--out", (tmp / out).string(), "--quiet", "--threads", "1"});
+  };
+  for (const std::string w : {"balanced", "1,3"}) {
+    auto r = run(w, "run" + std::to_string(w.size()));
+    EXPECT_EQ(r.code, 0) << w << ": " << r.err;
+  }
+  auto r = run("1,2,3", "three");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("training.class_weights: 3 weights for 2 classes"), std::string::npos) << r.err;
+  r = run("heavy", "bad");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("training.class_weights"), std::string::npos) << r.err;
+}
+
+TEST(Classification, ResumesExactlyAfterAnInterruption) {
+  TempDir tmp;
+  const auto spec = idx_study(tmp, 64, 16, "resume", "val_split = 0.25\n",
+                              "[model]\nhidden = [16]\ndropout = 0.2\n[training]\nepochs = 3\nbatch_size = 16\n"
+                              "lr = 0.01\naugment_flip = true\n");
+  auto run = [&](const std::string& out) { return run_spec(spec, tmp / out); };
+  ASSERT_EQ(run("straight").code, 0);
+  {
+    FaultEnv env("int@5");  // 3 batches an epoch: epoch 2, batch 2
+    auto r = run("stopped");
+    ASSERT_EQ(r.code, 130) << r.err;
+  }
+  auto r = cli({"run", "--resume", (tmp / "stopped").string(), "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto a = metrics_of(tmp / "straight"), b = metrics_of(tmp / "stopped");
+  EXPECT_EQ(a["variants"][0]["test"], b["variants"][0]["test"]);
+  EXPECT_EQ(a["variants"][0]["final_train_loss"], b["variants"][0]["final_train_loss"]);
+  EXPECT_EQ(testing::history_without_seconds(tmp / "straight" / "history.csv"),
+            testing::history_without_seconds(tmp / "stopped" / "history.csv"));
+}
+
+TEST(Classification, ManualMlpTrainsBesideTheAutogradMlp) {
+  TempDir tmp;
+  testing::write_synthetic_idx(tmp / "data", 64, 16, 12, 4);
+  auto r = cli({"run", "mlp-manual", "--set", "data.dataset=idx", "--set", "data.path=" + (tmp / "data").string(),
+                "--set", "training.epochs=2", "--out", (tmp / "run").string(), "--quiet", "--threads", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto m = metrics_of(tmp / "run");
+  ASSERT_EQ(m["variants"].size(), 2u);
+  const auto& a = m["variants"][0]["curve"]["train_loss"];
+  const auto& b = m["variants"][1]["curve"]["train_loss"];
+  for (size_t e = 0; e < 2; ++e) EXPECT_NEAR(a[e].get<double>(), b[e].get<double>(), 1e-4) << e;
+  const std::string results = testing::read_file(tmp / "run" / "results.md");
+  EXPECT_NE(results.find("Hand-written backpropagation beside autograd"), std::string::npos) << results;
+}
+
+TEST(Classification, PredictRoundTripsAFolderAndATable) {
+  TempDir tmp;
+  write_class_folders(tmp / "images", {"bar", "cat"}, 6);
+  const auto spec = write_spec(tmp / "s.toml", "study = \"folder\"\n[data]\npath = \"" + (tmp / "images").string() +
+                                                   "\"\nimage_size = 8\ntest_split = 0.25\n[model]\nhidden = [8]\n"
+                                                   "[training]\nepochs = 1\nbatch_size = 4\n");
+  ASSERT_EQ(run_spec(spec, tmp / "run").code, 0);
+  auto r = cli({"predict", (tmp / "run" / "model.pt").string(), (tmp / "images" / "cat").string(),
+                (tmp / "images" / "bar" / "img0.png").string(), "-o", (tmp / "p.csv").string(), "--top-k", "2"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto rows = testing::csv_rows(tmp / "p.csv");
+  ASSERT_EQ(rows.size(), 8u);  // header, 6 cats, 1 bar
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"input", "predicted", "probability", "top1", "p1", "top2", "p2"}));
+  EXPECT_NE(rows[7][0].find("img0.png"), std::string::npos);
+  EXPECT_TRUE(rows[1][1] == "bar" || rows[1][1] == "cat") << rows[1][1];
+
+  write_table(tmp / "t.csv", 40);
+  ASSERT_EQ(cli({"run", "mlp-tabular", "--set", "data.path=" + (tmp / "t.csv").string(), "--set", "data.label=side",
+                 "--set", "training.epochs=1", "--out", (tmp / "tab").string(), "--quiet", "--threads", "1"})
+                .code,
+            0);
+  r = cli({"predict", (tmp / "tab" / "model.pt").string(), (tmp / "t.csv").string(), "-o", (tmp / "q.csv").string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  rows = testing::csv_rows(tmp / "q.csv");
+  ASSERT_EQ(rows.size(), 41u);
+  EXPECT_EQ(rows[1][0].substr(rows[1][0].size() - 2), ":2");
+  // Inputs that do not fit: a table whose columns differ, a folder for a table model.
+  testing::write_bytes(tmp / "other.csv", "a,b\n1,2\n");
+  r = cli(
+      {"predict", (tmp / "tab" / "model.pt").string(), (tmp / "other.csv").string(), "-o", (tmp / "x.csv").string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("are not the model's (x1, x2)"), std::string::npos) << r.err;
+  r = cli({"predict", (tmp / "tab" / "model.pt").string(), (tmp / "images").string(), "-o", (tmp / "x.csv").string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("the model takes table rows with 2 feature columns"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace latent
