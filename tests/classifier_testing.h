@@ -11,6 +11,7 @@
 
 #include "latent/core/error.h"
 #include "latent/core/eval_mode.h"
+#include "loop_util.h"
 
 namespace latent::testing {
 
@@ -31,17 +32,8 @@ std::string usage_error_of(const Options& options) {
 template <typename Model>
 std::pair<double, double> fit_one_batch(Model& model, const torch::Tensor& x, const torch::Tensor& y, int steps,
                                         double lr = 1e-2) {
-  torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(lr));
-  double first = 0, last = 0;
-  for (int step = 0; step < steps; ++step) {
-    opt.zero_grad();
-    torch::Tensor loss = torch::nn::functional::cross_entropy(model->forward(x), y);
-    loss.backward();
-    opt.step();
-    if (step == 0) first = loss.item<double>();
-    last = loss.item<double>();
-  }
-  return {first, last};
+  return adam_first_last(model->parameters(), lr, steps,
+                         [&] { return torch::nn::functional::cross_entropy(model->forward(x), y); });
 }
 
 // model saved with torch::save and loaded into `fresh` (the same layout, other weights) gives

@@ -6,6 +6,7 @@
 #include "latent/core/eval_mode.h"
 #include "latent/models/conv_autoencoder.h"
 #include "latent/training/objective.h"
+#include "loop_util.h"
 #include "test_util.h"
 
 namespace latent {
@@ -92,18 +93,10 @@ TEST(ConvAutoencoder, OverfitsOneBatch) {
   auto m = make_autoencoder(conv({16}), {1, 8, 8});
   // Random binary 4x4 patterns drawn as 2x2 blocks (16 free bits per 8x8 image) through one pooling block.
   auto x = (torch::rand({8, 1, 4, 4}) > 0.5).to(torch::kFloat32).repeat_interleave(2, 2).repeat_interleave(2, 3);
-  torch::optim::Adam opt(m->parameters(), torch::optim::AdamOptions(1e-2));
   ReconstructionObjective obj;
   obj.loss = "mse";
-  double first = 0, last = 0;
-  for (int step = 0; step < 400; ++step) {
-    opt.zero_grad();
-    auto loss = obj(m->forward(x), x, m->output_activation());
-    loss.backward();
-    opt.step();
-    if (step == 0) first = loss.item<double>();
-    last = loss.item<double>();
-  }
+  const auto [first, last] = testing::adam_first_last(m->parameters(), 1e-2, 400,
+                                                      [&] { return obj(m->forward(x), x, m->output_activation()); });
   EXPECT_GT(first, 0.2);
   EXPECT_LT(last, 0.01);
 }

@@ -8,6 +8,7 @@
 #include "latent/models/dense_autoencoder.h"
 #include "latent/models/init.h"
 #include "latent/training/objective.h"
+#include "loop_util.h"
 
 namespace latent {
 namespace {
@@ -194,17 +195,9 @@ TEST(DenseAutoencoder, OverfitsOneBatch) {
   torch::manual_seed(1);
   auto m = make_autoencoder(dense({64}, 16), {1, 8, 8});
   auto x = (torch::rand({16, 1, 8, 8}) > 0.5).to(torch::kFloat32);
-  torch::optim::Adam opt(m->parameters(), torch::optim::AdamOptions(1e-2));
   ReconstructionObjective obj;
-  double first = 0, last = 0;
-  for (int step = 0; step < 300; ++step) {
-    opt.zero_grad();
-    auto loss = obj(m->forward(x), x, m->output_activation());
-    loss.backward();
-    opt.step();
-    if (step == 0) first = loss.item<double>();
-    last = loss.item<double>();
-  }
+  const auto [first, last] = testing::adam_first_last(m->parameters(), 1e-2, 300,
+                                                      [&] { return obj(m->forward(x), x, m->output_activation()); });
   EXPECT_GT(first, 0.6);
   EXPECT_LT(last, 0.05);
 }

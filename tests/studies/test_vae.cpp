@@ -12,6 +12,7 @@
 #include "latent/report/chart.h"
 #include "latent/studies/vae.h"
 #include "latent/training/vae_objective.h"
+#include "loop_util.h"
 #include "test_util.h"
 
 namespace latent {
@@ -133,17 +134,9 @@ template <class Model>
 void expect_overfits(Model model) {
   torch::manual_seed(1);
   auto x = (torch::rand({8, 1, 12, 12}) > 0.7).to(torch::kFloat32);
-  torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(5e-3));
   VaeObjective objective;
-  double first = 0, last = 0;
-  for (int step = 0; step < 400; ++step) {
-    opt.zero_grad();
-    torch::Tensor loss = objective(model->forward_vae(x), x, 1.0).loss;
-    loss.backward();
-    opt.step();
-    if (step == 0) first = loss.item<double>();
-    last = loss.item<double>();
-  }
+  const auto [first, last] = testing::adam_first_last(model->parameters(), 5e-3, 400,
+                                                      [&] { return objective(model->forward_vae(x), x, 1.0).loss; });
   // The 8 random patterns carry 8 x 144 x H(0.3) = 8 x 88 nats; a memorised batch costs far less.
   EXPECT_LT(last, 0.5 * first) << "first " << first << " last " << last;
 }
