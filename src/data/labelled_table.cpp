@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 #include "latent/core/error.h"
+#include "latent/core/text.h"
 #include "latent/data/csv.h"
 
 namespace latent {
@@ -74,6 +76,54 @@ LabelledTable read_labelled_table(const std::filesystem::path& path, const Label
                 "'); a classifier needs at least two");
   out.x = table.x;
   out.y = torch::tensor(ids, torch::kInt64);
+  return out;
+}
+
+LabelledTable read_multilabel_table(const std::filesystem::path& path, const std::vector<std::string>& labels) {
+  if (labels.size() < 2)
+    throw UsageError("data.label: a multi-label table needs at least two label columns (\"a,b,...\")");
+  for (size_t i = 0; i < labels.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (labels[i] == labels[j]) throw UsageError("data.label: column '" + labels[i] + "' is listed twice");
+  CsvOptions csv;
+  csv.delimiter = detect_delimiter(path);
+  CsvReader reader(path, csv);
+  const std::vector<std::string> columns = reader.feature_names();  // every column: no label given
+  std::vector<int64_t> label_index, feature_index;
+  for (const auto& name : labels) {
+    auto it = std::find(columns.begin(), columns.end(), name);
+    if (it == columns.end()) {
+      std::string names;
+      for (size_t i = 0; i < columns.size() && i < 8; ++i) names += (i ? ", " : "") + columns[i];
+      if (columns.size() > 8) names += ", ...";
+      const std::string nearest = nearest_name(name, columns);
+      throw Error(path.string() + ": no label column '" + name + "' in the header (columns: " + names + ")" +
+                  (nearest.empty() ? "" : "; did you mean '" + nearest + "'?"));
+    }
+    label_index.push_back(it - columns.begin());
+  }
+  LabelledTable out;
+  out.multi_label = true;
+  out.class_names = labels;
+  for (size_t c = 0; c < columns.size(); ++c)
+    if (std::find(label_index.begin(), label_index.end(), static_cast<int64_t>(c)) == label_index.end()) {
+      feature_index.push_back(static_cast<int64_t>(c));
+      out.feature_names.push_back(columns[c]);
+    }
+  if (feature_index.empty()) throw Error(path.string() + ": no feature columns besides the labels");
+  const CsvChunk table = read_csv(path, csv);
+  auto y = table.x.index_select(1, torch::tensor(label_index, torch::kInt64));
+  const auto bad = ((y != 0) & (y != 1)).nonzero();
+  if (bad.size(0) > 0) {
+    const int64_t row = bad[0][0].item<int64_t>(), l = bad[0][1].item<int64_t>();
+    char value[32];
+    std::snprintf(value, sizeof value, "%g", y[row][l].item<double>());
+    throw Error(path.string() + ": line " + std::to_string(table.lines[static_cast<size_t>(row)]) + ", column " +
+                std::to_string(label_index[static_cast<size_t>(l)] + 1) + " ('" + labels[static_cast<size_t>(l)] +
+                "'): label " + value + " is not 0 or 1");
+  }
+  out.x = table.x.index_select(1, torch::tensor(feature_index, torch::kInt64));
+  out.y = y.to(torch::kInt64);
   return out;
 }
 

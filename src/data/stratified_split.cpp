@@ -10,14 +10,22 @@
 
 namespace latent {
 
-SplitIndices stratified_split(const torch::Tensor& labels, double fraction, uint64_t seed, const std::string& what) {
+namespace {
+
+void check_splittable(int64_t n, double fraction, const std::string& what) {
   if (!(fraction > 0.0 && fraction < 1.0))
     throw UsageError(what + ": must be between 0 and 1 (exclusive), got " + std::to_string(fraction));
+  if (n < 2) throw UsageError(what + ": " + std::to_string(n) + " examples cannot be split in two");
+}
+
+}  // namespace
+
+SplitIndices stratified_split(const torch::Tensor& labels, double fraction, uint64_t seed, const std::string& what) {
   check(labels.defined() && labels.dim() == 1 && !labels.is_floating_point(),
         what + ": stratified splits need integer class labels (N,)");
   auto y = labels.to(torch::kCPU, torch::kInt64).contiguous();
   const int64_t n = y.size(0);
-  if (n < 2) throw UsageError(what + ": " + std::to_string(n) + " examples cannot be split in two");
+  check_splittable(n, fraction, what);
   check(y.min().item<int64_t>() >= 0, what + ": class labels must be >= 0");
   const int64_t classes = y.max().item<int64_t>() + 1;
   const int64_t total = std::clamp<int64_t>(std::llround(static_cast<double>(n) * fraction), 1, n - 1);
@@ -70,6 +78,14 @@ SplitIndices stratified_split(const torch::Tensor& labels, double fraction, uint
   std::sort(train.begin(), train.end());
   std::sort(held.begin(), held.end());
   return {torch::tensor(train, torch::kInt64), torch::tensor(held, torch::kInt64)};
+}
+
+SplitIndices random_split(int64_t n, double fraction, uint64_t seed, const std::string& what) {
+  check_splittable(n, fraction, what);
+  const int64_t total = std::clamp<int64_t>(std::llround(static_cast<double>(n) * fraction), 1, n - 1);
+  auto gen = at::detail::createCPUGenerator(seed);
+  auto perm = torch::randperm(n, gen, torch::kInt64);
+  return {std::get<0>(perm.slice(0, total).sort()), std::get<0>(perm.slice(0, 0, total).sort())};
 }
 
 }  // namespace latent

@@ -233,6 +233,33 @@ std::string format_report(const ClassifierReport& report, const std::vector<std:
   return out;
 }
 
+std::string format_multilabel_report(const MultiLabelReport& report, const std::vector<std::string>& label_names) {
+  const size_t labels = report.per_label.size();
+  check(label_names.empty() || label_names.size() == labels,
+        "metrics: " + std::to_string(label_names.size()) + " label names for " + std::to_string(labels) + " labels");
+  size_t width = 12;  // "weighted avg"
+  for (const auto& name : label_names) width = std::max(width, name.size());
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "%*s %9s %9s %9s %9s\n\n", static_cast<int>(width), "", "precision", "recall",
+                "f1-score", "support");
+  std::string out = buf;
+  auto row = [&](const std::string& name, const ClassScores& s) {
+    std::snprintf(buf, sizeof buf, "%*s %9.2f %9.2f %9.2f %9lld\n", static_cast<int>(width), name.c_str(), s.precision,
+                  s.recall, s.f1, static_cast<long long>(s.support));
+    out += buf;
+  };
+  for (size_t l = 0; l < labels; ++l) row(label_names.empty() ? std::to_string(l) : label_names[l], report.per_label[l]);
+  out += "\n";
+  row("macro avg", report.macro);
+  row("weighted avg", report.weighted);
+  out += "\nexamples: " + std::to_string(report.examples) + " (support: each label's positives)\n";
+  out += "subset accuracy (every label right): " + format_metric(report.subset_accuracy) + "\n";
+  out += "label accuracy (mean over labels): " + format_metric(report.label_accuracy) + "\n";
+  out += "ROC-AUC (mean per label): " + format_metric(report.roc_auc.mean) + "\n";
+  out += "log-loss (mean per label): " + format_metric(report.log_loss) + "\n";
+  return out;
+}
+
 MultiLabelReport multilabel_report(const torch::Tensor& scores, const torch::Tensor& targets, double threshold) {
   MultiLabelReport r;
   r.roc_auc = roc_auc_multilabel(scores, targets);  // checks the shapes and values
@@ -245,6 +272,10 @@ MultiLabelReport multilabel_report(const torch::Tensor& scores, const torch::Ten
     r.per_label.push_back(class_scores(tp[l].item<int64_t>(), fp[l].item<int64_t>(), fn[l].item<int64_t>()));
   // The averages' support is the number of positive labels, as scikit-learn's.
   averages(r.per_label, std::vector<bool>(r.per_label.size(), true), r.macro, r.weighted);
+  r.label_accuracy = (predicted == truth).to(torch::kFloat64).mean().item<double>();
+  auto p = scores.detach().to(torch::kCPU, torch::kFloat64).clamp(kLogLossEps, 1.0 - kLogLossEps);
+  auto t = targets.detach().to(torch::kCPU, torch::kFloat64);
+  r.log_loss = -(t * p.log() + (1.0 - t) * (1.0 - p).log()).mean().item<double>();
   return r;
 }
 

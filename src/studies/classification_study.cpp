@@ -60,6 +60,7 @@ struct ClassData {
   std::vector<std::string> feature_names;  // tables only
   torch::Tensor mean, std;                 // tables only: the standardisation fitted on the training split
   bool images = true;
+  bool multi_label = false;  // y is (N, L) 0/1 and class_names names the L labels
 };
 
 enum class Source { kIdx, kFolder, kTable };
@@ -90,6 +91,9 @@ TensorDataset keep_classes(const TensorDataset& set, const torch::Tensor& lut) {
 void filter_classes(const Spec& spec, ClassData& d) {
   const IntList& keep = spec.get<IntList>("data.classes");
   if (keep.empty()) return;
+  if (d.multi_label)
+    throw UsageError(spec.where("data.classes") + ": data.classes: " + d.name +
+                     " has multi-label targets; data.classes picks classes of single-label data");
   const auto k = static_cast<int64_t>(d.class_names.size());
   auto lut = torch::full({k}, -1, torch::kInt64);
   std::vector<std::string> names;
@@ -106,10 +110,11 @@ void filter_classes(const Spec& spec, ClassData& d) {
   d.class_names = names;
 }
 
-// Train / held-out split of `set` stratified by class.
+// Train / held-out split of `set` stratified by class (multi-label targets, (N, L): not stratified).
 std::pair<TensorDataset, TensorDataset> split_stratified(const TensorDataset& set, double fraction, uint64_t seed,
                                                          const std::string& key) {
-  const SplitIndices s = stratified_split(set.y, fraction, seed, key);
+  const SplitIndices s =
+      set.y.dim() == 2 ? random_split(set.size(), fraction, seed, key) : stratified_split(set.y, fraction, seed, key);
   return {set.select(s.train), set.select(s.held_out)};
 }
 
@@ -117,6 +122,18 @@ std::vector<std::string> numbered_names(int64_t k) {
   std::vector<std::string> names;
   for (int64_t c = 0; c < k; ++c) names.push_back(std::to_string(c));
   return names;
+}
+
+// data.label: one column, or several separated by commas (multi-label targets), spaces trimmed.
+std::vector<std::string> label_columns(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string cell; std::getline(in, cell, ',');) {
+    const auto b = cell.find_first_not_of(" \t"), e = cell.find_last_not_of(" \t");
+    out.push_back(b == std::string::npos ? "" : cell.substr(b, e - b + 1));
+  }
+  if (out.empty()) out.push_back("");
+  return out;
 }
 
 ClassData load_class_data(const Spec& spec, const RunContext& ctx) {
@@ -160,11 +177,18 @@ ClassData load_class_data(const Spec& spec, const RunContext& ctx) {
       break;
     }
     case Source::kTable: {
-      LabelledTableOptions o;
-      o.label = spec.get<std::string>("data.label");
-      LabelledTable t = read_labelled_table(path, o);
+      const std::vector<std::string> labels = label_columns(spec.get<std::string>("data.label"));
+      LabelledTable t;
+      if (labels.size() > 1) {
+        t = read_multilabel_table(path, labels);
+      } else {
+        LabelledTableOptions o;
+        o.label = labels.front();
+        t = read_labelled_table(path, o);
+      }
       d.name = path;
       d.images = false;
+      d.multi_label = t.multi_label;
       d.class_names = t.class_names;
       d.feature_names = t.feature_names;
       std::tie(d.train, d.test) = split_stratified({t.x, t.y}, test_split, seed, "data.test_split");
@@ -177,7 +201,7 @@ ClassData load_class_data(const Spec& spec, const RunContext& ctx) {
   if (const int64_t n = spec.get<int64_t>("data.test_limit"); n > 0 && n < d.test.size()) d.test = d.test.slice(0, n);
   if (const double v = spec.get<double>("data.val_split"); v > 0)
     std::tie(d.train, d.val) = split_stratified(d.train, v, seed, "data.val_split");
-  if ((torch::bincount(d.train.y) > 0).sum().item<int64_t>() < 2)
+  if (!d.multi_label && (torch::bincount(d.train.y) > 0).sum().item<int64_t>() < 2)
     throw Error(d.name + ": the training split has one class only; a classifier needs at least two");
   if (!d.images) {
     const Standardizer st = Standardizer::fit(d.train.x);
@@ -276,14 +300,24 @@ Classifier make_classifier(const Spec& spec, const std::vector<int64_t>& input_s
   return c;
 }
 
-// The training loss: cross-entropy over K logits, or binary cross-entropy of one logit (class 1's)
-// for two classes; class weights (a weighted mean, as PyTorch's) and label smoothing.
+// The training loss: cross-entropy over K logits, binary cross-entropy of one logit (class 1's)
+// for two classes, or of one logit per label for multi-label targets; class weights (a weighted
+// mean, as PyTorch's; for multi-label targets the positives' weight per label, BCE's pos_weight)
+// and label smoothing.
 struct ClassLoss {
   bool binary = false;
-  torch::Tensor weights;  // (K,) or undefined
+  bool multi_label = false;
+  torch::Tensor weights;  // (K,) or (L,) or undefined
   double smoothing = 0.0;
 
   torch::Tensor operator()(const torch::Tensor& logits, const torch::Tensor& y) const {
+    if (multi_label) {
+      auto target = y.to(logits.scalar_type());
+      if (smoothing > 0) target = target * (1.0 - smoothing) + 0.5 * smoothing;
+      auto o = F::BinaryCrossEntropyWithLogitsFuncOptions();
+      if (weights.defined()) o.pos_weight(weights);
+      return F::binary_cross_entropy_with_logits(logits, target, o);
+    }
     if (!binary) {
       auto o = F::CrossEntropyFuncOptions().label_smoothing(smoothing);
       if (weights.defined()) o.weight(weights);
@@ -297,20 +331,31 @@ struct ClassLoss {
     auto w = weights.index_select(0, y);
     return (per * w).sum() / w.sum();
   }
-  // (B, K) or (B, 1) logits -> (B,) predicted classes
+  // (B, K) or (B, 1) logits -> (B,) predicted classes; multi-label (B, L) -> (B, L) 0/1
   torch::Tensor predict(const torch::Tensor& logits) const {
+    if (multi_label) return (logits > 0).to(torch::kInt64);
     return binary ? (logits.squeeze(1) > 0).to(torch::kInt64) : logits.argmax(1);
   }
-  // (B, K) softmax, or (B,) P(class 1) for one logit
+  // (B, K) softmax, or (B,) P(class 1) for one logit, or (B, L) per-label probabilities
   torch::Tensor probabilities(const torch::Tensor& logits) const {
+    if (multi_label) return torch::sigmoid(logits);
     return binary ? torch::sigmoid(logits.squeeze(1)) : torch::softmax(logits, 1);
   }
+  // The share of right predictions (multi-label: of right labels) and how many were counted.
+  torch::Tensor right(const torch::Tensor& logits, const torch::Tensor& y) const { return (predict(logits) == y).sum(); }
+  double counted(const torch::Tensor& y) const { return static_cast<double>(y.numel()); }
 };
 
-// training.class_weights: "none", "balanced" (n / (K · n_c), scikit-learn's) or K numbers.
+// training.class_weights: "none", "balanced" (n / (K · n_c), scikit-learn's) or K numbers. For
+// multi-label targets (N, L): the positives' weight per label, "balanced" giving n_negative / n_positive.
 torch::Tensor class_weights(const Spec& spec, const torch::Tensor& train_y, int64_t k) {
   const std::string& text = spec.get<std::string>("training.class_weights");
   if (text == "none") return {};
+  if (text == "balanced" && train_y.dim() == 2) {
+    auto positives = train_y.cpu().sum(0).to(torch::kFloat32);
+    auto negatives = static_cast<double>(train_y.size(0)) - positives;
+    return torch::where(positives > 0, negatives / positives.clamp_min(1), torch::ones_like(positives));
+  }
   if (text == "balanced") {
     auto counts = torch::bincount(train_y.cpu(), {}, k).to(torch::kFloat32);
     auto w = static_cast<double>(train_y.size(0)) / (static_cast<double>(k) * counts.clamp_min(1));
@@ -321,7 +366,7 @@ torch::Tensor class_weights(const Spec& spec, const torch::Tensor& train_y, int6
   for (std::string cell; std::getline(in, cell, ',');) values.push_back(std::stof(cell));
   if (static_cast<int64_t>(values.size()) != k)
     throw Error(spec.where("training.class_weights") + ": training.class_weights: " + std::to_string(values.size()) +
-                " weights for " + std::to_string(k) + " classes");
+                " weights for " + std::to_string(k) + (train_y.dim() == 2 ? " labels" : " classes"));
   return torch::tensor(values);
 }
 
@@ -358,7 +403,7 @@ Evaluation evaluate(Classifier& model, const TensorDataset& set, const ClassLoss
   auto logits = torch::cat(parts);
   Evaluation e;
   e.loss = loss(logits, set.y).item<double>();
-  e.accuracy = (loss.predict(logits) == set.y).to(torch::kFloat64).mean().item<double>();
+  e.accuracy = loss.right(logits, set.y).item<double>() / loss.counted(set.y);
   e.probs = loss.probabilities(logits).to(torch::kCPU, torch::kFloat64);
   return e;
 }
@@ -436,6 +481,31 @@ std::string task_text(const std::vector<std::string>& names) {
   return std::to_string(names.size()) + " classes";
 }
 
+// metrics.json's test scores shared by single- and multi-label targets: macro and weighted
+// averages, log-loss, the loss, the mean ROC-AUC and one entry per class (or label).
+nlohmann::json test_scores(const std::vector<ClassScores>& per_class, const AucScores& auc, const ClassScores& macro,
+                           const ClassScores& weighted, double log_loss, double loss,
+                           const std::vector<std::string>& names) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (size_t c = 0; c < per_class.size(); ++c) {
+    const auto& s = per_class[c];
+    rows.push_back({{"class", names[c]},
+                    {"precision", s.precision},
+                    {"recall", s.recall},
+                    {"f1", s.f1},
+                    {"support", s.support},
+                    {"roc_auc", c < auc.per_class.size() ? maybe(auc.per_class[c]) : nlohmann::json()}});
+  }
+  return {{"macro_f1", macro.f1},
+          {"macro_precision", macro.precision},
+          {"macro_recall", macro.recall},
+          {"weighted_f1", weighted.f1},
+          {"log_loss", log_loss},
+          {"loss", loss},
+          {"roc_auc", maybe(auc.mean)},
+          {"per_class", rows}};
+}
+
 // ---------------------------------------------------------------------------------------------
 
 class ClassificationStudy : public StudyRunner {
@@ -448,7 +518,15 @@ class ClassificationStudy : public StudyRunner {
     const auto input_shape = data_.train.example_shape();
     const auto k = static_cast<int64_t>(data_.class_names.size());
     ClassLoss loss;
-    loss.binary = spec.get<std::string>("training.loss") == "bce";
+    loss.multi_label = data_.multi_label;
+    loss.binary = !loss.multi_label && spec.get<std::string>("training.loss") == "bce";
+    if (loss.multi_label && spec.sources.count("training.loss") &&
+        spec.get<std::string>("training.loss") != "bce")
+      throw UsageError(spec.where("training.loss") + ": training.loss: " + data_.name +
+                       " has multi-label targets, which train with bce (one logit per label)");
+    if (loss.multi_label && spec.model_type() == "manual_mlp")
+      throw UsageError(spec.where("model.type") + ": model.type: manual_mlp trains softmax cross-entropy; " +
+                       data_.name + " has multi-label targets (use mlp)");
     if (loss.binary && k != 2)
       throw Error(spec.where("training.loss") + ": training.loss: bce (one logit) needs 2 classes, " + data_.name +
                   " has " + std::to_string(k) + " (use cross_entropy, or data.classes to pick two)");
@@ -456,7 +534,7 @@ class ClassificationStudy : public StudyRunner {
     loss.weights = class_weights(spec, data_.train.y, k);
     if (loss.weights.defined()) loss.weights = loss.weights.to(ctx.device);
 
-    Classifier model = make_classifier(spec, input_shape, loss.binary ? 1 : k);
+    Classifier model = make_classifier(spec, input_shape, loss.binary ? 1 : k);  // multi-label: k = L logits
     model.module->to(ctx.device);
     TrainSession session = model_session(model.module, spec, ctx.device);
     const AugmentOptions augment = AugmentOptions::from_values(spec.values);
@@ -484,7 +562,7 @@ class ClassificationStudy : public StudyRunner {
         s.minimize("model", l);
         stats.mean("loss", l, static_cast<double>(batch.size()));
       }
-      stats.ratio("accuracy", (loss.predict(logits.detach()) == y).sum(), static_cast<double>(batch.size()));
+      stats.ratio("accuracy", loss.right(logits.detach(), y), loss.counted(y));
       return stats;
     };
     const bool has_validation = data_.val.size() > 0;
@@ -504,53 +582,19 @@ class ClassificationStudy : public StudyRunner {
                                  options, *ctx.progress);
 
     const Evaluation test = evaluate(model, data_.test, loss, eval_batch);
-    const ClassifierReport report = classifier_report(test.probs, data_.test.y.cpu());
-
     const fs::path dir = ctx.variant_dir;
     write_history_csv(dir / "history.csv", history);
     TensorMap extras = {{"class_names", strings_tensor(data_.class_names)}};
+    if (data_.multi_label) extras.insert({"multi_label", torch::ones({1}, torch::kInt64)});
     if (!data_.images)
       extras.insert({{"mean", data_.mean}, {"std", data_.std}, {"feature_names", strings_tensor(data_.feature_names)}});
     save_checkpoint(dir / "model.pt", *model.module, variant_checkpoint_meta(spec, variant.name, input_shape), extras);
-    write_file_atomic(dir / "classification_report.md", "# " + spec.study + "/" + variant.name +
-                                                            ": classification report (test set)\n\n```\n" +
-                                                            format_report(report, data_.class_names) + "```\n");
-    write_confusion_csv(dir / "confusion.csv", report.confusion, data_.class_names);
-
     VariantResult result;
     nlohmann::json m = loop_metrics(variant.name, spec, history, data_.train.size(), data_.test.size());
-    m["figures"] = write_figures(spec, dir, report, test);
     m["model"] = model_metrics(spec, model);
     m["classes"] = data_.class_names;
-    m["task"] = task_text(data_.class_names);
     m["data"] = data_.name;
     m["val_examples"] = data_.val.size();
-    nlohmann::json per_class = nlohmann::json::array();
-    for (size_t c = 0; c < report.per_class.size(); ++c) {
-      const auto& s = report.per_class[c];
-      per_class.push_back(
-          {{"class", data_.class_names[c]},
-           {"precision", s.precision},
-           {"recall", s.recall},
-           {"f1", s.f1},
-           {"support", s.support},
-           {"roc_auc", c < report.roc_auc.per_class.size() ? maybe(report.roc_auc.per_class[c]) : nlohmann::json()}});
-    }
-    std::vector<std::vector<int64_t>> confusion;
-    auto cm = report.confusion.contiguous();
-    for (int64_t i = 0; i < cm.size(0); ++i)
-      confusion.emplace_back(cm[i].data_ptr<int64_t>(), cm[i].data_ptr<int64_t>() + cm.size(1));
-    m["test"] = {{"accuracy", report.accuracy},
-                 {"macro_f1", report.macro.f1},
-                 {"macro_precision", report.macro.precision},
-                 {"macro_recall", report.macro.recall},
-                 {"weighted_f1", report.weighted.f1},
-                 {"log_loss", report.log_loss},
-                 {"loss", test.loss},
-                 {"roc_auc", maybe(report.roc_auc.mean)},
-                 {"per_class", per_class},
-                 {"confusion", confusion}};
-    if (k == 2) m["test"]["average_precision"] = maybe(report.average_precision);
     nlohmann::json curve = {{"train_loss", nlohmann::json::array()}, {"val_accuracy", nlohmann::json::array()}};
     for (const auto& r : history) {
       curve["train_loss"].push_back(r.train_loss);
@@ -558,6 +602,27 @@ class ClassificationStudy : public StudyRunner {
     }
     m["curve"] = curve;
     m["checkpoint"] = "model.pt";
+    if (data_.multi_label) {
+      result.metrics = multilabel_metrics(spec, variant, ctx, test, m);
+      return result;
+    }
+    const ClassifierReport report = classifier_report(test.probs, data_.test.y.cpu());
+    write_file_atomic(dir / "classification_report.md", "# " + spec.study + "/" + variant.name +
+                                                            ": classification report (test set)\n\n```\n" +
+                                                            format_report(report, data_.class_names) + "```\n");
+    write_confusion_csv(dir / "confusion.csv", report.confusion, data_.class_names);
+
+    m["figures"] = write_figures(spec, dir, report, test);
+    m["task"] = task_text(data_.class_names);
+    std::vector<std::vector<int64_t>> confusion;
+    auto cm = report.confusion.contiguous();
+    for (int64_t i = 0; i < cm.size(0); ++i)
+      confusion.emplace_back(cm[i].data_ptr<int64_t>(), cm[i].data_ptr<int64_t>() + cm.size(1));
+    m["test"] = test_scores(report.per_class, report.roc_auc, report.macro, report.weighted, report.log_loss, test.loss,
+                            data_.class_names);
+    m["test"]["accuracy"] = report.accuracy;
+    m["test"]["confusion"] = confusion;
+    if (k == 2) m["test"]["average_precision"] = maybe(report.average_precision);
     result.metrics = m;
     ctx.progress->message(spec.study + "/" + variant.name + ": test accuracy " + format_fixed(report.accuracy, 4) +
                           ", macro F1 " + format_fixed(report.macro.f1, 4) + ", log-loss " +
@@ -584,6 +649,11 @@ class ClassificationStudy : public StudyRunner {
          << num(t["accuracy"], 4) << " | " << num(t["macro_f1"], 4) << " | " << num(t["weighted_f1"], 4) << " | "
          << num(t["roc_auc"], 4) << " | " << num(t["log_loss"], 4) << " | " << num(m["train_seconds"], 1) << " |\n";
     }
+    if (data_.multi_label)
+      md << "\nMulti-label targets (" << data_.class_names.size()
+         << " labels, one logit each, binary cross-entropy): test accuracy is the mean over labels of each label's "
+            "accuracy at probability 0.5 (MedMNIST's ACC), ROC-AUC the mean per label; each "
+            "classification_report.md also has the subset accuracy (every label of an example right).\n";
     if (results.size() > 1) {
       const SweepTable sweep = make_sweep_table(results, study_kind("classification").results);
       write_sweep_table(run_dir, sweep);
@@ -595,8 +665,13 @@ class ClassificationStudy : public StudyRunner {
     md << manual_vs_autograd(results);
     md << "\n## Files (in each variant's folder)\n\n"
        << "- classification_report.md: precision, recall, F1 and support per class, accuracy, macro and weighted "
-          "averages, ROC-AUC and log-loss on the test set.\n"
-       << "- confusion.csv: test confusion counts (rows: true class, columns: predicted class).\n"
+          "averages, ROC-AUC and log-loss on the test set.\n";
+    if (data_.multi_label) {
+      md << "- history.csv: per epoch train/val loss and label accuracy.\n";
+      write_file_atomic(run_dir / "results.md", md.str());
+      return;
+    }
+    md << "- confusion.csv: test confusion counts (rows: true class, columns: predicted class).\n"
        << "- figures/confusion.svg and figures/confusion_normalised.svg: the same as heat maps (counts; rows "
           "divided by their sums).\n"
        << "- figures/mistakes.png (images): the most confidently misclassified test images, most confident first.\n"
@@ -612,6 +687,28 @@ class ClassificationStudy : public StudyRunner {
     if (key == loaded_key_) return;
     data_ = load_class_data(spec, ctx);
     loaded_key_ = key;
+  }
+
+  // Multi-label targets: the per-label report (classification_report.md) and the test metrics,
+  // accuracy being the mean per-label accuracy (MedMNIST's ACC) beside the subset accuracy.
+  nlohmann::json multilabel_metrics(const Spec& spec, const Variant& variant, const RunContext& ctx,
+                                    const Evaluation& test, nlohmann::json m) {
+    const fs::path dir = ctx.variant_dir;
+    const MultiLabelReport report = multilabel_report(test.probs, data_.test.y.cpu());
+    write_file_atomic(dir / "classification_report.md",
+                      "# " + spec.study + "/" + variant.name + ": multi-label classification report (test set)\n\n```\n" +
+                          format_multilabel_report(report, data_.class_names) + "```\n");
+    make_dirs(dir / "figures");
+    m["figures"] = nlohmann::json::object();
+    m["task"] = std::to_string(data_.class_names.size()) + " labels (multi-label)";
+    m["test"] = test_scores(report.per_label, report.roc_auc, report.macro, report.weighted, report.log_loss, test.loss,
+                            data_.class_names);
+    m["test"]["accuracy"] = report.label_accuracy;
+    m["test"]["subset_accuracy"] = report.subset_accuracy;
+    ctx.progress->message(spec.study + "/" + variant.name + ": test label accuracy " + format_fixed(report.label_accuracy, 4) +
+                ", subset accuracy " + format_fixed(report.subset_accuracy, 4) + ", macro F1 " +
+                format_fixed(report.macro.f1, 4) + ", ROC-AUC " + format_metric(report.roc_auc.mean, 4));
+    return m;
   }
 
   static nlohmann::json model_metrics(const Spec& spec, Classifier& model) {
@@ -812,7 +909,9 @@ std::vector<KeyDef> classification_keys() {
       k.doc = "fraction of the training set held out for validation (stratified; 0: val_ columns are of the test set)";
     keys.push_back(k);
   }
-  keys.push_back(string_key("data.label", "", "tables: the label column (class ids 0..K-1 or class names)"));
+  keys.push_back(string_key("data.label", "",
+                            "tables: the label column (class ids 0..K-1 or class names), or several 0/1 columns "
+                            "separated by commas for multi-label targets (\"a,b,c\"; trained with per-label bce)"));
   keys.push_back(class_ids_key());
   keys.push_back(string_key("training.loss", "cross_entropy",
                             "cross_entropy (softmax over one logit per class) or bce (binary: one logit, 2 classes)",
@@ -911,20 +1010,55 @@ void predict_tables(LoadedClassifier& c, const std::vector<std::string>& inputs,
       throw Error(in + ": a folder, but the model takes table rows with " + std::to_string(c.feature_names.size()) +
                   " feature columns (" + joined(c.feature_names) + ")");
     CsvOptions o;
-    o.label = c.spec.get<std::string>("data.label");
+    const std::vector<std::string> labels = label_columns(c.spec.get<std::string>("data.label"));
+    if (!c.multi_label) o.label = labels.front();
     o.label_required = false;
     o.text_labels = true;
     o.delimiter = detect_delimiter(in);
     CsvReader reader(in, o);
-    if (reader.feature_names() != c.feature_names)
-      throw Error(in + ": its feature columns (" + joined(reader.feature_names()) + ") are not the model's (" +
+    // A multi-label model's label columns, where the file has them, are left out.
+    std::vector<std::string> features;
+    std::vector<int64_t> keep;
+    for (size_t i = 0; i < reader.feature_names().size(); ++i) {
+      const auto& name = reader.feature_names()[i];
+      if (c.multi_label && std::find(labels.begin(), labels.end(), name) != labels.end()) continue;
+      features.push_back(name);
+      keep.push_back(static_cast<int64_t>(i));
+    }
+    if (features != c.feature_names)
+      throw Error(in + ": its feature columns (" + joined(features) + ") are not the model's (" +
                   joined(c.feature_names) + ")");
+    const bool all = keep.size() == reader.feature_names().size();
+    const auto keep_index = torch::tensor(keep, torch::kInt64);
     CsvChunk chunk;
     while (reader.next(chunk)) {
-      probs.push_back(probabilities_of(c, chunk.x));
+      probs.push_back(probabilities_of(c, all ? chunk.x : chunk.x.index_select(1, keep_index)));
       for (int64_t line : chunk.lines) names.push_back(in + ":" + std::to_string(line));
     }
   }
+}
+
+// input,predicted,<label>...: the labels at probability >= 0.5 joined by ';', then every label's.
+std::string multilabel_csv(const std::vector<std::string>& labels, const std::vector<std::string>& names,
+                           const torch::Tensor& probs) {
+  std::ostringstream csv;
+  csv << "input,predicted";
+  for (const auto& l : labels) csv << "," << csv_cell(l);
+  csv << "\n";
+  auto p = probs.accessor<double, 2>();
+  char buf[32];
+  for (int64_t i = 0; i < probs.size(0); ++i) {
+    std::string predicted;
+    for (size_t l = 0; l < labels.size(); ++l)
+      if (p[i][static_cast<int64_t>(l)] >= 0.5) predicted += (predicted.empty() ? "" : ";") + labels[l];
+    csv << csv_cell(names[static_cast<size_t>(i)]) << "," << csv_cell(predicted);
+    for (size_t l = 0; l < labels.size(); ++l) {
+      std::snprintf(buf, sizeof buf, "%.6f", p[i][static_cast<int64_t>(l)]);
+      csv << "," << buf;
+    }
+    csv << "\n";
+  }
+  return csv.str();
 }
 
 }  // namespace
@@ -963,6 +1097,7 @@ torch::Tensor LoadedClassifier::probabilities(const torch::Tensor& x) {
     logits = cnn->forward(input);
   else
     logits = std::dynamic_pointer_cast<ManualMlpImpl>(module)->forward(input);
+  if (multi_label) return torch::sigmoid(logits);
   if (!binary) return torch::softmax(logits, 1);
   auto p = torch::sigmoid(logits.squeeze(1));
   return torch::stack({1.0 - p, p}, 1);
@@ -982,7 +1117,8 @@ LoadedClassifier load_classifier(const std::filesystem::path& path) {
     c.std = extras["std"];
     c.feature_names = strings_from_tensor(extras["feature_names"]);
   }
-  c.binary = c.spec.get<std::string>("training.loss") == "bce";
+  c.multi_label = extras.count("multi_label") > 0;
+  c.binary = !c.multi_label && c.spec.get<std::string>("training.loss") == "bce";
   Classifier model =
       make_classifier(c.spec, c.meta.input_shape, c.binary ? 1 : static_cast<int64_t>(c.class_names.size()));
   load_checkpoint_weights(path, *model.module);
@@ -1003,6 +1139,10 @@ PredictSummary predict_to_csv(const fs::path& model, const std::vector<std::stri
   else
     predict_tables(c, inputs, names, parts);
   const auto probs = torch::cat(parts).to(torch::kFloat64).contiguous();
+  if (c.multi_label) {
+    write_file_atomic(out, multilabel_csv(c.class_names, names, probs));
+    return {probs.size(0)};
+  }
   const int64_t k = std::min<int64_t>(top_k, probs.size(1));
   const auto top = probs.topk(k, 1);
   const auto values = std::get<0>(top).contiguous(), index = std::get<1>(top).contiguous();

@@ -1,4 +1,5 @@
-// Image augmentation: flips by index, rotations by affine_grid + grid_sample.
+// Image augmentation: flips by index, rotations by affine_grid + grid_sample, shifts by copying
+// the overlapping window.
 #include "latent/training/augment.h"
 
 #include <cmath>
@@ -15,6 +16,10 @@ const std::vector<KeyDef>& AugmentOptions::keys() {
           "training.augment_rotate", 0.0,
           "augmentation: rotate each training image by a uniform random angle in [-x, x] degrees, every batch (0: off)",
           0.0, 180.0),
+      integer_key("training.augment_shift", 0,
+                  "augmentation: move each training image by a random whole number of pixels in [-x, x] along each "
+                  "axis, zeros filling in (torchvision's RandomCrop with padding x), every batch (0: off)",
+                  0, 64),
   };
   return kKeys;
 }
@@ -23,6 +28,7 @@ AugmentOptions AugmentOptions::from_values(const KeyValues& values) {
   AugmentOptions o;
   o.flip = values.get<bool>("training.augment_flip");
   o.rotate_degrees = values.get<double>("training.augment_rotate");
+  o.shift = values.get<int64_t>("training.augment_shift");
   return o;
 }
 
@@ -50,6 +56,32 @@ torch::Tensor flip_images(const torch::Tensor& x, const torch::Tensor& flip) {
   return torch::where(mask, x.flip({3}), x);
 }
 
+torch::Tensor shift_images(const torch::Tensor& x, const torch::Tensor& offsets) {
+  check(x.dim() >= 3, "augmentation: expected images (B, C, ...)");
+  const int64_t spatial = x.dim() - 2;
+  check(offsets.dim() == 2 && offsets.size(0) == x.size(0) && offsets.size(1) == spatial,
+        "augmentation: shift offsets must be (B, spatial axes)");
+  auto o = offsets.to(torch::kCPU, torch::kInt64).contiguous();
+  auto a = o.accessor<int64_t, 2>();
+  auto out = torch::zeros_like(x);
+  for (int64_t i = 0; i < x.size(0); ++i) {
+    auto src = x[i], dst = out[i];  // (C, ...)
+    bool empty = false;
+    for (int64_t d = 0; d < spatial && !empty; ++d) {
+      const int64_t n = x.size(d + 2), s = a[i][d];
+      const int64_t len = n - std::abs(s);
+      if (len <= 0) {
+        empty = true;  // moved out of the frame entirely
+        break;
+      }
+      src = src.narrow(d + 1, std::max<int64_t>(0, -s), len);
+      dst = dst.narrow(d + 1, std::max<int64_t>(0, s), len);
+    }
+    if (!empty) dst.copy_(src);
+  }
+  return out;
+}
+
 torch::Tensor augment_images(const torch::Tensor& x, const AugmentOptions& options, at::Generator& gen) {
   if (!options.enabled()) return x;
   torch::NoGradGuard no_grad;
@@ -60,6 +92,8 @@ torch::Tensor augment_images(const torch::Tensor& x, const AugmentOptions& optio
     auto degrees = (torch::rand({b}, gen, torch::kFloat64) * 2.0 - 1.0) * options.rotate_degrees;
     out = rotate_images(out, degrees);
   }
+  if (options.shift > 0)
+    out = shift_images(out, torch::randint(-options.shift, options.shift + 1, {b, x.dim() - 2}, gen, torch::kInt64));
   return out;
 }
 

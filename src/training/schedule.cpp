@@ -43,13 +43,33 @@ double PlateauLr::step(int64_t, double value) {
   return lr_;
 }
 
+MultiStepLr::MultiStepLr(double base_lr, std::vector<int64_t> milestones, double gamma)
+    : base_lr_(base_lr), milestones_(std::move(milestones)), gamma_(gamma) {}
+
+double MultiStepLr::step(int64_t epoch, double) {
+  int64_t passed = 0;
+  for (int64_t m : milestones_) passed += m <= epoch;
+  return base_lr_ * std::pow(gamma_, static_cast<double>(passed));
+}
+
+CosineLr::CosineLr(double base_lr, int64_t epochs, double min_lr) : base_lr_(base_lr), epochs_(epochs), min_lr_(min_lr) {
+  check(epochs > 0, "training.epochs: must be positive");
+}
+
+double CosineLr::step(int64_t epoch, double) {
+  if (epoch >= epochs_) return min_lr_;
+  return min_lr_ + (base_lr_ - min_lr_) * (1.0 + std::cos(M_PI * static_cast<double>(epoch) / epochs_)) / 2.0;
+}
+
 std::unique_ptr<LrSchedule> make_lr_schedule(const TrainingSpec& spec, bool higher_is_better) {
   if (spec.schedule == "none") return nullptr;
   if (spec.schedule == "step") return std::make_unique<StepLr>(spec.lr, spec.step_size, spec.gamma);
+  if (spec.schedule == "multistep") return std::make_unique<MultiStepLr>(spec.lr, spec.milestones, spec.gamma);
+  if (spec.schedule == "cosine") return std::make_unique<CosineLr>(spec.lr, spec.epochs, spec.min_lr);
   if (spec.schedule == "plateau")
     return std::make_unique<PlateauLr>(spec.lr, spec.plateau_patience, spec.plateau_factor, spec.min_lr,
                                        higher_is_better);
-  throw Error("training.schedule: unknown schedule '" + spec.schedule + "' (none, step or plateau)");
+  throw Error("training.schedule: unknown schedule '" + spec.schedule + "' (none, step, multistep, cosine or plateau)");
 }
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {

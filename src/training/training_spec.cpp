@@ -17,15 +17,27 @@ const std::vector<KeyDef>& training_keys() {
       float_key("training.weight_decay", 0.0, "L2 weight decay", 0.0, 1.0),
       string_key(
           "training.schedule", "none",
-          "learning-rate schedule: none, step (x gamma every step_size epochs) or plateau (x plateau_factor after "
-          "plateau_patience epochs without a better training.monitor)",
-          {"none", "step", "plateau"}),
+          "learning-rate schedule: none, step (x gamma every step_size epochs), multistep (x gamma at each of "
+          "training.milestones), cosine (cosine annealing from lr to min_lr over the epochs) or plateau (x "
+          "plateau_factor after plateau_patience epochs without a better training.monitor)",
+          {"none", "step", "multistep", "cosine", "plateau"}),
+      {"training.milestones", KeyType::kIntegerList, IntList{},
+       "multistep schedule: the epochs after which lr is multiplied by gamma (empty: at 50% and 75% of "
+       "training.epochs, as MedMNIST's benchmark)",
+       [](const KeyValue& v) -> std::string {
+         int64_t last = 0;
+         for (int64_t m : std::get<IntList>(v)) {
+           if (m <= last) return "milestones must be increasing epochs >= 1, got " + std::to_string(m);
+           last = m;
+         }
+         return "";
+       }},
       integer_key("training.step_size", 10, "step schedule: epochs between decays", 1, 1e6),
-      float_key("training.gamma", 0.1, "step schedule: decay factor", 1e-6, 1.0),
+      float_key("training.gamma", 0.1, "step and multistep schedules: decay factor", 1e-6, 1.0),
       integer_key("training.plateau_patience", 2, "plateau schedule: epochs without improvement before a decay", 0,
                   1e6),
       float_key("training.plateau_factor", 0.1, "plateau schedule: decay factor", 1e-6, 0.999999),
-      float_key("training.min_lr", 0.0, "plateau schedule: lowest learning rate", 0.0, 10.0),
+      float_key("training.min_lr", 0.0, "plateau and cosine schedules: lowest learning rate", 0.0, 10.0),
       integer_key(
           "training.early_stopping_patience", 0,
           "stop after N epochs without a better training.monitor (0: off; a validation monitor needs data.val_split > 0)",
@@ -61,6 +73,8 @@ TrainingSpec TrainingSpec::from_values(const KeyValues& v) {
   s.weight_decay = v.get<double>("training.weight_decay");
   s.schedule = v.get<std::string>("training.schedule");
   s.step_size = v.get<int64_t>("training.step_size");
+  s.milestones = v.get<IntList>("training.milestones");
+  if (s.milestones.empty()) s.milestones = {std::max<int64_t>(1, s.epochs / 2), std::max<int64_t>(1, 3 * s.epochs / 4)};
   s.gamma = v.get<double>("training.gamma");
   s.plateau_patience = v.get<int64_t>("training.plateau_patience");
   s.plateau_factor = v.get<double>("training.plateau_factor");

@@ -275,6 +275,37 @@ TEST(StratifiedSplit, UnevenSharesGoToTheLargestRemaindersAndSingletonsStayInTra
   EXPECT_EQ(s.train.size(0), 9);
 }
 
+TEST(RandomSplit, HoldsOutTheRoundedShareSeeded) {
+  auto s = random_split(10, 0.25, 3, "data.test_split");  // round(2.5) = 3 held out
+  EXPECT_EQ(s.held_out.size(0), 3);
+  EXPECT_EQ(s.train.size(0), 7);
+  auto all = std::get<0>(torch::sort(torch::cat({s.train, s.held_out})));
+  EXPECT_TRUE(torch::equal(all, torch::arange(10, torch::kInt64)));
+  EXPECT_TRUE(torch::equal(s.held_out, std::get<0>(torch::sort(s.held_out))));
+  EXPECT_TRUE(torch::equal(random_split(10, 0.25, 3, "k").held_out, s.held_out));
+  EXPECT_EQ(random_split(2, 0.01, 3, "k").held_out.size(0), 1);  // at least one each side
+  EXPECT_NE(error_of([] { random_split(1, 0.5, 0, "data.val_split"); }).find("data.val_split: 1 examples"),
+            std::string::npos);
+}
+
+TEST(LabelledTable, MultiLabelColumnsAreSplitFromTheFeatures) {
+  TempDir tmp;
+  testing::write_bytes(tmp / "m.csv", "a,f1,b,f2\n1,0.5,0,2\n0,1.5,1,3\n1,2.5,1,4\n");
+  const LabelledTable t = read_multilabel_table(tmp / "m.csv", {"b", "a"});
+  EXPECT_TRUE(t.multi_label);
+  EXPECT_EQ(t.class_names, (std::vector<std::string>{"b", "a"}));
+  EXPECT_EQ(t.feature_names, (std::vector<std::string>{"f1", "f2"}));
+  EXPECT_TRUE(torch::equal(t.y, torch::tensor({{0, 1}, {1, 0}, {1, 1}}, torch::kInt64)));
+  EXPECT_TRUE(torch::equal(t.x, torch::tensor({{0.5f, 2.0f}, {1.5f, 3.0f}, {2.5f, 4.0f}})));
+  EXPECT_NE(error_of([&] { read_multilabel_table(tmp / "m.csv", {"a"}); }).find("at least two label columns"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { read_multilabel_table(tmp / "m.csv", {"a", "a"}); }).find("'a' is listed twice"),
+            std::string::npos);
+  testing::write_bytes(tmp / "only.csv", "a,b\n1,0\n");
+  EXPECT_NE(error_of([&] { read_multilabel_table(tmp / "only.csv", {"a", "b"}); }).find("no feature columns"),
+            std::string::npos);
+}
+
 TEST(StratifiedSplit, BadArgumentsNameTheKey) {
   auto labels = torch::tensor({0, 1, 0, 1}, torch::kInt64);
   for (double f : {0.0, 1.0, -0.5}) {

@@ -212,6 +212,15 @@ TEST(ClassifierReport, MultiLabelByHand) {
   EXPECT_NEAR(r.macro.f1, 0.65, 1e-12);
   EXPECT_NEAR(r.weighted.f1, (2 * 0.5 + 3 * 0.8) / 5, 1e-12);
   EXPECT_EQ(r.weighted.support, 5);
+  // Per-label accuracy 2/4 and 3/4; log-loss the mean of the eight cells' -log p(target).
+  EXPECT_NEAR(r.label_accuracy, 0.625, 1e-12);
+  const double cells = -(std::log(0.9) + std::log(0.8) + std::log(0.4) + std::log(0.4) + std::log(0.7) +
+                         std::log(0.8) + std::log(0.7) + std::log(0.1));
+  EXPECT_NEAR(r.log_loss, cells / 8, 1e-12);
+  const std::string text = format_multilabel_report(r, {"cat", "dog"});
+  EXPECT_NE(text.find("         dog      1.00      0.67      0.80         3"), std::string::npos) << text;
+  EXPECT_NE(text.find("subset accuracy (every label right): 0.5000"), std::string::npos) << text;
+  EXPECT_NE(text.find("label accuracy (mean over labels): 0.6250"), std::string::npos) << text;
   // A label that is 1 on every row has no negatives: its AUC and the mean are undefined.
   auto s3 = torch::cat({s, torch::tensor({{0.1}, {0.2}, {0.3}, {0.4}}, torch::kFloat64)}, 1);
   auto t3 = torch::cat({t, torch::ones({4, 1}, torch::kInt64)}, 1);

@@ -333,5 +333,75 @@ TEST(Classification, PredictRoundTripsAFolderAndATable) {
   EXPECT_NE(r.err.find("the model takes table rows with 2 feature columns"), std::string::npos) << r.err;
 }
 
+// Three 0/1 labels of two features: "pos" (x1 > 0), "up" (x2 > 0) and "both"; an example may have
+// none, one or all of them.
+void write_multilabel_table(const fs::path& path, int rows) {
+  std::ofstream f(path);
+  f << "x1,pos,x2,up,both\n";
+  for (int i = 0; i < rows; ++i) {
+    const double x1 = (i % 2 ? 1.0 : -1.0) * (0.3 + 0.01 * i), x2 = (i % 3 ? 1.0 : -1.0) * (0.2 + 0.02 * (i % 5));
+    f << x1 << "," << (x1 > 0) << "," << x2 << "," << (x2 > 0) << "," << (x1 > 0 && x2 > 0) << "\n";
+  }
+}
+
+TEST(Classification, MultiLabelTableTrainsPerLabelAndPredicts) {
+  TempDir tmp;
+  write_multilabel_table(tmp / "m.csv", 120);
+  auto r = cli({"run", "mlp-tabular", "--set", "data.path=" + (tmp / "m.csv").string(), "--set",
+                "data.label=pos, up,both", "--set", "training.epochs=40", "--set", "training.lr=0.01", "--set",
+                "training.class_weights=balanced", "--out", (tmp / "run").string(), "--quiet", "--threads", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto m = metrics_of(tmp / "run");
+  const auto& v = m["variants"][0];
+  EXPECT_EQ(v["classes"], (std::vector<std::string>{"pos", "up", "both"}));
+  EXPECT_EQ(v["task"], "3 labels (multi-label)");
+  EXPECT_EQ(v["test_examples"], 24);  // mlp-tabular holds out 20%, unstratified for multi-label targets
+  const auto& t = v["test"];
+  // Separable labels: per-label accuracy and the mean per-label AUC near 1, subset accuracy below.
+  EXPECT_GE(t["accuracy"].get<double>(), 0.9);
+  EXPECT_GE(t["roc_auc"].get<double>(), 0.95);
+  EXPECT_LE(t["subset_accuracy"].get<double>(), t["accuracy"].get<double>());
+  EXPECT_EQ(t["per_class"].size(), 3u);
+  EXPECT_FALSE(t.contains("confusion"));
+  const std::string report = testing::read_file(tmp / "run" / "classification_report.md");
+  EXPECT_NE(report.find("subset accuracy (every label right)"), std::string::npos) << report;
+  EXPECT_NE(report.find("        both "), std::string::npos) << report;
+
+  // predict: the label columns in the file are skipped; each label's probability.
+  r = cli({"predict", (tmp / "run" / "model.pt").string(), (tmp / "m.csv").string(), "-o", (tmp / "p.csv").string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto rows = testing::csv_rows(tmp / "p.csv");
+  ASSERT_EQ(rows.size(), 121u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"input", "predicted", "pos", "up", "both"}));
+  int right = 0;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const int row = static_cast<int>(i) - 1;  // the rows as written: label "pos" is the odd rows
+    const bool pos = row % 2 == 1, up = row % 3 != 0;
+    std::string want = pos ? "pos" : "";
+    if (up) want += std::string(want.empty() ? "" : ";") + "up";
+    if (pos && up) want += ";both";
+    right += rows[i][1] == want;
+  }
+  EXPECT_GE(right, 108) << "of 120 rows' label sets right";
+
+  // Misuse: a label cell that is not 0/1, cross_entropy asked for, a missing label column.
+  testing::write_bytes(tmp / "bad.csv", "x1,a,b\n0.5,1,0\n0.1,2,1\n");
+  r = cli({"run", "mlp-tabular", "--set", "data.path=" + (tmp / "bad.csv").string(), "--set", "data.label=a,b",
+           "--out", (tmp / "bad").string(), "--quiet"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("bad.csv: line 3, column 2 ('a'): label 2 is not 0 or 1"), std::string::npos) << r.err;
+  r = cli({"run", "mlp-tabular", "--set", "data.path=" + (tmp / "m.csv").string(), "--set", "data.label=pos,upp",
+           "--out", (tmp / "bad2").string(), "--quiet"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("no label column 'upp' in the header (columns: x1, pos, x2, up, both); did you mean 'up'?"),
+            std::string::npos)
+      << r.err;
+  r = cli({"run", "mlp-tabular", "--set", "data.path=" + (tmp / "m.csv").string(), "--set", "data.label=pos,up",
+           "--set", "training.loss=cross_entropy", "--out", (tmp / "bad3").string(), "--quiet"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("multi-label targets, which train with bce"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(tmp / "bad3" / "metrics.json"));
+}
+
 }  // namespace
 }  // namespace latent

@@ -56,11 +56,51 @@ TEST(Augment, OffLeavesDataUnchangedOnIsSeeded) {
   for (int64_t i = 0; i < 8; ++i) EXPECT_TRUE(torch::equal(f[i], x[i]) || torch::equal(f[i], x[i].flip({2}))) << i;
 }
 
+TEST(Augment, ShiftMovesByWholePixelsWithZerosFillingIn) {
+  auto x = torch::arange(1, 10, torch::kFloat32).view({1, 1, 3, 3});  // 1 2 3 / 4 5 6 / 7 8 9
+  // One row down, one column left.
+  auto s = shift_images(x, torch::tensor({{1, -1}}, torch::kInt64));
+  auto want = torch::tensor({0, 0, 0, 2, 3, 0, 5, 6, 0}, torch::kFloat32).view({1, 1, 3, 3});
+  EXPECT_TRUE(torch::equal(s, want)) << s;
+  EXPECT_TRUE(torch::equal(shift_images(x, torch::zeros({1, 2}, torch::kInt64)), x));
+  // Out of the frame entirely: all zeros.
+  EXPECT_EQ(shift_images(x, torch::tensor({{3, 0}}, torch::kInt64)).abs().sum().item<float>(), 0.0f);
+  // Each image its own offset; channels move together; a volume shifts along all three axes.
+  auto two = torch::rand({2, 3, 4, 5});
+  auto t = shift_images(two, torch::tensor({{0, 2}, {-1, 0}}, torch::kInt64));
+  EXPECT_TRUE(torch::equal(t[0].narrow(2, 2, 3), two[0].narrow(2, 0, 3)));
+  EXPECT_EQ(t[0].narrow(2, 0, 2).abs().sum().item<float>(), 0.0f);
+  EXPECT_TRUE(torch::equal(t[1].narrow(1, 0, 3), two[1].narrow(1, 1, 3)));
+  auto v = torch::rand({1, 1, 4, 4, 4});
+  auto w = shift_images(v, torch::tensor({{1, 1, -2}}, torch::kInt64));
+  EXPECT_TRUE(torch::equal(w[0][0].slice(0, 1).slice(1, 1).slice(2, 0, 2), v[0][0].slice(0, 0, 3).slice(1, 0, 3).slice(2, 2)));
+  EXPECT_THROW(shift_images(x, torch::zeros({1, 3}, torch::kInt64)), Error);
+}
+
+TEST(Augment, SeededShiftsStayWithinTheRange) {
+  auto x = torch::ones({64, 1, 9, 9});
+  AugmentOptions o;
+  o.shift = 2;
+  auto g1 = at::detail::createCPUGenerator(3), g2 = at::detail::createCPUGenerator(3);
+  auto a = augment_images(x, o, g1), b = augment_images(x, o, g2);
+  EXPECT_TRUE(torch::equal(a, b));
+  // A shift of at most 2 per axis keeps at least 7 x 7 of the 81 ones, and the centre pixel.
+  auto kept = a.sum({1, 2, 3});
+  EXPECT_GE(kept.min().item<float>(), 49.0f);
+  EXPECT_TRUE((a.select(2, 4).select(2, 4) == 1).all().item<bool>());
+  EXPECT_LT(kept.min().item<float>(), 81.0f);  // 64 draws: some image moved
+}
+
 TEST(Augment, SpecKeys) {
   auto s = parse_study_spec("study = \"a\"\n[training]\naugment_flip = true\naugment_rotate = 12.5\n", "a.toml");
   auto o = AugmentOptions::from_values(s.variants[0].spec.values);
   EXPECT_TRUE(o.flip);
   EXPECT_DOUBLE_EQ(o.rotate_degrees, 12.5);
+  EXPECT_EQ(o.shift, 0);
+  EXPECT_EQ(AugmentOptions::from_values(
+                parse_study_spec("study = \"a\"\n", "a.toml", {"training.augment_shift=3"}).variants[0].spec.values)
+                .shift,
+            3);
   EXPECT_FALSE(AugmentOptions::from_values(default_spec("reconstruction").values).enabled());
   try {
     parse_study_spec("study = \"a\"\n[training]\naugment_flip = 1\n", "a.toml");

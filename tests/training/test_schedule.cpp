@@ -17,6 +17,25 @@ TEST(StepLr, DecaysEveryStepSizeEpochs) {
   for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(lrs[i], expected[i], 1e-15) << i;
 }
 
+TEST(MultiStepLr, DecaysAtEachMilestone) {
+  MultiStepLr s(1.0, {2, 4}, 0.1);
+  std::vector<double> lrs;
+  for (int64_t e = 1; e <= 5; ++e) lrs.push_back(s.step(e, 0.0));
+  // lr for epochs 2..6: 1 (1 epoch done), 0.1 (2), 0.1 (3), 0.01 (4), 0.01 (5)
+  const std::vector<double> expected = {1.0, 0.1, 0.1, 0.01, 0.01};
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(lrs[i], expected[i], 1e-15) << i;
+}
+
+TEST(CosineLr, FollowsTheHalfCosineToMinLr) {
+  CosineLr s(1.0, 4, 0.2);
+  // epoch e done of 4: 0.2 + 0.8 (1 + cos(pi e / 4)) / 2
+  EXPECT_NEAR(s.step(1, 0.0), 0.2 + 0.8 * (1 + std::sqrt(0.5)) / 2, 1e-15);
+  EXPECT_NEAR(s.step(2, 0.0), 0.6, 1e-15);
+  EXPECT_NEAR(s.step(3, 0.0), 0.2 + 0.8 * (1 - std::sqrt(0.5)) / 2, 1e-15);
+  EXPECT_NEAR(s.step(4, 0.0), 0.2, 1e-15);
+  EXPECT_NEAR(s.step(9, 0.0), 0.2, 1e-15);
+}
+
 TEST(PlateauLr, HandComputedSequence) {
   PlateauLr s(1.0, 1, 0.5, 0.2);
   // loss:  5    4    4    4    3.9999  3    3    3    3    3

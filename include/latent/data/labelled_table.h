@@ -22,6 +22,7 @@ struct LabelledTable {
   std::vector<std::string> feature_names;  // F
   std::vector<std::string> class_names;    // K: the sorted label texts, or "0".."K-1" for numbers
   bool numeric_labels = true;              // every label cell was a number
+  bool multi_label = false;                // read_multilabel_table: y is (N, L) 0/1, class_names the L columns
 };
 
 // Reads the table (TSV by extension or header, as detect_delimiter). A label column where every
@@ -31,6 +32,14 @@ struct LabelledTable {
 // class id or out of range; UsageError naming data.label when it is empty, and Error listing the
 // columns and suggesting the nearest when the label column does not exist.
 LabelledTable read_labelled_table(const std::filesystem::path& path, const LabelledTableOptions& options);
+
+// Multi-label targets: `labels` names L >= 2 columns, each holding 0 or 1 in every row (an example
+// may have any number of labels); x holds the other columns, y is (N, L) int64 0/1 and
+// class_names the label columns in the order given. Throws Error naming the file, line and column
+// for a label cell that is not 0 or 1 (or the same errors as read_labelled_table for the rest),
+// listing the columns and suggesting the nearest for a label column that does not exist, and
+// UsageError for fewer than two or repeated label names.
+LabelledTable read_multilabel_table(const std::filesystem::path& path, const std::vector<std::string>& labels);
 
 // Per-column standardisation (x − mean) / std with the population std (as scikit-learn's
 // StandardScaler); a constant column has std 1, so it becomes 0. Fit on the training split only.

@@ -24,4 +24,9 @@ struct SplitIndices {
 // than 2 examples.
 SplitIndices stratified_split(const torch::Tensor& labels, double fraction, uint64_t seed, const std::string& what);
 
+// The unstratified split (for multi-label targets, which have no single class to stratify by): M =
+// round(N · fraction) clamped to [1, N − 1] examples held out, the first M of a torch::randperm(N)
+// drawn from a CPU generator seeded with `seed`. Throws as stratified_split.
+SplitIndices random_split(int64_t n, double fraction, uint64_t seed, const std::string& what);
+
 }  // namespace latent

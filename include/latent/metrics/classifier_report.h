@@ -97,12 +97,19 @@ std::string format_report(const ClassifierReport& report, const std::vector<std:
 struct MultiLabelReport {
   int64_t examples = 0;
   double subset_accuracy = 0.0;  // rows whose every label is right
+  double label_accuracy = 0.0;   // mean over labels of each label's accuracy (MedMNIST's multi-label ACC)
+  double log_loss = 0.0;         // mean over examples and labels of the binary log-loss (scores clipped by kLogLossEps)
   std::vector<ClassScores> per_label;
   ClassScores macro;     // unweighted mean over all labels
   ClassScores weighted;  // weighted by each label's support
   AucScores roc_auc;     // mean per label
 };
 MultiLabelReport multilabel_report(const torch::Tensor& scores, const torch::Tensor& targets, double threshold = 0.5);
+
+// The multi-label report in classification_report's layout: one row per label (support = its
+// positives), macro and weighted averages, then subset and per-label accuracy, ROC-AUC (mean per
+// label) and log-loss.
+std::string format_multilabel_report(const MultiLabelReport& report, const std::vector<std::string>& label_names = {});
 
 // A misclassified example: its index, true and predicted class, and the probability the model gave
 // its (wrong) predicted class.

@@ -24,8 +24,10 @@ struct LoadedClassifier {
   std::vector<std::string> feature_names;  // tables only
   torch::Tensor mean, std;                 // tables only: the training split's standardisation
   bool binary = false;                     // one logit (training.loss = bce)
+  bool multi_label = false;                // one logit per label; class_names names the labels
 
-  // x: (N, *input shape), raw (tables: not yet standardised) -> (N, K) class probabilities.
+  // x: (N, *input shape), raw (tables: not yet standardised) -> (N, K) class probabilities, or
+  // (N, L) per-label probabilities for a multi-label model.
   torch::Tensor probabilities(const torch::Tensor& x);
   bool takes_images() const { return meta.input_shape.size() == 3; }
 };
@@ -37,7 +39,9 @@ struct PredictSummary {
   int64_t rows = 0;
 };
 
-// Predicts every input and writes input,predicted,probability,top1,p1,...,topk,pk to `out`.
+// Predicts every input and writes input,predicted,probability,top1,p1,...,topk,pk to `out` (a
+// multi-label model: input,predicted,<label 1>,...,<label L>, predicted being the labels with
+// probability >= 0.5 joined by ';', then each label's probability).
 // Inputs: image files and folders of images for an image model, CSV/TSV files with the model's
 // feature columns (a label column is ignored) for a table model. Errors name the input that does
 // not fit the model (channels, columns).

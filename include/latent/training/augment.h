@@ -1,5 +1,6 @@
-// Image augmentation for training inputs: random left-right flips and small random rotations,
-// drawn per image from a caller-owned generator so a seeded run repeats.
+// Image augmentation for training inputs: random left-right flips, small random rotations and
+// random shifts (torchvision's RandomCrop with zero padding), drawn per image from a caller-owned
+// generator so a seeded run repeats.
 #pragma once
 
 #include <torch/types.h>
@@ -13,8 +14,9 @@ namespace latent {
 struct AugmentOptions {
   bool flip = false;            // flip each image left-right with probability 1/2
   double rotate_degrees = 0.0;  // rotate each image by a uniform angle in [-x, x] degrees
-  bool enabled() const { return flip || rotate_degrees > 0.0; }
-  // The keys it reads: training.augment_flip, training.augment_rotate.
+  int64_t shift = 0;            // move each image by a whole number of pixels in [-x, x] per axis
+  bool enabled() const { return flip || rotate_degrees > 0.0 || shift > 0; }
+  // The keys it reads: training.augment_flip, training.augment_rotate, training.augment_shift.
   static const std::vector<KeyDef>& keys();
   static AugmentOptions from_values(const KeyValues& values);
 };
@@ -26,7 +28,13 @@ torch::Tensor rotate_images(const torch::Tensor& x, const torch::Tensor& degrees
 // x: (B, C, H, W) -> (B, C, H, W), image i mirrored left-right where flip[i] is true.
 torch::Tensor flip_images(const torch::Tensor& x, const torch::Tensor& flip);
 
-// x: (B, C, H, W) -> (B, C, H, W): flips then rotations as `options` asks, the random choices
+// x: (B, C, ...) -> (B, C, ...) for any number of spatial axes: image i moved by offsets[i][a]
+// pixels along spatial axis a (positive: towards higher indices), zeros where nothing moved in
+// (the same as padding by the largest offset and cropping, torchvision's RandomCrop(padding)).
+// offsets: (B, spatial axes) integers.
+torch::Tensor shift_images(const torch::Tensor& x, const torch::Tensor& offsets);
+
+// x: (B, C, H, W) -> (B, C, H, W): flips, then rotations, then shifts as `options` asks, the random choices
 // drawn from `gen` (CPU). Returns x itself when augmentation is off.
 torch::Tensor augment_images(const torch::Tensor& x, const AugmentOptions& options, at::Generator& gen);
 

@@ -31,6 +31,32 @@ class StepLr : public LrSchedule {
   double gamma_;
 };
 
+// lr = base_lr * gamma^(number of milestones <= epoch), as torch.optim.lr_scheduler.MultiStepLR.
+class MultiStepLr : public LrSchedule {
+ public:
+  MultiStepLr(double base_lr, std::vector<int64_t> milestones, double gamma);
+  double step(int64_t epoch, double loss) override;
+
+ private:
+  double base_lr_;
+  std::vector<int64_t> milestones_;
+  double gamma_;
+};
+
+// lr = min_lr + (base_lr - min_lr) (1 + cos(pi epoch / epochs)) / 2, as
+// torch.optim.lr_scheduler.CosineAnnealingLR(T_max = epochs, eta_min = min_lr) within its first
+// T_max epochs (min_lr after them).
+class CosineLr : public LrSchedule {
+ public:
+  CosineLr(double base_lr, int64_t epochs, double min_lr);
+  double step(int64_t epoch, double loss) override;
+
+ private:
+  double base_lr_;
+  int64_t epochs_;
+  double min_lr_;
+};
+
 // torch.optim.lr_scheduler.ReduceLROnPlateau with a relative threshold of 1e-4 and no cooldown, in
 // mode "min" (a loss) or "max" (higher_is_better, e.g. an accuracy): after more than `patience`
 // epochs without a value below best * (1 - 1e-4) (mode max: above best * (1 + 1e-4)),
