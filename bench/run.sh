@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # `make bench`: latent vs PyTorch side by side on W1-W5 (bench/driver.py writes bench/results.md),
-# then scoring throughput (bench/score_rows.py writes bench/score.md), then, with BENCH_MICRO=1,
-# the Google Benchmark micro-benchmarks.
-#   RUNS (default 5), THREADS (default 1,2), WORKLOADS (default w1,w2,w3,w4,w5) pass through;
-#   WORKLOADS_AT (e.g. 2=w1,w4: fewer workloads at a thread count; default: all of them at each).
+# then the classifier studies mlp-fmnist and cnn-fmnist, one epoch each, as whole `latent run`s
+# beside careful and tutorial PyTorch (bench/classifiers.py writes bench/classifiers.md), then
+# scoring throughput (bench/score_rows.py writes bench/score.md), then, with BENCH_MICRO=1, the
+# Google Benchmark micro-benchmarks.
+#   RUNS (default 5; the classifier step: 3 unless RUNS is set), THREADS (default 1,2),
+#   WORKLOADS (default w1,w2,w3,w4,w5) pass through;
+#   WORKLOADS_AT (e.g. 2=w1,w4: fewer workloads at a thread count; default: all of them at each);
+#   CLASSIFIER_BENCH=0 skips the classifier step; CLASSIFIER_EPOCHS (default 1) sets its epochs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 args=(--build "$BUILD" --runs "${RUNS:-5}" --threads "${THREADS:-1,2}" --workloads "${WORKLOADS:-w1,w2,w3,w4,w5}"
       --workloads-at "${WORKLOADS_AT-}")
 /usr/bin/python3 bench/driver.py "${args[@]}"
+# Classifier studies (whole `latent run`s vs PyTorch careful/tutorial) -> bench/classifiers.md.
+if [[ "${CLASSIFIER_BENCH:-1}" != 0 ]]; then
+  /usr/bin/python3 bench/classifiers.py --build "$BUILD" --runs "${RUNS:-3}" --threads "${THREADS:-1,2}" \
+    --epochs "${CLASSIFIER_EPOCHS:-1}"
+fi
 # Scoring throughput (`latent score` rows/s vs PyTorch) -> bench/score.md.
 /usr/bin/python3 bench/score_rows.py --build "$BUILD" --runs "${RUNS:-5}"
 if [[ "${BENCH_MICRO:-0}" == 1 ]]; then
