@@ -45,7 +45,8 @@ bool npz_supported();
 
 // An open .npz archive: its member names, and any one member decoded on its own. Names are those
 // of the zip members without ".npy" (np.savez's keys). Throws Error naming the file when it cannot
-// be opened or is not a zip archive.
+// be opened or is not a zip archive. One reader is used by one thread at a time (libzip's handle is
+// shared by its reads).
 class NpzReader {
  public:
   explicit NpzReader(const std::filesystem::path& path);
