@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake pkg-config git
   libtorch-dev libopenblas0-pthread
-  libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libstb-dev zlib1g-dev
+  libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libstb-dev zlib1g-dev libzip-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
   python3-torch python3-numpy

@@ -6,7 +6,7 @@ build=${1:-build-fuzz}
 seconds=${2:-60}
 cd "$(dirname "$0")/../.."
 status=0
-for target in idx spec checkpoint image csv; do
+for target in idx spec checkpoint image csv npy; do
   work=$(mktemp -d)
   cp -r tests/fuzz/corpus/$target/. "$work/"
   mkdir -p tests/fuzz/findings/$target
