@@ -95,10 +95,10 @@ class DownloadProgress {
     std::string bar;
     if (total > 0) {
       const int width = 30;
-      const int filled =
-          static_cast<int>(static_cast<double>(width) * static_cast<double>(now) / static_cast<double>(total));
-      bar = "[" + std::string(std::min(filled, width), '#') + std::string(width - std::min(filled, width), '.') + "] " +
-            std::to_string(static_cast<int>(100.0 * static_cast<double>(now) / static_cast<double>(total))) + "% ";
+      const double fraction = std::min(1.0, static_cast<double>(now) / static_cast<double>(total));
+      const int filled = static_cast<int>(width * fraction);
+      bar = "[" + std::string(filled, '#') + std::string(width - filled, '.') + "] " +
+            std::to_string(static_cast<int>(100.0 * fraction)) + "% ";
     }
     std::fprintf(stderr, "\r\033[K%s %s%s%s%s %s/s", label_.c_str(), bar.c_str(),
                  human_bytes(static_cast<double>(now)).c_str(), total > 0 ? " / " : "",
@@ -142,6 +142,8 @@ struct Transfer {
   long status = 0;
   int64_t range_start = -1;  // from Content-Range of the last response
   bool bad_range = false;    // a 206 that does not start where the .part ends
+  int64_t announced = -1;    // the whole file's size by the server's Content-Length, when it says
+  bool wrong_size = false;   // ... and that is not the published size
   bool write_failed = false;
   bool interrupted = false;
   DownloadProgress* progress = nullptr;
@@ -177,6 +179,16 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
       t->bad_range = true;
       return 0;
     }
+    curl_off_t length = -1;
+    if ((t->status == 200 || t->status == 206) &&
+        curl_easy_getinfo(t->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK && length >= 0) {
+      t->announced = static_cast<int64_t>(t->offset) + static_cast<int64_t>(length);
+      // Not the published file: stop now rather than after downloading all of it.
+      if (t->expected >= 0 && t->announced != t->expected) {
+        t->wrong_size = true;
+        return 0;
+      }
+    }
   }
   if (t->status != 200 && t->status != 206) return bytes;  // an error page: not the file
   if (std::fwrite(data, 1, bytes, t->out) != bytes) {
@@ -195,7 +207,7 @@ int on_progress(void* user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t, cu
   }
   if (t->progress && (t->status == 200 || t->status == 206 || !t->started)) {
     uint64_t total = dltotal > 0 ? t->offset + static_cast<uint64_t>(dltotal) : 0;
-    if (t->expected > 0) total = static_cast<uint64_t>(t->expected);
+    if (total == 0 && t->expected > 0) total = static_cast<uint64_t>(t->expected);
     t->progress->update(t->offset + static_cast<uint64_t>(std::max<curl_off_t>(dlnow, 0)), total);
   }
   return 0;
@@ -302,6 +314,12 @@ TryOutcome try_download(const std::string& url, const fs::path& part, const Remo
   }
   if (t.write_failed || (code == CURLE_OK && !flushed)) throw Error(part.string() + ": cannot write (disk full?)");
   if (t.bad_range) return {TryResult::kRestart, "the server answered the range request with another range"};
+  if (t.wrong_size) {
+    std::error_code ec;
+    fs::remove(part, ec);
+    throw Error(url + ": the server's file has " + std::to_string(t.announced) + " bytes, the published one " +
+                std::to_string(file.bytes) + " (a different file; nothing kept)");
+  }
   if (t.status == 416) return {TryResult::kRestart, "the server cannot resume at byte " + std::to_string(offset)};
   if (t.status >= 400) {
     if (transient_status(t.status)) return {TryResult::kRetry, "HTTP " + status_text(t.status)};
@@ -316,10 +334,8 @@ TryOutcome try_download(const std::string& url, const fs::path& part, const Remo
     throw Error(url + ": " + why);
   }
   if (t.status != 200 && t.status != 206) throw Error(url + ": unexpected HTTP status " + std::to_string(t.status));
-  const uint64_t have = size_or_zero(part);
-  if (file.bytes >= 0 && have < static_cast<uint64_t>(file.bytes))
-    return {TryResult::kRetry,
-            "the connection ended after " + std::to_string(have) + " of " + std::to_string(file.bytes) + " bytes"};
+  // A complete response (curl checks Content-Length and chunked framing and reports a short one as
+  // CURLE_PARTIAL_FILE above): what it holds is the server's file, checked by verify_part.
   return {TryResult::kDone, ""};
 }
 
@@ -370,6 +386,11 @@ uintmax_t tree_bytes(const fs::path& dir) {
   for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
     if (it->is_regular_file(ec)) total += size_or_zero(it->path());
   return total;
+}
+
+// X for X.gz, else "".
+fs::path uncompressed_name(const fs::path& gz) {
+  return gz.extension() == ".gz" ? fs::path(gz).replace_extension() : fs::path();
 }
 
 // A path inside an archive that stays inside the folder it is unpacked to.
@@ -609,10 +630,15 @@ DatasetPresence locate_dataset(const DatasetEntry& entry, const DatasetVariant& 
     DatasetPresence p;
     bool all = true;
     for (const auto& f : variant.files) {
-      const fs::path file = folder / f.name;
+      fs::path file = folder / f.name;
       if (!fs::is_regular_file(file, ec)) {
-        all = false;
-        break;
+        // The loaders read IDX files plain or gzipped: an uncompressed copy counts, though not as published.
+        file = uncompressed_name(file);
+        if (file.empty() || !fs::is_regular_file(file, ec)) {
+          all = false;
+          break;
+        }
+        p.sizes_match = false;
       }
       const uintmax_t n = size_or_zero(file);
       p.bytes += n;
@@ -633,7 +659,7 @@ FetchSummary fetch_dataset(const DatasetEntry& entry, int size, const FetchOptio
   if (!entry.manual.empty()) {
     fs::path folder = fs::path("DATA") / entry.folder;
     try {
-      folder = fetch_destination(options.data_dir) / entry.folder;
+      folder = fs::absolute(fetch_destination(options.data_dir) / entry.folder).lexically_normal();
     } catch (const Error&) {}
     std::string text = entry.manual;
     const auto at = text.find("FOLDER");
@@ -667,9 +693,17 @@ FetchSummary fetch_dataset(const DatasetEntry& entry, int size, const FetchOptio
 
   FetchSummary summary;
   summary.folder = dest;
+  std::error_code ec;
+  const bool made = !fs::exists(dest, ec);
   make_dirs(dest);
   for (const auto& f : variant.files) {
-    const FileFetch r = fetch_file(f, dest / f.name, options);
+    FileFetch r = FileFetch::kPresent;
+    try {
+      r = fetch_file(f, dest / f.name, options);
+    } catch (const Error&) {
+      if (made && fs::is_empty(dest, ec)) fs::remove(dest, ec);  // leave no empty folder behind
+      throw;
+    }
     if (r == FileFetch::kPresent) {
       ++summary.present;
       log << label << ": " << (dest / f.name).string() << " present and verified\n";
@@ -679,8 +713,13 @@ FetchSummary fetch_dataset(const DatasetEntry& entry, int size, const FetchOptio
           << (f.has_checksum() ? " and verified" : " (no published checksum to verify)") << "\n";
     }
   }
+  for (const auto& f : variant.files) {
+    const fs::path plain = uncompressed_name(dest / f.name);
+    if (!plain.empty() && fs::is_regular_file(plain, ec))
+      log << label << ": note: " << plain.string() << " (uncompressed) is there too, and the loaders read it before "
+          << f.name << "; remove it to use the fetched file\n";
+  }
   if (entry.unpack == Unpack::kTarGz) {
-    std::error_code ec;
     if (!fs::is_directory(dest / entry.unpacked, ec)) {
       const fs::path archive = dest / variant.files.front().name;
       unpack_tar_gz(archive, dest);

@@ -1,7 +1,9 @@
 // Fetching data sets by name (data/fetch.h, data/catalog.h) against an HTTP/1.1 server on
 // 127.0.0.1 run by the test: good, corrupt, truncated, missing and stalling files, Range resume (and
 // a server that ignores Range), the mirror form, files already present, tar.gz unpacking and its
-// path-traversal guard, and the catalogue itself. Nothing here reaches the internet.
+// path-traversal guard, the catalogue itself and the `latent data` command (apps/latent/data_command.h).
+// Nothing here reaches the internet.
+#include <CLI/CLI.hpp>
 #include <archive.h>
 #include <archive_entry.h>
 #include <arpa/inet.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -20,6 +23,8 @@
 #include <sstream>
 #include <thread>
 
+#include "data_command.h"
+#include "latent/core/interrupt.h"
 #include "latent/data/catalog.h"
 #include "latent/data/dataset.h"
 #include "latent/data/fetch.h"
@@ -246,6 +251,15 @@ RemoteFile remote(const std::string& name, const std::string& body, const TempDi
   return f;
 }
 
+// A catalogue-like entry whose canonical URLs must never be used: everything goes via the mirror.
+DatasetEntry test_entry(const std::vector<RemoteFile>& files) {
+  DatasetEntry e;
+  e.name = "testset";
+  e.folder = "testset";
+  e.variants = {{0, files}};
+  return e;
+}
+
 TEST(Fetch, GoodFileLandsWithItsBytesAndNoPartLeft) {
   TestServer server;
   TempDir tmp;
@@ -384,6 +398,32 @@ TEST(Fetch, StalledServerIsGivenUpOnAfterTheTimeout) {
   EXPECT_FALSE(fs::exists(tmp / "stall.bin"));
 }
 
+TEST(Fetch, InterruptKeepsThePartForTheNextRun) {
+  TestServer server;
+  TempDir tmp;
+  const std::string body = payload(100000);
+  server.add("/slow.bin", body, Behaviour::kStall);  // 10 bytes, then nothing
+  const DatasetEntry e = test_entry({remote("slow.bin", body, tmp)});
+  FetchOptions o = fast_options(server.url());
+  o.data_dir = (tmp / "data").string();
+  o.stall_seconds = 30;
+  std::thread signaller([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    std::raise(SIGINT);  // fetch_dataset's InterruptGuard turns it into a flag
+  });
+  std::ostringstream log;
+  int code = 0;
+  try {
+    fetch_dataset(e, 0, o, log);
+  } catch (const Interrupted& i) {
+    code = i.exit_code();
+  }
+  signaller.join();
+  EXPECT_EQ(code, 130);
+  EXPECT_EQ(read_file(tmp / "data" / "testset" / "slow.bin.part"), body.substr(0, 10));
+  EXPECT_FALSE(fs::exists(tmp / "data" / "testset" / "slow.bin"));
+}
+
 TEST(Fetch, ExistingPartIsResumedWithRange) {
   TestServer server;
   TempDir tmp;
@@ -460,15 +500,6 @@ TEST(Fetch, MirrorUrlForm) {
   EXPECT_EQ(effective_mirror(o), "");
 }
 
-// A catalogue-like entry whose canonical URLs must never be used: everything goes via the mirror.
-DatasetEntry test_entry(const std::vector<RemoteFile>& files) {
-  DatasetEntry e;
-  e.name = "testset";
-  e.folder = "testset";
-  e.variants = {{0, files}};
-  return e;
-}
-
 TEST(Fetch, DatasetViaMirrorFromEnvironmentThenPresent) {
   TestServer server;
   TempDir tmp;
@@ -498,6 +529,27 @@ TEST(Fetch, DatasetViaMirrorFromEnvironmentThenPresent) {
   EXPECT_EQ(again.downloaded, 0);
   EXPECT_EQ(again.present, 2);
   EXPECT_EQ(server.requests().size(), 2u);
+}
+
+TEST(Fetch, UncompressedIdxCountsAsPresentButNotAsPublished) {
+  TestServer server;
+  TempDir tmp;
+  const std::string gz = payload(3000, 5);
+  server.add("/train-images-idx3-ubyte.gz", gz);
+  const DatasetEntry e = test_entry({remote("train-images-idx3-ubyte.gz", gz, tmp)});
+  fs::create_directories(tmp / "data" / "testset");
+  std::ofstream(tmp / "data" / "testset" / "train-images-idx3-ubyte") << "plain idx";
+  const DatasetPresence p = locate_dataset(e, e.variants[0], (tmp / "data").string());
+  EXPECT_EQ(p.folder, tmp / "data" / "testset");
+  EXPECT_FALSE(p.sizes_match);
+  EXPECT_EQ(p.bytes, 9u);
+  // Fetching puts the published file beside it and says which one the loaders read.
+  FetchOptions o = fast_options(server.url());
+  o.data_dir = (tmp / "data").string();
+  std::ostringstream log;
+  EXPECT_EQ(fetch_dataset(e, 0, o, log).downloaded, 1);
+  EXPECT_EQ(read_file(tmp / "data" / "testset" / "train-images-idx3-ubyte.gz"), gz);
+  EXPECT_NE(log.str().find("loaders read it before train-images-idx3-ubyte.gz"), std::string::npos) << log.str();
 }
 
 // Writes a .tar.gz holding (name, content) entries with libarchive's writer.
@@ -648,6 +700,96 @@ TEST(Catalog, LoginDataSetGivesInstructionsWithoutTheNetwork) {
   EXPECT_NE(err.find("kaggle.com/datasets/mlg-ulb/creditcardfraud"), std::string::npos) << err;
   EXPECT_NE(err.find((tmp.path() / "creditcard").string()), std::string::npos) << err;
   EXPECT_EQ(err.find('\n'), std::string::npos);
+  EXPECT_TRUE(server.requests().empty());
+}
+
+// Runs `latent data ARGS...` through DataCommand as cli_main does; the output, or the error thrown.
+struct DataRun {
+  std::string out;
+  std::string error;
+  bool usage = false;
+};
+DataRun run_data(std::vector<std::string> args) {
+  CLI::App app{"latent", "latent"};
+  app.require_subcommand(1);
+  const auto cmd = add_data_command(app);
+  args.insert(args.begin(), {"latent", "data"});
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  DataRun r;
+  std::ostringstream out;
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+    EXPECT_TRUE(cmd->parsed());
+    cmd->run(out);
+  } catch (const UsageError& e) {
+    r.error = e.what();
+    r.usage = true;
+  } catch (const Error& e) {
+    r.error = e.what();
+  }
+  r.out = out.str();
+  return r;
+}
+
+TEST(DataCommand, ListShowsEveryDataSetAndWhatIsPresent) {
+  TempDir tmp;
+  fs::create_directories(tmp / "tiny-shakespeare");
+  std::ofstream(tmp / "tiny-shakespeare" / "input.txt") << "First Citizen:\n";
+  const DataRun r = run_data({"list", "--data-dir", tmp.path().string()});
+  EXPECT_EQ(r.error, "");
+  for (const auto& e : dataset_catalog()) EXPECT_NE(r.out.find("\n" + e.name + " "), std::string::npos) << e.name;
+  std::istringstream lines(r.out);
+  std::string line, shakespeare, derma;
+  while (std::getline(lines, line)) {
+    if (line.rfind("tiny-shakespeare ", 0) == 0) shakespeare = line;
+    if (line.rfind("dermamnist ", 0) == 0) derma = line;
+  }
+  EXPECT_NE(shakespeare.find(" yes* "), std::string::npos) << shakespeare;
+  EXPECT_NE(shakespeare.find((tmp / "tiny-shakespeare").string()), std::string::npos) << shakespeare;
+  EXPECT_NE(shakespeare.find("15 B"), std::string::npos) << shakespeare;
+  EXPECT_NE(derma.find("28,64,128,224"), std::string::npos) << derma;
+  EXPECT_NE(r.out.find("creditcard"), std::string::npos);
+  EXPECT_NE(r.out.find("none published; needs a Kaggle login"), std::string::npos);
+  EXPECT_NE(r.out.find("files go to " + tmp.path().string()), std::string::npos) << r.out;
+}
+
+TEST(DataCommand, FetchGoesThroughTheMirrorAndReportsAMismatch) {
+  TestServer server;
+  TempDir tmp;
+  server.add("/input.txt", "not the real play");
+  const DataRun r =
+      run_data({"fetch", "tiny-shakespeare", "--mirror", server.url(), "--data-dir", tmp.path().string(), "--quiet"});
+  ASSERT_EQ(server.requests().size(), 1u);
+  EXPECT_EQ(server.requests()[0].path, "/input.txt");
+  EXPECT_FALSE(r.usage);
+  // The server announces 17 bytes, not the published 1115394: stopped there, nothing kept.
+  EXPECT_NE(r.error.find(server.url() + "/input.txt: the server's file has 17 bytes, the published one 1115394"),
+            std::string::npos)
+      << r.error;
+  EXPECT_FALSE(fs::exists(tmp / "tiny-shakespeare"));  // not even an empty folder
+}
+
+TEST(DataCommand, FetchUsageErrorsBeforeAnyDownload) {
+  TestServer server;
+  const DataRun typo = run_data({"fetch", "mnist", "dermamnst", "--mirror", server.url()});
+  EXPECT_TRUE(typo.usage);
+  EXPECT_NE(typo.error.find("did you mean 'dermamnist'"), std::string::npos) << typo.error;
+  const DataRun unsized = run_data({"fetch", "mnist", "--size", "64", "--mirror", server.url()});
+  EXPECT_TRUE(unsized.usage) << unsized.error;
+  const DataRun bad_size = run_data({"fetch", "organmnist3d", "--size", "224", "--mirror", server.url()});
+  EXPECT_TRUE(bad_size.usage);
+  EXPECT_NE(bad_size.error.find("sizes: 28, 64"), std::string::npos) << bad_size.error;
+  EXPECT_TRUE(server.requests().empty());
+}
+
+TEST(DataCommand, FetchOfTheKaggleFileExplainsWithoutTheNetwork) {
+  TestServer server;
+  TempDir tmp;
+  const DataRun r = run_data({"fetch", "creditcard", "--mirror", server.url(), "--data-dir", tmp.path().string()});
+  EXPECT_FALSE(r.usage);
+  EXPECT_NE(r.error.find("Kaggle login"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find((tmp / "creditcard" / "creditcard.csv").string()), std::string::npos) << r.error;
   EXPECT_TRUE(server.requests().empty());
 }
 
