@@ -6,6 +6,7 @@
 #include <archive_entry.h>
 #include <curl/curl.h>
 #include <openssl/evp.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -269,9 +270,13 @@ struct TryOutcome {
 // One try: GET url (with Range when the .part holds bytes) appending to part.
 TryOutcome try_download(const std::string& url, const fs::path& part, const RemoteFile& file,
                         const FetchOptions& options, DownloadProgress& progress) {
-  const uint64_t offset = size_or_zero(part);
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> out(std::fopen(part.c_str(), offset > 0 ? "ab" : "wb"), &std::fclose);
+  // Appending (writes go to the end, also after the ftruncate of a restart), under an exclusive lock so
+  // that two fetches of the same file cannot interleave their bytes.
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> out(std::fopen(part.c_str(), "ab"), &std::fclose);
   if (!out) throw Error(part.string() + ": cannot write (" + std::strerror(errno) + ")");
+  if (flock(fileno(out.get()), LOCK_EX | LOCK_NB) != 0)
+    throw Error(part.string() + ": another fetch is writing this file; wait for it or stop it");
+  const uint64_t offset = size_or_zero(part);
   std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), &curl_easy_cleanup);
   if (!curl) throw Error(url + ": cannot start libcurl");
   Transfer t;

@@ -8,7 +8,9 @@
 #include <archive_entry.h>
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -422,6 +424,26 @@ TEST(Fetch, InterruptKeepsThePartForTheNextRun) {
   EXPECT_EQ(code, 130);
   EXPECT_EQ(read_file(tmp / "data" / "testset" / "slow.bin.part"), body.substr(0, 10));
   EXPECT_FALSE(fs::exists(tmp / "data" / "testset" / "slow.bin"));
+}
+
+TEST(Fetch, APartBeingWrittenByAnotherFetchIsLeftAlone) {
+  TestServer server;
+  TempDir tmp;
+  const std::string body = payload(5000);
+  server.add("/locked.bin", body);
+  const RemoteFile f = remote("locked.bin", body, tmp);
+  const fs::path dest = tmp / "locked.bin";
+  std::ofstream(dest.string() + ".part", std::ios::binary) << body.substr(0, 100);
+  const int fd = open((dest.string() + ".part").c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(flock(fd, LOCK_EX), 0);  // as a concurrent fetch holds it
+  const std::string err = error_of([&] { fetch_file(f, dest, fast_options(server.url())); });
+  EXPECT_NE(err.find("another fetch is writing"), std::string::npos) << err;
+  EXPECT_EQ(read_file(dest.string() + ".part"), body.substr(0, 100));
+  EXPECT_TRUE(server.requests().empty());
+  close(fd);
+  EXPECT_EQ(fetch_file(f, dest, fast_options(server.url())), FileFetch::kDownloaded);
+  EXPECT_EQ(read_file(dest), body);
 }
 
 TEST(Fetch, ExistingPartIsResumedWithRange) {
