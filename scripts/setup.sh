@@ -10,6 +10,7 @@ packages=(
   build-essential cmake pkg-config git
   libtorch-dev libopenblas0-pthread
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libstb-dev zlib1g-dev libzip-dev
+  libcurl4-openssl-dev libssl-dev libarchive-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
   python3-torch python3-numpy

@@ -1,5 +1,5 @@
 // The latent command line: subcommands run, list, info, spec, show, reconstruct, denoise, encode, sample, score,
-// predict, make-fraud-data, report and compare. No tensor math here.
+// predict, make-fraud-data, report, compare and data (data_command.cpp). No tensor math here.
 #include "cli.h"
 
 #include <CLI/CLI.hpp>
@@ -23,6 +23,7 @@
 #include "latent/studies/spec.h"
 #include "latent/studies/vae.h"
 #include "latent/report/results_schema.h"
+#include "data_command.h"
 #include "fault_injection.h"
 
 namespace latent {
@@ -278,6 +279,7 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
       app.add_subcommand("compare", "Put several runs side by side: one metrics table and overlaid training curves");
   compare_cmd->add_option("run_dirs", compare_dirs, "run folders")->required();
   compare_cmd->add_option("-o,--out", compare_out, "output HTML file")->capture_default_str();
+  const auto data_cmd = add_data_command(app);
 
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;
@@ -357,6 +359,8 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
       std::vector<std::filesystem::path> dirs(compare_dirs.begin(), compare_dirs.end());
       write_compare_report(dirs, compare_out);
       out << "wrote " << compare_out << "\n";
+    } else if (data_cmd->parsed()) {
+      data_cmd->run(out);
     } else if (*show_cmd) {
       SpecSource source = load_spec_source(show_name);
       out << study_spec_to_toml(parse_study_spec(source.text, source.where, show_sets));

@@ -5,6 +5,7 @@
 
 #include "latent/core/error.h"
 #include "latent/core/system.h"
+#include "latent/data/catalog.h"
 #include "latent/data/idx.h"
 
 namespace latent {
@@ -49,8 +50,11 @@ fs::path find_dataset_dir(const std::string& name, const std::string& flag_dir) 
     if (fs::is_directory(dir / name, ec)) return dir / name;
     searched += (searched.empty() ? "" : ", ") + (dir / name).string();
   }
+  // A catalogued data set (catalog.h) ends with the command that downloads it.
+  const std::string fetch = fetch_command_for_folder(name, flag_dir);
   throw Error("data set '" + name + "' not found (searched " + searched +
-              "; run 'make setup' or set data.path / --data-dir / LATENT_DATA_DIR)");
+              "; run 'make setup' or set data.path / --data-dir / LATENT_DATA_DIR)" +
+              (fetch.empty() ? "" : "; to download it: " + fetch));
 }
 
 namespace {
