@@ -1,6 +1,7 @@
 // Small CNN classifier family: shapes, parameter counts and checkpoint keys of the classic
 // conv32-pool-conv64-pool-fc128-dropout recipe, global average pooling, option errors naming their
-// model.* key, PyTorch's seeded draws, overfitting one batch, save/load and batch-vs-singles.
+// model.* key, PyTorch's seeded draws, overfitting one batch, save/load and batch-vs-singles; the
+// same for volumes (C, D, H, W) with Conv3d, BatchNorm3d and MaxPool3d.
 #include <gtest/gtest.h>
 
 #include "latent/core/error.h"
@@ -151,6 +152,85 @@ TEST(Cnn, SaveLoadRoundTripGivesIdenticalOutputs) {
 TEST(Cnn, BatchEqualsSinglesInEvalMode) {
   auto m = trained_cnn_with_batch_norm_and_dropout();
   testing::expect_batch_equals_singles(m, torch::rand({5, 1, 12, 12}), 1e-5);
+}
+
+CnnOptions tiny_volumes(bool batch_norm, double dropout) {
+  CnnOptions o = tiny(batch_norm, dropout);
+  o.input_shape = {1, 8, 8, 8};
+  o.outputs = 2;
+  return o;
+}
+
+TEST(Cnn, VolumesShapesCountsAndKeys) {
+  CnnOptions o;
+  o.input_shape = {1, 28, 28, 28};  // 28 -conv-> 28 -pool-> 14 -conv-> 14 -pool-> 7
+  o.channels = {8, 16};
+  o.fc = {32};
+  Cnn m(o);
+  EXPECT_EQ(m->spatial_dims(), 3);
+  EXPECT_EQ(m->feature_shape(), (std::vector<int64_t>{16, 7, 7, 7}));
+  const auto x = torch::rand({2, 1, 28, 28, 28});
+  EXPECT_EQ(m->forward(x).sizes(), (std::vector<int64_t>{2, 10}));
+  EXPECT_EQ(m->feature_maps(x).sizes(), (std::vector<int64_t>{2, 16, 7, 7, 7}));
+  ASSERT_NE(m->features[0]->as<torch::nn::Conv3d>(), nullptr);
+  EXPECT_NE(m->features[2]->as<torch::nn::MaxPool3d>(), nullptr);
+  int64_t n = 0;
+  for (const auto& p : m->parameters()) n += p.numel();
+  EXPECT_EQ(n, (27 * 8 + 8) + (8 * 27 * 16 + 16) + (16 * 7 * 7 * 7 * 32 + 32) + (32 * 10 + 10));  // 179,674
+  std::vector<std::string> keys;
+  for (const auto& p : m->named_parameters()) keys.push_back(p.key());
+  EXPECT_EQ(keys, (std::vector<std::string>{"features.0.weight", "features.0.bias", "features.3.weight",
+                                            "features.3.bias", "classifier.0.weight", "classifier.0.bias",
+                                            "classifier.3.weight", "classifier.3.bias"}));
+  CnnOptions gap = tiny_volumes(true, 0.0);
+  gap.input_shape = {2, 6, 10, 12};  // D, H, W need not be equal: 6x10x12 -> 3x5x6 -> 1x2x3
+  gap.head = "gap";
+  gap.fc = {};
+  Cnn g(gap);
+  EXPECT_EQ(g->feature_shape(), (std::vector<int64_t>{8, 1, 2, 3}));
+  EXPECT_NE(g->features[1]->as<torch::nn::BatchNorm3d>(), nullptr);
+  EXPECT_EQ(g->forward(torch::rand({3, 2, 6, 10, 12})).sizes(), (std::vector<int64_t>{3, 2}));
+  EXPECT_EQ(g->classifier[0]->as<torch::nn::Linear>()->weight.sizes(), (std::vector<int64_t>{2, 8}));
+}
+
+TEST(Cnn, VolumesBadOptionsAndInputs) {
+  CnnOptions o = tiny_volumes(false, 0.0);
+  o.channels = {4, 4, 4, 4};  // 8 -> 4 -> 2 -> 1 -> 0
+  EXPECT_NE(
+      testing::usage_error_of<Cnn>(o).find("model.channels: conv block 4 of 4 shrinks the 8x8x8 input below one voxel"),
+      std::string::npos);
+  o.input_shape = {1, 8, 8, 8, 8};
+  EXPECT_NE(testing::usage_error_of<Cnn>(o).find("model.input_shape: a CNN takes images (C, H, W) or volumes"),
+            std::string::npos);
+  Cnn m(tiny_volumes(false, 0.0));
+  EXPECT_NE(error_of([&] {
+              m->forward(torch::rand({2, 1, 8, 8}));
+            }).find("cnn: an input of shape 2x1x8x8; the model takes (B, 1x8x8x8)"),
+            std::string::npos);
+}
+
+TEST(Cnn, VolumesOverfitOneBatch) {
+  for (const bool batch_norm : {false, true}) {
+    torch::manual_seed(1);
+    Cnn m(tiny_volumes(batch_norm, 0.0));
+    auto x = torch::rand({8, 1, 8, 8, 8});
+    auto y = torch::tensor({0, 1, 1, 0, 1, 0, 0, 1}, torch::kInt64);
+    const auto [first, last] = testing::fit_one_batch(m, x, y, 100);
+    EXPECT_GT(first, 0.5) << batch_norm;
+    EXPECT_LT(last, 0.05) << batch_norm;
+    torch::NoGradGuard no_grad;
+    EXPECT_TRUE(torch::equal(m->forward(x).argmax(1), y)) << batch_norm;
+  }
+}
+
+TEST(Cnn, VolumesBatchEqualsSinglesInEvalMode) {
+  torch::manual_seed(2);
+  Cnn m(tiny_volumes(true, 0.25));
+  m->train();
+  for (int i = 0; i < 5; ++i) m->forward(torch::rand({4, 1, 8, 8, 8}) * 3);
+  testing::expect_batch_equals_singles(m, torch::rand({5, 1, 8, 8, 8}), 1e-5);
+  torch::manual_seed(99);
+  testing::expect_save_load_identical(m, Cnn(m->options()), torch::rand({3, 1, 8, 8, 8}));
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // Small convolutional classifier family: conv blocks (Conv2d -> BatchNorm2d? -> ReLU -> MaxPool2d,
 // then Dropout?) followed by flatten or global average pooling, fully connected hidden layers
 // (ReLU, Dropout) and a Linear layer to the logits. channels {32, 64}, fc {128}, dropout 0.5 is
-// the classic "conv32-pool-conv64-pool-fc128-dropout".
+// the classic "conv32-pool-conv64-pool-fc128-dropout". An input_shape (C, D, H, W) makes the same
+// model for volumes: Conv3d, BatchNorm3d and MaxPool3d with cubic kernels and windows.
 #pragma once
 
 #include <torch/nn/modules/container/sequential.h>
@@ -15,12 +16,12 @@
 namespace latent {
 
 struct CnnOptions {
-  std::vector<int64_t> input_shape = {1, 28, 28};  // (C, H, W)
+  std::vector<int64_t> input_shape = {1, 28, 28};  // (C, H, W): 2-D; (C, D, H, W): 3-D
   std::vector<int64_t> channels = {32, 64};        // output channels of each conv block
-  int64_t kernel = 3;                              // square kernel, stride 1
+  int64_t kernel = 3;                              // square (cubic) kernel, stride 1
   std::string padding = "same";                    // same (kernel / 2, kernel odd) | valid (0)
-  int64_t pool = 2;                                // MaxPool2d window = stride after each block; 1: none
-  bool batch_norm = false;                         // BatchNorm2d between each conv and its ReLU
+  int64_t pool = 2;                                // MaxPool window = stride after each block; 1: none
+  bool batch_norm = false;                         // BatchNorm between each conv and its ReLU
   double conv_dropout = 0.0;                       // Dropout after each conv block
   std::string head = "flatten";                    // flatten | gap (global average pooling)
   std::vector<int64_t> fc = {128};                 // hidden widths after flatten / gap (ReLU, Dropout)
@@ -35,13 +36,16 @@ class CnnImpl : public torch::nn::Module {
   // the input below one pixel.
   explicit CnnImpl(CnnOptions options = {});
 
-  // x: (B, C, H, W) -> logits (B, outputs)
+  // x: (B, C, H, W) or (B, C, D, H, W) -> logits (B, outputs)
   torch::Tensor forward(const torch::Tensor& x);
-  // x: (B, C, H, W) -> the last block's feature maps (B, channels.back(), H', W')
+  // x: (B, C, H, W) -> the last block's feature maps (B, channels.back(), H', W');
+  // x: (B, C, D, H, W) -> (B, channels.back(), D', H', W')
   torch::Tensor feature_maps(const torch::Tensor& x);
 
   const CnnOptions& options() const { return options_; }
-  // (channels.back(), H', W'): the shape feature_maps gives one example.
+  // 2 for images, 3 for volumes: input_shape's rank less the channels.
+  int64_t spatial_dims() const { return static_cast<int64_t>(options_.input_shape.size()) - 1; }
+  // (channels.back(), H', W') or (channels.back(), D', H', W'): the shape feature_maps gives one example.
   std::vector<int64_t> feature_shape() const { return feature_shape_; }
 
   torch::nn::Sequential features{nullptr};    // the conv blocks
