@@ -37,7 +37,8 @@ run_build() {
   local prefix=${TORCH_PREFIX:-$("$py" -c 'import torch; print(torch.utils.cmake_prefix_path)')}
   local args=(-S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix"
               -DLATENT_VENDOR_DIR="$pack/include" -DLATENT_GTEST_SOURCE="$pack/googletest"
-              -DLATENT_WITH_PLPLOT=OFF -DLATENT_WITH_ZLIB=OFF -DLATENT_WITH_LIBZIP=OFF)
+              -DLATENT_WITH_PLPLOT=OFF -DLATENT_WITH_ZLIB=OFF -DLATENT_WITH_LIBZIP=OFF
+              -DLATENT_WITH_FETCH=OFF)
   command -v ninja >/dev/null && args+=(-G Ninja)
   local nvcc; nvcc=$(command -v nvcc || ls /usr/local/cuda/bin/nvcc 2>/dev/null || true)
   [ -n "$nvcc" ] && args+=(-DCMAKE_CUDA_COMPILER="$nvcc")

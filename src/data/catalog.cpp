@@ -13,8 +13,11 @@
 // - Credit-card fraud (Kaggle mlg-ulb/creditcardfraud): behind a login; no published checksum.
 #include "latent/data/catalog.h"
 
+#include <cstdlib>
+
 #include "latent/core/error.h"
 #include "latent/core/text.h"
+#include "latent/data/fetch.h"
 
 namespace latent {
 
@@ -249,6 +252,23 @@ std::string fetch_command_for_folder(const std::string& folder, const std::strin
   }
   if (!only || !only->manual.empty()) return "";
   return fetch_command(only->name, 0, data_dir);
+}
+
+// The URL helpers of data/fetch.h, here because they need neither libcurl nor OpenSSL (a build
+// without data fetching has them too).
+std::string effective_mirror(const FetchOptions& options) {
+  std::string m = options.mirror;
+  if (m.empty())
+    if (const char* env = std::getenv("LATENT_DATA_MIRROR"); env && *env) m = env;
+  while (!m.empty() && m.back() == '/') m.pop_back();
+  return m;
+}
+
+std::string source_url(const RemoteFile& file, const std::string& mirror) {
+  if (mirror.empty()) return file.url;
+  std::string m = mirror;
+  while (!m.empty() && m.back() == '/') m.pop_back();
+  return m + "/" + file.name;
 }
 
 }  // namespace latent

@@ -410,21 +410,6 @@ bool safe_relative(const std::string& name) {
 
 }  // namespace
 
-std::string effective_mirror(const FetchOptions& options) {
-  std::string m = options.mirror;
-  if (m.empty())
-    if (const char* env = std::getenv("LATENT_DATA_MIRROR"); env && *env) m = env;
-  while (!m.empty() && m.back() == '/') m.pop_back();
-  return m;
-}
-
-std::string source_url(const RemoteFile& file, const std::string& mirror) {
-  if (mirror.empty()) return file.url;
-  std::string m = mirror;
-  while (!m.empty() && m.back() == '/') m.pop_back();
-  return m + "/" + file.name;
-}
-
 FileDigests file_digests(const fs::path& path, bool md5, bool sha256) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path.string() + ": cannot read");

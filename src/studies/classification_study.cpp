@@ -18,15 +18,18 @@
 #include "latent/core/eval_mode.h"
 #include "latent/core/fs.h"
 #include "latent/data/batch.h"
+#include "latent/data/catalog.h"
 #include "latent/data/class_folders.h"
 #include "latent/data/csv.h"
 #include "latent/data/dataset.h"
 #include "latent/data/labelled_table.h"
+#include "latent/data/medmnist.h"
 #include "latent/data/stratified_split.h"
 #include "latent/metrics/classifier_report.h"
 #include "latent/models/cnn.h"
 #include "latent/models/manual_mlp.h"
 #include "latent/models/mlp.h"
+#include "latent/models/resnet.h"
 #include "latent/models/weight_init.h"
 #include "latent/report/chart.h"
 #include "latent/report/image_grid.h"
@@ -44,8 +47,9 @@ namespace {
 
 namespace F = torch::nn::functional;
 
-// Augmentation draws from its own generator, seeded from the variant's seed.
+// Augmentation and oversampling draw from their own generators, seeded from the variant's seed.
 constexpr uint64_t kAugmentSeedOffset = 2000003;
+constexpr uint64_t kOversampleSeedOffset = 3000017;
 // Per-layer diagnostics are measured on this many validation (or test) examples after each epoch.
 constexpr int64_t kDiagnosticExamples = 256;
 constexpr int64_t kMistakeColumns = 8;
@@ -63,13 +67,26 @@ struct ClassData {
   bool multi_label = false;  // y is (N, L) 0/1 and class_names names the L labels
 };
 
-enum class Source { kIdx, kFolder, kTable };
+enum class Source { kIdx, kFolder, kTable, kNpz };
+
+bool is_medmnist_name(const std::string& name) {
+  for (const auto& info : medmnist_datasets())
+    if (info.name == name) return true;
+  return false;
+}
+
+bool has_npz_extension(const std::string& path) {
+  const std::string ext = fs::path(path).extension().string();
+  return ext == ".npz" || ext == ".NPZ";
+}
 
 Source source_of(const Spec& spec) {
   const std::string& dataset = spec.get<std::string>("data.dataset");
   const std::string& path = spec.get<std::string>("data.path");
   if (dataset == "folder") return Source::kFolder;
   if (dataset == "table") return Source::kTable;
+  if (dataset == "npz" || has_npz_extension(path)) return Source::kNpz;
+  if (is_medmnist_name(dataset)) return path.empty() || fs::is_regular_file(path) ? Source::kNpz : Source::kFolder;
   if (path.empty() || dataset == "idx") return Source::kIdx;
   // A named data set with a path: the path says what it is.
   if (fs::is_regular_file(path)) return Source::kTable;
@@ -124,6 +141,25 @@ std::vector<std::string> numbered_names(int64_t k) {
   return names;
 }
 
+// Random oversampling (imbalanced-learn's RandomOverSampler): every class's examples plus draws with
+// replacement from them up to the largest class's count, in class order, from a generator seeded
+// with `seed`. The training loop shuffles them.
+TensorDataset oversampled(const TensorDataset& set, uint64_t seed) {
+  auto y = set.y.cpu();
+  auto counts = torch::bincount(y);
+  const int64_t most = counts.max().item<int64_t>();
+  auto gen = at::detail::createCPUGenerator(seed);
+  std::vector<torch::Tensor> parts;
+  for (int64_t c = 0; c < counts.size(0); ++c) {
+    const int64_t n = counts[c].item<int64_t>();
+    if (n == 0) continue;
+    auto members = (y == c).nonzero().squeeze(1);
+    parts.push_back(members);
+    if (n < most) parts.push_back(members.index_select(0, torch::randint(0, n, {most - n}, gen, torch::kInt64)));
+  }
+  return set.select(torch::cat(parts).to(set.y.device()));
+}
+
 // data.label: one column, or several separated by commas (multi-label targets), spaces trimmed.
 std::vector<std::string> label_columns(const std::string& text) {
   std::vector<std::string> out;
@@ -134,6 +170,47 @@ std::vector<std::string> label_columns(const std::string& text) {
   }
   if (out.empty()) out.push_back("");
   return out;
+}
+
+// The MedMNIST data set a spec names: data.dataset without a data.path; with one, the path decides
+// (a file named as MedMNIST names them, e.g. dermamnist_64.npz; else nullptr: checked for its own
+// consistency only).
+const MedMnistInfo* medmnist_of(const Spec& spec) {
+  const std::string& dataset = spec.get<std::string>("data.dataset");
+  const std::string& path = spec.get<std::string>("data.path");
+  if (path.empty()) return is_medmnist_name(dataset) ? &find_medmnist(dataset) : nullptr;
+  std::string stem = fs::path(path).stem().string();
+  if (const auto cut = stem.find('_'); cut != std::string::npos) stem = stem.substr(0, cut);
+  return is_medmnist_name(stem) ? &find_medmnist(stem) : nullptr;
+}
+
+// data.path, or the MedMNIST file of data.dataset at data.size on the data search path (a missing
+// one is an error that says the `latent data fetch` command).
+fs::path npz_path(const Spec& spec, const RunContext& ctx) {
+  const std::string& path = spec.get<std::string>("data.path");
+  if (!path.empty()) return path;
+  const std::string& dataset = spec.get<std::string>("data.dataset");
+  if (!is_medmnist_name(dataset))
+    throw UsageError(spec.where("data.dataset") + ": data.path: required with data.dataset = \"npz\"");
+  const int64_t size = spec.get<int64_t>("data.size");
+  const std::string file = medmnist_file_name(find_medmnist(dataset), size);
+  std::string searched;
+  for (const auto& dir : data_search_path(ctx.data_dir)) {
+    const fs::path candidate = dir / "medmnist" / file;
+    if (fs::is_regular_file(candidate)) return candidate;
+    searched += (searched.empty() ? "" : ", ") + candidate.string();
+  }
+  throw Error("data set '" + dataset + "' (size " + std::to_string(size) + ") not found (searched " + searched +
+              "); to download it: " + fetch_command(dataset, static_cast<int>(size), ctx.data_dir));
+}
+
+// MedMNIST images as stored (uint8 (N, H, W), (N, H, W, 3) or (N, D, H, W)) -> floats in [0, 1],
+// (N, C, H, W) or (N, 1, D, H, W).
+torch::Tensor medmnist_images(const torch::Tensor& images, const MedMnistData& d) {
+  auto x = images.to(torch::kFloat32).div_(255.0f);
+  if (d.is_3d) return x.unsqueeze(1);
+  if (d.n_channels == 3) return x.permute({0, 3, 1, 2}).contiguous();
+  return x.unsqueeze(1);
 }
 
 ClassData load_class_data(const Spec& spec, const RunContext& ctx) {
@@ -176,6 +253,28 @@ ClassData load_class_data(const Spec& spec, const RunContext& ctx) {
       std::tie(d.train, d.test) = split_stratified({f.x, f.y}, test_split, seed, "data.test_split");
       break;
     }
+    case Source::kNpz: {
+      const fs::path file = npz_path(spec, ctx);
+      const MedMnistInfo* info = medmnist_of(spec);
+      const MedMnistData m = load_medmnist_npz(file, info);
+      d.name = file.string();
+      d.multi_label = info ? info->task == MedMnistTask::MultiLabel : m.label_width > 1;
+      auto split = [&](const MedMnistSplit& s) {
+        return TensorDataset{medmnist_images(s.images, m), d.multi_label ? s.labels : s.labels.select(1, 0)};
+      };
+      d.train = split(m.train);
+      d.val = split(m.val);
+      d.test = split(m.test);
+      if (info) {
+        d.class_names = info->labels;
+      } else {
+        const int64_t k = d.multi_label ? m.label_width
+                                        : std::max({d.train.y.max().item<int64_t>(), d.val.size() ? d.val.y.max().item<int64_t>() : 0,
+                                                    d.test.y.max().item<int64_t>()}) + 1;
+        d.class_names = numbered_names(k);
+      }
+      break;
+    }
     case Source::kTable: {
       const std::vector<std::string> labels = label_columns(spec.get<std::string>("data.label"));
       LabelledTable t;
@@ -199,7 +298,8 @@ ClassData load_class_data(const Spec& spec, const RunContext& ctx) {
   if (const int64_t n = spec.get<int64_t>("data.train_limit"); n > 0 && n < d.train.size())
     d.train = d.train.slice(0, n);
   if (const int64_t n = spec.get<int64_t>("data.test_limit"); n > 0 && n < d.test.size()) d.test = d.test.slice(0, n);
-  if (const double v = spec.get<double>("data.val_split"); v > 0)
+  // A MedMNIST file brings its own validation split.
+  if (const double v = spec.get<double>("data.val_split"); v > 0 && source_of(spec) != Source::kNpz)
     std::tie(d.train, d.val) = split_stratified(d.train, v, seed, "data.val_split");
   if (!d.multi_label && (torch::bincount(d.train.y) > 0).sum().item<int64_t>() < 2)
     throw Error(d.name + ": the training split has one class only; a classifier needs at least two");
@@ -270,24 +370,42 @@ struct Classifier {
   std::shared_ptr<torch::nn::Module> module;
   Mlp mlp{nullptr};
   Cnn cnn{nullptr};
+  ResNet resnet{nullptr};
   ManualMlp manual{nullptr};
 
   torch::Tensor forward(const torch::Tensor& x) {
     if (mlp) return mlp->forward(x);
     if (cnn) return cnn->forward(x);
+    if (resnet) return resnet->forward(x);
     return manual->forward(x);
   }
 };
 
+ResNetOptions resnet_options(const Spec& spec, const std::vector<int64_t>& input_shape, int64_t outputs) {
+  ResNetOptions o;
+  o.input_shape = input_shape;
+  o.depth = spec.get<int64_t>("model.depth");
+  o.width = spec.get<int64_t>("model.width");
+  o.stem = spec.get<std::string>("model.stem");
+  o.dropout = spec.get<double>("model.dropout");
+  o.outputs = outputs;
+  return o;
+}
+
 Classifier make_classifier(const Spec& spec, const std::vector<int64_t>& input_shape, int64_t outputs) {
   Classifier c;
   const std::string& type = spec.model_type();
-  if (type == "cnn") {
-    if (input_shape.size() != 3)
-      throw Error(spec.where("model.type") + ": model.type: cnn needs images, the data has " +
+  if (type == "cnn" || type == "resnet") {
+    if (input_shape.size() != 3 && input_shape.size() != 4)
+      throw Error(spec.where("model.type") + ": model.type: " + type + " needs images or volumes, the data has " +
                   std::to_string(input_shape.empty() ? 0 : input_shape.back()) + " features per example");
-    c.cnn = Cnn(cnn_options(spec, input_shape, outputs));
-    c.module = c.cnn.ptr();
+    if (type == "cnn") {
+      c.cnn = Cnn(cnn_options(spec, input_shape, outputs));
+      c.module = c.cnn.ptr();
+    } else {
+      c.resnet = ResNet(resnet_options(spec, input_shape, outputs));
+      c.module = c.resnet.ptr();
+    }
   } else if (type == "manual_mlp") {
     // The autograd MLP's layers and initial weights (the same draws from the same seed), copied.
     Mlp start(mlp_options(spec, input_shape, outputs));
@@ -540,6 +658,12 @@ class ClassificationStudy : public StudyRunner {
     const AugmentOptions augment = AugmentOptions::from_values(spec.values);
     if (augment.enabled() && !data_.images)
       throw Error(spec.where("training.augment_flip") + ": augmentation needs images; " + data_.name + " is a table");
+    if (augment.rotate_degrees > 0 && input_shape.size() == 4)
+      throw UsageError(spec.where("training.augment_rotate") + ": training.augment_rotate: " + data_.name +
+                       " holds volumes; rotations are for 2-D images (flips and shifts work on both)");
+    if (spec.get<bool>("training.oversample") && data_.multi_label)
+      throw UsageError(spec.where("training.oversample") + ": training.oversample: " + data_.name +
+                       " has multi-label targets; oversampling balances single-label classes");
     if (augment.enabled()) session.add_generator("augment", static_cast<uint64_t>(spec.seed) + kAugmentSeedOffset);
     const double clip = spec.get<double>("training.clip_norm");
 
@@ -572,14 +696,22 @@ class ClassificationStudy : public StudyRunner {
     const TensorDataset probe = val.slice(0, std::min(val.size(), kDiagnosticExamples));
     auto validate = [&](TrainSession&) -> std::vector<std::pair<std::string, double>> {
       const Evaluation e = evaluate(model, val, loss, eval_batch);
-      std::vector<std::pair<std::string, double>> out = {{"loss", e.loss}, {"accuracy", e.accuracy}};
+      // ROC-AUC as the test report computes it (NaN while undefined), so that training.monitor =
+      // "val_roc_auc" keeps the model with the best validation AUC, as MedMNIST's benchmark does.
+      const AucScores auc = data_.multi_label ? roc_auc_multilabel(e.probs, val.y.cpu())
+                                              : roc_auc_one_vs_rest(e.probs, val.y.cpu());
+      std::vector<std::pair<std::string, double>> out = {
+          {"loss", e.loss}, {"accuracy", e.accuracy}, {"roc_auc", auc.mean.value_or(std::nan(""))}};
       if (diagnostics)
         for (auto& d : mlp_diagnostics(*model.mlp, probe, loss)) out.push_back(std::move(d));
       return out;
     };
     const LoopOptions options = variant_loop_options(spec, variant, ctx, input_shape, has_validation);
-    History history = train_loop(session, TensorSource({{"x", data_.train.x}, {"y", data_.train.y}}), step, validate,
-                                 options, *ctx.progress);
+    const TensorDataset train = spec.get<bool>("training.oversample")
+                                    ? oversampled(data_.train, static_cast<uint64_t>(spec.seed) + kOversampleSeedOffset)
+                                    : data_.train;
+    History history =
+        train_loop(session, TensorSource({{"x", train.x}, {"y", train.y}}), step, validate, options, *ctx.progress);
 
     const Evaluation test = evaluate(model, data_.test, loss, eval_batch);
     const fs::path dir = ctx.variant_dir;
@@ -716,11 +848,14 @@ class ClassificationStudy : public StudyRunner {
     if (model.cnn) {
       j["channels"] = spec.get<IntList>("model.channels");
       j["fc"] = spec.get<IntList>("model.fc");
+    } else if (model.resnet) {
+      j["depth"] = spec.get<int64_t>("model.depth");
+      j["stem"] = resnet_stem(model.resnet->options());
     } else {
       j["hidden"] = spec.get<IntList>("model.hidden");
       j["activation"] = spec.get<std::string>("model.activation");
     }
-    j["init"] = spec.get<std::string>("model.init");
+    if (!model.resnet) j["init"] = spec.get<std::string>("model.init");
     return j;
   }
 
@@ -750,6 +885,10 @@ class ClassificationStudy : public StudyRunner {
         figures["pr"] = "figures/pr.svg";
       }
     }
+    if (data_.test.x.dim() == 5) {
+      write_slice_montage(dir / "figures" / "volumes.png", spec.get<int64_t>("evaluation.grid_scale"));
+      figures["volumes"] = "figures/volumes.png";
+    }
     const int64_t k = spec.get<int64_t>("evaluation.mistakes");
     if (!data_.images || k == 0) return figures;
     const auto mistakes = most_confident_mistakes(test.probs, data_.test.y.cpu(), k);
@@ -764,6 +903,7 @@ class ClassificationStudy : public StudyRunner {
                       {"probability", e.probability}});
     }
     auto images = data_.test.x.index_select(0, torch::tensor(index).to(data_.test.x.device())).cpu();
+    if (images.dim() == 5) images = images.select(2, images.size(2) / 2);  // volumes: the middle slice
     std::vector<torch::Tensor> rows;
     for (int64_t b = 0; b < images.size(0); b += kMistakeColumns)
       rows.push_back(images.slice(0, b, std::min(images.size(0), b + kMistakeColumns)));
@@ -771,6 +911,25 @@ class ClassificationStudy : public StudyRunner {
     figures["mistakes"] = "figures/mistakes.png";
     figures["mistakes_list"] = list;
     return figures;
+  }
+
+  // Volumes: one row per test volume (the first of each class, up to kMontageRows), its slices
+  // along the first axis left to right (up to kMontageSlices, evenly spaced).
+  void write_slice_montage(const fs::path& path, int64_t scale) const {
+    constexpr int64_t kMontageRows = 6, kMontageSlices = 14;
+    const auto y = data_.test.y.cpu();
+    std::vector<int64_t> picks;
+    std::set<int64_t> seen;
+    for (int64_t i = 0; i < y.size(0) && static_cast<int64_t>(picks.size()) < kMontageRows; ++i)
+      if (seen.insert(y.dim() == 1 ? y[i].item<int64_t>() : i).second) picks.push_back(i);
+    std::vector<torch::Tensor> rows;
+    for (int64_t i : picks) {
+      auto v = data_.test.x[i].cpu();  // (C, D, H, W)
+      const int64_t d = v.size(1), n = std::min(d, kMontageSlices);
+      auto index = torch::linspace(0, static_cast<double>(d - 1), n).round().to(torch::kInt64);
+      rows.push_back(v.index_select(1, index).transpose(0, 1).contiguous());  // (n, C, H, W)
+    }
+    if (!rows.empty()) write_image_grid_png(path, rows, scale);
   }
 
   // For variants that differ in model.init and model.activation: per task and model type, a table
@@ -867,10 +1026,12 @@ ResultSchema classification_results() {
   s.columns = {
       macro_f1, {"test.weighted_f1", "weighted F1", "", 4, true}, {"test.roc_auc", "ROC-AUC", "", 4, true},
       log_loss, {"model.parameters", "parameters", "", 0, false}, {"train_seconds", "training", "s", 1, false}};
-  s.curves = {{"accuracy", "accuracy (argmax of the outputs = the label)", true}};
+  s.curves = {{"accuracy", "accuracy (argmax of the outputs = the label; multi-label: per label)", true},
+              {"roc_auc", "ROC-AUC (one-vs-rest macro; multi-label: mean per label)", true}};
   s.figures = {{"confusion.svg", "Test confusion matrix (counts; rows true, columns predicted)"},
                {"confusion_normalised.svg", "Test confusion matrix, each true class's row summing to 1"},
                {"mistakes.png", "The most confidently misclassified test images, most confident first"},
+               {"volumes.png", "3-D data: test volumes (one per class), each a row of slices along the first axis"},
                {"pr.svg", "Two classes: the test precision-recall curve of the second class's probability"},
                {"accuracy_grid_1.svg", "Test accuracy by initialisation (rows) and activation (columns)"}};
   return s;
@@ -893,22 +1054,30 @@ KeyDef class_ids_key() {
 std::vector<KeyDef> classification_keys() {
   std::vector<KeyDef> keys;
   for (auto k : image_data_keys()) {
-    if (k.key == "data.dataset")
+    if (k.key == "data.dataset") {
+      std::vector<std::string> names = {"fashion-mnist", "mnist", "idx", "folder", "table", "npz"};
+      for (const auto& info : medmnist_datasets()) names.push_back(info.name);
       k = string_key("data.dataset", "fashion-mnist",
                      "fashion-mnist, mnist, idx (IDX files in data.path), folder (data.path holds one sub-folder of "
-                     "images per class) or table (data.path is a CSV/TSV file with the label column data.label); "
-                     "with data.path set and a named data set, the path decides",
-                     {"fashion-mnist", "mnist", "idx", "folder", "table"});
-    else if (k.key == "data.path")
+                     "images per class), table (data.path is a CSV/TSV file with the label column data.label), npz "
+                     "(data.path is a MedMNIST-layout .npz) or a MedMNIST data set (pathmnist, dermamnist, chestmnist, "
+                     "..., fracturemnist3d: medmnist/NAME.npz on the data path, at data.size); with data.path set and "
+                     "a named data set, the path decides",
+                     names);
+    } else if (k.key == "data.path") {
       k = string_key("data.path", "",
-                     "a folder of IDX files, a folder with one sub-folder of images per class, or a .csv/.tsv table; "
-                     "empty: search the data folders for data.dataset");
+                     "a folder of IDX files, a folder with one sub-folder of images per class, a .csv/.tsv table or a "
+                     ".npz in MedMNIST's layout; empty: search the data folders for data.dataset");
+    }
     else if (k.key == "data.test_split")
       k.doc = "image folders and tables: fraction held out as the test set (stratified by class, seeded)";
     else if (k.key == "data.val_split")
       k.doc = "fraction of the training set held out for validation (stratified; 0: val_ columns are of the test set)";
     keys.push_back(k);
   }
+  keys.push_back(integer_key("data.size", 28,
+                             "MedMNIST data sets: the published image size to read (28, 64, 128 or 224; 3-D: 28 or 64)",
+                             28, 224));
   keys.push_back(string_key("data.label", "",
                             "tables: the label column (class ids 0..K-1 or class names), or several 0/1 columns "
                             "separated by commas for multi-label targets (\"a,b,c\"; trained with per-label bce)"));
@@ -920,6 +1089,9 @@ std::vector<KeyDef> classification_keys() {
                   "loss weight per class: none, balanced (n / (classes x n_class)) or a list \"w0,w1,...\"",
                   class_weights_problem});
   keys.push_back(float_key("training.label_smoothing", 0.0, "label smoothing of the targets (0: off)", 0.0, 0.99));
+  keys.push_back(bool_key("training.oversample", false,
+                          "random oversampling: every class's training examples drawn again (with replacement, "
+                          "seeded) up to the largest class's count (imbalanced-learn's RandomOverSampler)"));
   for (const auto& k : AugmentOptions::keys()) keys.push_back(k);
   keys.push_back(bool_key("evaluation.diagnostics", true,
                           "mlp: per-layer gradient norm and dead/saturated fraction after each epoch (history)"));
@@ -957,10 +1129,22 @@ std::vector<ModelTypeInfo> classifier_models() {
                  {"flatten", "gap"}),
       widths_key("model.fc", {128}, "fully connected hidden widths after the conv blocks (ReLU, dropout)"),
       float_key("model.dropout", 0.5, "dropout after each fully connected hidden layer (0: off)", 0.0, 0.95)};
+  std::vector<KeyDef> resnet = {
+      integer_key("model.depth", 18, "ResNet depth: 18 (basic blocks 2-2-2-2) or 50 (bottlenecks 3-4-6-3)", 18, 50),
+      integer_key("model.width", 64, "ResNet: channels of the first stage (64 as torchvision; stages x1, x2, x4, x8)", 1,
+                  4096),
+      string_key("model.stem", "auto",
+                 "ResNet input stem: small (3x3 stride-1 conv, no max-pool, MedMNIST's for 28x28), imagenet (7x7 "
+                 "stride-2 conv + 3x3 max-pool) or auto (small when the smallest side is below 64)",
+                 {"auto", "small", "imagenet"}),
+      float_key("model.dropout", 0.0, "ResNet: dropout before the output layer (0: off)", 0.0, 0.95)};
   for (const auto& k : init_keys("he")) mlp.push_back(k), manual.push_back(k);
   for (const auto& k : init_keys("default")) cnn.push_back(k);
   return {{"mlp", "multilayer perceptron (Linear, batch norm?, activation, dropout?) on flattened inputs", mlp},
-          {"cnn", "small CNN: conv blocks, pooling, then fully connected layers", cnn},
+          {"cnn", "small CNN (2-D, or 3-D for volumes): conv blocks, pooling, then fully connected layers", cnn},
+          {"resnet",
+           "ResNet-18/50 as torchvision's (MedMNIST's benchmark models), 2-D or 3-D; torchvision's initialisation",
+           resnet},
           {"manual_mlp",
            "the MLP with forward and backward passes written by hand (no autograd), softmax cross-entropy", manual}};
 }
@@ -1095,6 +1279,8 @@ torch::Tensor LoadedClassifier::probabilities(const torch::Tensor& x) {
     logits = mlp->forward(input);
   else if (auto cnn = std::dynamic_pointer_cast<CnnImpl>(module))
     logits = cnn->forward(input);
+  else if (auto resnet = std::dynamic_pointer_cast<ResNetImpl>(module))
+    logits = resnet->forward(input);
   else
     logits = std::dynamic_pointer_cast<ManualMlpImpl>(module)->forward(input);
   if (multi_label) return torch::sigmoid(logits);

@@ -16,6 +16,10 @@ const std::vector<KeyDef>& AugmentOptions::keys() {
           "training.augment_rotate", 0.0,
           "augmentation: rotate each training image by a uniform random angle in [-x, x] degrees, every batch (0: off)",
           0.0, 180.0),
+      float_key("training.augment_jitter", 0.0,
+                "augmentation: scale each training image's brightness and then its contrast by factors uniform in "
+                "[1 - x, 1 + x], clipped to [0, 1] (torchvision's ColorJitter(x, x)), every batch (0: off)",
+                0.0, 0.9),
       integer_key("training.augment_shift", 0,
                   "augmentation: move each training image by a random whole number of pixels in [-x, x] along each "
                   "axis, zeros filling in (torchvision's RandomCrop with padding x), every batch (0: off)",
@@ -29,6 +33,7 @@ AugmentOptions AugmentOptions::from_values(const KeyValues& values) {
   o.flip = values.get<bool>("training.augment_flip");
   o.rotate_degrees = values.get<double>("training.augment_rotate");
   o.shift = values.get<int64_t>("training.augment_shift");
+  o.jitter = values.get<double>("training.augment_jitter");
   return o;
 }
 
@@ -51,9 +56,23 @@ torch::Tensor rotate_images(const torch::Tensor& x, const torch::Tensor& degrees
 }
 
 torch::Tensor flip_images(const torch::Tensor& x, const torch::Tensor& flip) {
-  check(x.dim() == 4, "augmentation: expected images (B, C, H, W)");
-  auto mask = flip.to(x.device(), torch::kBool).view({x.size(0), 1, 1, 1});
-  return torch::where(mask, x.flip({3}), x);
+  check(x.dim() >= 4, "augmentation: expected images (B, C, H, W) or volumes (B, C, D, H, W)");
+  std::vector<int64_t> shape(static_cast<size_t>(x.dim()), 1);
+  shape[0] = x.size(0);
+  auto mask = flip.to(x.device(), torch::kBool).view(shape);
+  return torch::where(mask, x.flip({x.dim() - 1}), x);
+}
+
+torch::Tensor jitter_images(const torch::Tensor& x, const torch::Tensor& brightness, const torch::Tensor& contrast) {
+  check(x.dim() >= 3 && brightness.numel() == x.size(0) && contrast.numel() == x.size(0),
+        "augmentation: jitter factors must be (B,) for x (B, C, ...)");
+  std::vector<int64_t> shape(static_cast<size_t>(x.dim()), 1);
+  shape[0] = x.size(0);
+  auto b = brightness.to(x.device(), x.scalar_type()).view(shape);
+  auto c = contrast.to(x.device(), x.scalar_type()).view(shape);
+  auto out = (x * b).clamp(0.0, 1.0);
+  auto mean = out.flatten(1).mean(1).view(shape);
+  return (mean + c * (out - mean)).clamp(0.0, 1.0);
 }
 
 torch::Tensor shift_images(const torch::Tensor& x, const torch::Tensor& offsets) {
@@ -89,11 +108,17 @@ torch::Tensor augment_images(const torch::Tensor& x, const AugmentOptions& optio
   auto out = x;
   if (options.flip) out = flip_images(out, torch::rand({b}, gen, torch::kFloat32) < 0.5);
   if (options.rotate_degrees > 0.0) {
+    check(x.dim() == 4, "training.augment_rotate: rotations are for images (B, C, H, W), not volumes");
     auto degrees = (torch::rand({b}, gen, torch::kFloat64) * 2.0 - 1.0) * options.rotate_degrees;
     out = rotate_images(out, degrees);
   }
   if (options.shift > 0)
     out = shift_images(out, torch::randint(-options.shift, options.shift + 1, {b, x.dim() - 2}, gen, torch::kInt64));
+  if (options.jitter > 0.0) {
+    auto factor = [&] { return 1.0 + (torch::rand({b}, gen, torch::kFloat64) * 2.0 - 1.0) * options.jitter; };
+    auto brightness = factor();
+    out = jitter_images(out, brightness, factor());
+  }
   return out;
 }
 

@@ -4,10 +4,13 @@
 // interrupted run resumed to exactly the numbers of an uninterrupted one.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli_util.h"
+#include "latent/data/npy.h"
 #include "latent/report/chart.h"
 #include "latent/report/image_grid.h"
 #include "latent/studies/builtin.h"
@@ -71,7 +74,8 @@ testing::CliResult run_spec(const fs::path& spec, const fs::path& out) {
 TEST(Classification, BuiltinStudiesAreListedAndParse) {
   auto list = cli({"list"});
   ASSERT_EQ(list.code, 0) << list.err;
-  for (const char* name : {"mlp-fmnist", "cnn-fmnist", "mlp-init", "mlp-manual", "mlp-tabular"}) {
+  for (const char* name : {"mlp-fmnist", "cnn-fmnist", "mlp-init", "mlp-manual", "mlp-tabular", "derma-cnn",
+                           "path-resnet", "fracture3d", "medmnist"}) {
     EXPECT_NE(list.out.find(std::string(name) + " "), std::string::npos) << name;
     ASSERT_NE(find_builtin(name), nullptr) << name;
     EXPECT_EQ(parse_study_spec(find_builtin(name), name).base.kind, "classification") << name;
@@ -252,6 +256,19 @@ TEST(Classification, ClassWeightsAndLabelSmoothing) {
     auto r = run(w, "run" + std::to_string(w.size()));
     EXPECT_EQ(r.code, 0) << w << ": " << r.err;
   }
+  // Random oversampling (a 3:1 table, so the smaller class is drawn again up to the larger one's count).
+  {
+    std::ofstream f(tmp / "skew.csv");
+    f << "x1,x2,side\n";
+    for (int i = 0; i < 80; ++i) f << (i % 4 == 0 ? 1.0 : -1.0) * (0.5 + 0.01 * i) << "," << 0.1 * (i % 7) << ","
+                                   << (i % 4 == 0 ? "right" : "left") << "\n";
+  }
+  auto o = cli({"run", "mlp-tabular", "--set", "data.path=" + (tmp / "skew.csv").string(), "--set", "data.label=side",
+                "--set", "training.epochs=30", "--set", "training.lr=0.01", "--set", "training.oversample=true", "--out",
+                (tmp / "over").string(),
+                "--quiet", "--threads", "1"});
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_GE(metrics_of(tmp / "over")["variants"][0]["test"]["accuracy"].get<double>(), 0.75);
   auto r = run("1,2,3", "three");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("training.class_weights: 3 weights for 2 classes"), std::string::npos) << r.err;
@@ -401,6 +418,111 @@ TEST(Classification, MultiLabelTableTrainsPerLabelAndPredicts) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("multi-label targets, which train with bce"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(tmp / "bad3" / "metrics.json"));
+}
+
+// A MedMNIST-layout .npz: `classes` classes of uint8 images (n, side, side) (or volumes (n, side,
+// side, side) with `volume`): class k is a bright band k along the first axis; labels (n, 1) uint8.
+// Splits of train / val / test examples.
+void write_medmnist_like(const fs::path& path, int64_t classes, int64_t side, bool volume,
+                         std::array<int64_t, 3> sizes) {
+  std::map<std::string, torch::Tensor> arrays;
+  const char* names[] = {"train", "val", "test"};
+  auto gen = at::detail::createCPUGenerator(11);
+  for (int s = 0; s < 3; ++s) {
+    const int64_t n = sizes[static_cast<size_t>(s)];
+    std::vector<int64_t> shape = {n, side, side};
+    if (volume) shape.push_back(side);
+    auto x = torch::rand(shape, gen) * 60;
+    auto y = torch::arange(n, torch::kInt64).remainder(classes);
+    const int64_t band = side / classes;
+    for (int64_t i = 0; i < n; ++i) x[i].narrow(0, y[i].item<int64_t>() * band, band).add_(180);
+    arrays[std::string(names[s]) + "_images"] = x.to(torch::kUInt8);
+    arrays[std::string(names[s]) + "_labels"] = y.unsqueeze(1).to(torch::kUInt8);
+  }
+  write_npz(path, arrays);
+}
+
+TEST(Classification, MedMnistLayoutNpzTrainsWithItsOwnValidationSplit) {
+  if (!npz_supported()) GTEST_SKIP() << "built without libzip";
+  TempDir tmp;
+  write_medmnist_like(tmp / "bands.npz", 4, 12, false, {96, 24, 40});
+  const auto spec = write_spec(tmp / "s.toml", "study = \"npz\"\n[data]\npath = \"" + (tmp / "bands.npz").string() +
+                                                   "\"\nval_split = 0.5\n[model]\ntype = \"cnn\"\nchannels = [8]\n"
+                                                   "fc = [16]\ndropout = 0.0\n[training]\nepochs = 8\nbatch_size = 16\n"
+                                                   "lr = 0.01\nmonitor = \"val_roc_auc\"\nkeep = \"best\"\n");
+  auto r = run_spec(spec, tmp / "run");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto m = metrics_of(tmp / "run");
+  const auto& v = m["variants"][0];
+  EXPECT_EQ(v["val_examples"], 24);  // the file's val split, not data.val_split of train
+  EXPECT_EQ(v["test_examples"], 40);
+  EXPECT_EQ(v["classes"], (std::vector<std::string>{"0", "1", "2", "3"}));
+  EXPECT_GE(v["test"]["accuracy"].get<double>(), 0.9);
+  const auto rows = testing::csv_rows(tmp / "run" / "history.csv");
+  EXPECT_NE(std::find(rows[0].begin(), rows[0].end(), "val_roc_auc"), rows[0].end());
+
+  // The same file as 3-D volumes through the 3-D CNN and a narrow 3-D ResNet-18; a ResNet on images.
+  write_medmnist_like(tmp / "vol.npz", 2, 8, true, {32, 8, 16});
+  const auto vol = write_spec(tmp / "v.toml", "study = \"vol\"\n[data]\ndataset = \"npz\"\npath = \"" +
+                                                  (tmp / "vol.npz").string() +
+                                                  "\"\n[model]\ntype = \"cnn\"\nchannels = [4]\nfc = [8]\n"
+                                                  "dropout = 0.0\n[training]\nepochs = 6\nbatch_size = 8\nlr = 0.01\n"
+                                                  "[[variants]]\nname = \"cnn\"\n[[variants]]\nname = \"resnet\"\n"
+                                                  "model.type = \"resnet\"\nmodel.width = 4\ntraining.epochs = 1\n");
+  r = run_spec(vol, tmp / "vrun");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto vm = metrics_of(tmp / "vrun");
+  const auto& variants = vm["variants"];
+  EXPECT_GE(variants[0]["test"]["accuracy"].get<double>(), 0.8);
+  EXPECT_EQ(variants[1]["model"]["type"], "resnet");
+  EXPECT_EQ(variants[1]["model"]["stem"], "small");
+  EXPECT_TRUE(fs::exists(tmp / "vrun" / "cnn" / "figures" / "volumes.png"));
+  // Rotations are for images: a volume study that asks for one is a usage error.
+  r = cli({"run", vol.string(), "--set", "training.augment_rotate=10", "--out", (tmp / "rot").string(), "--quiet"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("rotations are for 2-D images"), std::string::npos) << r.err;
+}
+
+TEST(Classification, MedMnistMultiLabelNpzAndAMissingNamedSet) {
+  if (!npz_supported()) GTEST_SKIP() << "built without libzip";
+  TempDir tmp;
+  // Two labels per image: "top half bright" and "left half bright", independently.
+  std::map<std::string, torch::Tensor> arrays;
+  auto gen = at::detail::createCPUGenerator(3);
+  for (const char* split : {"train", "val", "test"}) {
+    const int64_t n = std::string(split) == "train" ? 64 : 16;
+    auto y = torch::randint(0, 2, {n, 2}, gen, torch::kInt64);
+    auto x = torch::rand({n, 8, 8}, gen) * 50;
+    x.narrow(1, 0, 4).add_(y.select(1, 0).view({n, 1, 1}).to(torch::kFloat32) * 150);
+    x.narrow(2, 0, 4).add_(y.select(1, 1).view({n, 1, 1}).to(torch::kFloat32) * 100);
+    arrays[std::string(split) + "_images"] = x.to(torch::kUInt8);
+    arrays[std::string(split) + "_labels"] = y.to(torch::kUInt8);
+  }
+  write_npz(tmp / "two.npz", arrays);
+  auto r = cli({"run", "medmnist", "--set", "data.path=" + (tmp / "two.npz").string(), "--set", "training.epochs=15",
+                "--set", "training.batch_size=16",
+                "--set", "training.lr=0.01", "--set", "model.channels=[8]", "--set", "model.fc=[8]", "--out",
+                (tmp / "run").string(), "--quiet", "--threads", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto m = metrics_of(tmp / "run");
+  const auto& v = m["variants"][0];
+  EXPECT_EQ(v["task"], "2 labels (multi-label)");
+  // The study keeps the epoch of the best validation AUC, which ranks well before its
+  // probabilities sit on the right side of 0.5: judged by the AUC.
+  EXPECT_GE(v["test"]["roc_auc"].get<double>(), 0.9);
+
+  // Oversampling balances single-label classes only.
+  r = cli({"run", "medmnist", "--set", "data.path=" + (tmp / "two.npz").string(), "--set", "training.oversample=true",
+           "--out", (tmp / "o").string(), "--quiet"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("training.oversample: "), std::string::npos) << r.err;
+
+  // A named MedMNIST set that is not on the data path: the error says how to fetch it.
+  r = cli({"run", "derma-cnn", "--data-dir", (tmp / "nothing").string(), "--out", (tmp / "d").string(), "--quiet"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("data set 'dermamnist' (size 28) not found"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("latent data fetch dermamnist"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(tmp / "d" / "metrics.json"));
 }
 
 }  // namespace

@@ -57,7 +57,7 @@ TEST(Studies, EarlyStoppingNeedsAValidationSplit) {
   EXPECT_NE(r.err.find("training.early_stopping_patience: needs a validation set"), std::string::npos) << r.err;
   EXPECT_EQ(
       cli({"show", "ae-fmnist", "--set", "training.early_stopping_patience=2", "--set", "data.val_split=0.2"}).code, 0);
-  auto bad = cli({"show", "ae-fmnist", "--set", "training.schedule=cosine"});
+  auto bad = cli({"show", "ae-fmnist", "--set", "training.schedule=exponential"});
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("training.schedule"), std::string::npos) << bad.err;
 }

@@ -77,6 +77,31 @@ TEST(Augment, ShiftMovesByWholePixelsWithZerosFillingIn) {
   EXPECT_THROW(shift_images(x, torch::zeros({1, 3}, torch::kInt64)), Error);
 }
 
+TEST(Augment, JitterScalesBrightnessThenContrastAndFlipsVolumes) {
+  auto x = torch::tensor({0.2f, 0.4f, 0.6f, 0.8f}).view({1, 1, 2, 2});
+  // Brightness x 1.5: .3 .6 .9 1.2 -> clipped to 1; mean .7; contrast x 0.5: .5 .65 .8 .85.
+  auto j = jitter_images(x, torch::tensor({1.5}), torch::tensor({0.5}));
+  EXPECT_TRUE(torch::allclose(j, torch::tensor({0.5f, 0.65f, 0.8f, 0.85f}).view({1, 1, 2, 2}), 1e-6, 1e-6)) << j;
+  EXPECT_TRUE(torch::allclose(jitter_images(x, torch::ones({1}), torch::ones({1})), x));
+  // A volume flips along its last axis.
+  auto v = torch::rand({2, 1, 3, 4, 5});
+  auto f = flip_images(v, torch::tensor({true, false}));
+  EXPECT_TRUE(torch::equal(f[0], v[0].flip({3})));
+  EXPECT_TRUE(torch::equal(f[1], v[1]));
+  AugmentOptions o;
+  o.rotate_degrees = 5;
+  auto gen = at::detail::createCPUGenerator(1);
+  EXPECT_THROW(augment_images(v, o, gen), Error);
+  o.rotate_degrees = 0;
+  o.jitter = 0.2;
+  o.flip = true;
+  o.shift = 1;
+  auto a = augment_images(v, o, gen);
+  EXPECT_EQ(a.sizes(), v.sizes());
+  EXPECT_GE(a.min().item<float>(), 0.0f);
+  EXPECT_LE(a.max().item<float>(), 1.0f);
+}
+
 TEST(Augment, SeededShiftsStayWithinTheRange) {
   auto x = torch::ones({64, 1, 9, 9});
   AugmentOptions o;
