@@ -13,7 +13,7 @@ temporary folder first (DermaMNIST's 7,007 / 1,003 / 2,005 RGB 28x28 images in 7
 FractureMNIST3D's 1,027 / 103 / 240 volumes of 28^3 in 3 classes; --medmnist-scale shrinks them):
   derma-cnn         latent run medmnist --set data.path=SYNTH --set training.epochs=E ...
                     reference/pytorch/medmnist.py SYNTH --model cnn
-  derma-resnet18    the same with --set model.type=resnet / --model resnet18
+  derma-resnet18    latent run path-resnet --set data.path=SYNTH ... / medmnist.py SYNTH --model resnet18
   fracture-cnn3d    latent run medmnist ... --set model.channels=[16,32,64] --set model.fc=[64]
                     --set training.batch_size=32 (fracture3d's cnn3d variant) / medmnist.py
                     --channels 16,32,64 --fc 64 --batch-size 32
@@ -44,12 +44,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 IMPLS = ["latent", "pytorch-careful", "pytorch-tutorial"]
 FMNIST_STUDIES = ["mlp-fmnist", "cnn-fmnist"]
-# MedMNIST-shaped rows: (synthetic set of bench/medmnist_synth.py, latent's --set overrides of
-# `latent run medmnist`, reference/pytorch/medmnist.py's arguments).
+# MedMNIST-shaped rows: (synthetic set of bench/medmnist_synth.py, latent's built-in study and its
+# --set overrides besides data.path and training.epochs, reference/pytorch/medmnist.py's arguments).
+# fracture3d's cnn3d variant is `latent run medmnist` with fracture3d's model and batch (fracture3d
+# itself would train its 3-D ResNet-18 variant too).
 MEDMNIST = {
-    "derma-cnn": ("derma", [], ["--model", "cnn"]),
-    "derma-resnet18": ("derma", ["model.type=resnet", "model.depth=18"], ["--model", "resnet18"]),
-    "fracture-cnn3d": ("fracture", ["model.channels=[16,32,64]", "model.fc=[64]", "training.batch_size=32"],
+    "derma-cnn": ("derma", "medmnist", [], ["--model", "cnn"]),
+    "derma-resnet18": ("derma", "path-resnet", [], ["--model", "resnet18"]),
+    "fracture-cnn3d": ("fracture", "medmnist", ["model.channels=[16,32,64]", "model.fc=[64]", "training.batch_size=32"],
                        ["--model", "cnn", "--channels", "16,32,64", "--fc", "64", "--batch-size", "32"]),
 }
 STUDIES = FMNIST_STUDIES + list(MEDMNIST)
@@ -97,18 +99,22 @@ def run_once(impl, study, threads, args):
     if impl == "latent":
         tmp = tempfile.mkdtemp(prefix="latent-bench-")
         out_dir = os.path.join(tmp, "run")
-        spec = "medmnist" if study in MEDMNIST else study
+        spec = study
+        if study in MEDMNIST:
+            spec = MEDMNIST[study][1]
+            if args.configs:
+                spec = os.path.join(os.path.abspath(args.configs), spec + ".toml")
         cmd = [os.path.join(args.build, "bin", "latent"), "run", spec, "--set", f"training.epochs={epochs}",
                "--threads", str(threads), "--seed", str(args.seed), "--quiet", "--out", out_dir]
         if study in MEDMNIST:
             cmd += ["--set", f"data.path={args.synth[MEDMNIST[study][0]]}"]
-            for s in MEDMNIST[study][1]:
+            for s in MEDMNIST[study][2]:
                 cmd += ["--set", s]
         elif args.train_limit > 0:
             cmd += ["--set", f"data.train_limit={args.train_limit}"]
     elif study in MEDMNIST:
         cmd = [sys.executable, os.path.join(ROOT, "reference", "pytorch", "medmnist.py"), args.synth[MEDMNIST[study][0]],
-               *MEDMNIST[study][2], "--style", impl.split("-")[1], "--epochs", str(epochs), "--threads", str(threads),
+               *MEDMNIST[study][3], "--style", impl.split("-")[1], "--epochs", str(epochs), "--threads", str(threads),
                "--seed", str(args.seed)]
     else:
         cmd = [sys.executable, os.path.join(ROOT, "reference", "pytorch", "classifiers.py"), study,
@@ -198,8 +204,9 @@ def medmnist_lines(meta):
         "), noise around one smooth template per class, so the accuracies say only that training ran. "
         "latent: `latent run medmnist --set data.path=SYNTH.npz --set training.epochs=E` (the CNN of "
         "configs/medmnist.toml: conv 32-64-128, batch norm, global average pool, fc 128, dropout 0.3); "
-        "derma-resnet18 adds `--set model.type=resnet --set model.depth=18` (torchvision's ResNet-18, "
-        "MedMNIST's 3×3 stride-1 stem, no max-pool); fracture-cnn3d adds `--set model.channels=[16,32,64] "
+        "derma-resnet18 is `latent run path-resnet --set data.path=SYNTH.npz ...` (torchvision's ResNet-18, "
+        "MedMNIST's 3×3 stride-1 stem, no max-pool, the same recipe); fracture-cnn3d adds "
+        "`--set model.channels=[16,32,64] "
         "--set model.fc=[64] --set training.batch_size=32` (fracture3d's cnn3d variant). PyTorch: "
         "`reference/pytorch/medmnist.py SYNTH.npz` with the same model, initialisation, Adam 1e-3, batch "
         "128 (fracture: 32), seed, careful or tutorial loop.",
@@ -296,6 +303,8 @@ def main():
                    help="the first N training images only (a quick check; Fashion-MNIST rows)")
     p.add_argument("--medmnist-scale", type=float, default=1.0,
                    help="size of the synthetic MedMNIST-shaped splits, x their published size (a quick check: 0.1)")
+    p.add_argument("--configs", default="",
+                   help="MedMNIST-shaped rows: latent runs DIR/STUDY.toml instead of its built-in STUDY")
     p.add_argument("--env", action="append", default=[], metavar="IMPL:NAME=VALUE",
                    help="an environment variable for one implementation's processes (latent, pytorch-careful, "
                         "pytorch-tutorial, or all), e.g. all:GLIBC_TUNABLES=glibc.malloc.mmap_threshold=268435456")
