@@ -230,14 +230,15 @@ def write_markdown(path, meta, rows):
          f"- Each figure: median of {meta['runs']} rounds; in each round latent, careful PyTorch and tutorial "
          "PyTorch run one after the other (order rotated per round); a ratio is PyTorch seconds / latent seconds "
          "taken pair by pair in the same round, then the median of those ratios (> 1: latent is faster).",
-         "- latent: `latent run STUDY --set training.epochs=E --threads T --quiet` (configs/STUDY.toml); careful "
+         "- mlp-fmnist and cnn-fmnist: latent: `latent run STUDY --set training.epochs=E --threads T --quiet` "
+         "(configs/STUDY.toml); careful "
          "and tutorial: `reference/pytorch/classifiers.py STUDY --style careful|tutorial` (the same model, "
          "initialisation, Adam 1e-3, batch 128, seed "
          f"{meta['seed']}). Careful: data in memory, a randperm per epoch, zero_grad(set_to_none=True); "
          "tutorial: TensorDataset + DataLoader(batch_size=128, shuffle=True), zero_grad(), loss.item() per batch.",
          "- Training s: the epochs only (latent: metrics.json's train_seconds, which leaves out its per-epoch "
          "evaluation; PyTorch: its train_seconds). Process s: the whole process, start to exit, timed by this "
-         "script: PyTorch's includes importing torch, reading the IDX files and scoring the test set once; "
+         "script: PyTorch's includes importing torch, reading the data (IDX files, .npz) and scoring the test set; "
          "latent's includes reading the data, evaluating the test set after every epoch (mlp-fmnist and "
          "cnn-fmnist have no validation split), the classification report, figures, report.html and model.pt.",
          "- Threads: OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS equal to the thread count for "
