@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Times the classifier studies mlp-fmnist and cnn-fmnist: latent beside careful and tutorial PyTorch.
+"""Times classifier studies (Fashion-MNIST, MedMNIST-shaped): latent beside careful and tutorial PyTorch.
 
 For each thread count and each of --runs rounds, every study is run once by each implementation,
 one process after the other with the order rotated each round:
@@ -8,14 +8,25 @@ one process after the other with the order rotated each round:
   pytorch-careful   reference/pytorch/classifiers.py STUDY --style careful --epochs E --threads T
   pytorch-tutorial  reference/pytorch/classifiers.py STUDY --style tutorial ...
                     (training seconds: the train_seconds of its JSON line).
+The MedMNIST-shaped rows train on synthetic .npz files that bench/medmnist_synth.py writes into a
+temporary folder first (DermaMNIST's 7,007 / 1,003 / 2,005 RGB 28x28 images in 7 classes,
+FractureMNIST3D's 1,027 / 103 / 240 volumes of 28^3 in 3 classes; --medmnist-scale shrinks them):
+  derma-cnn         latent run medmnist --set data.path=SYNTH --set training.epochs=E ...
+                    reference/pytorch/medmnist.py SYNTH --model cnn
+  derma-resnet18    latent run path-resnet --set data.path=SYNTH ... / medmnist.py SYNTH --model resnet18
+  fracture-cnn3d    latent run medmnist ... --set model.channels=[16,32,64] --set model.fc=[64]
+                    --set training.batch_size=32 (fracture3d's cnn3d variant) / medmnist.py
+                    --channels 16,32,64 --fc 64 --batch-size 32
+Both sides validate on the val split after every epoch (loss, accuracy, ROC-AUC, best weights
+kept); training seconds leave that out on both sides.
 Every process gets OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS equal to T; the
 whole process is timed here, from start to exit. Reported per study and thread count: the median
 over rounds of training and whole-process seconds, the median of the per-round ratios (PyTorch
 seconds / latent seconds, > 1: latent is faster), the test accuracies and the load average.
 Writes bench/classifiers.md and bench/classifiers.json. Standard library only.
 
-    /usr/bin/python3 bench/classifiers.py [--runs 3] [--threads 1,2] [--studies mlp-fmnist,cnn-fmnist]
-        [--epochs 1] [--train-limit N] [--build build]
+    /usr/bin/python3 bench/classifiers.py [--runs 3] [--threads 1,2] [--studies mlp-fmnist,cnn-fmnist,...]
+        [--epochs 1] [--train-limit N] [--medmnist-scale 1.0] [--build build]
 """
 import argparse
 import datetime
@@ -32,7 +43,18 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 IMPLS = ["latent", "pytorch-careful", "pytorch-tutorial"]
-STUDIES = ["mlp-fmnist", "cnn-fmnist"]
+FMNIST_STUDIES = ["mlp-fmnist", "cnn-fmnist"]
+# MedMNIST-shaped rows: (synthetic set of bench/medmnist_synth.py, latent's built-in study and its
+# --set overrides besides data.path and training.epochs, reference/pytorch/medmnist.py's arguments).
+# fracture3d's cnn3d variant is `latent run medmnist` with fracture3d's model and batch (fracture3d
+# itself would train its 3-D ResNet-18 variant too).
+MEDMNIST = {
+    "derma-cnn": ("derma", "medmnist", [], ["--model", "cnn"]),
+    "derma-resnet18": ("derma", "path-resnet", [], ["--model", "resnet18"]),
+    "fracture-cnn3d": ("fracture", "medmnist", ["model.channels=[16,32,64]", "model.fc=[64]", "training.batch_size=32"],
+                       ["--model", "cnn", "--channels", "16,32,64", "--fc", "64", "--batch-size", "32"]),
+}
+STUDIES = FMNIST_STUDIES + list(MEDMNIST)
 TARGET = 1.2  # careful PyTorch's training seconds / latent's, at least
 
 
@@ -77,16 +99,30 @@ def run_once(impl, study, threads, args):
     if impl == "latent":
         tmp = tempfile.mkdtemp(prefix="latent-bench-")
         out_dir = os.path.join(tmp, "run")
-        cmd = [os.path.join(args.build, "bin", "latent"), "run", study, "--set", f"training.epochs={epochs}",
+        spec = study
+        if study in MEDMNIST:
+            spec = MEDMNIST[study][1]
+            if args.configs:
+                spec = os.path.join(os.path.abspath(args.configs), spec + ".toml")
+        cmd = [os.path.join(args.build, "bin", "latent"), "run", spec, "--set", f"training.epochs={epochs}",
                "--threads", str(threads), "--seed", str(args.seed), "--quiet", "--out", out_dir]
-        if args.train_limit > 0:
+        if study in MEDMNIST:
+            cmd += ["--set", f"data.path={args.synth[MEDMNIST[study][0]]}"]
+            for s in MEDMNIST[study][2]:
+                cmd += ["--set", s]
+        elif args.train_limit > 0:
             cmd += ["--set", f"data.train_limit={args.train_limit}"]
+    elif study in MEDMNIST:
+        cmd = [sys.executable, os.path.join(ROOT, "reference", "pytorch", "medmnist.py"), args.synth[MEDMNIST[study][0]],
+               *MEDMNIST[study][3], "--style", impl.split("-")[1], "--epochs", str(epochs), "--threads", str(threads),
+               "--seed", str(args.seed)]
     else:
         cmd = [sys.executable, os.path.join(ROOT, "reference", "pytorch", "classifiers.py"), study,
                "--style", impl.split("-")[1], "--epochs", str(epochs), "--threads", str(threads),
                "--seed", str(args.seed)]
         if args.train_limit > 0:
             cmd += ["--train-limit", str(args.train_limit)]
+    env.update(args.env.get(impl, {}))
     load = loadavg()
     start = time.perf_counter()
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
@@ -101,10 +137,12 @@ def run_once(impl, study, threads, args):
             v = m["variants"][0]
             res = {"train_seconds": v["train_seconds"], "test_accuracy": v["test"]["accuracy"],
                    "train_examples": v["train_examples"], "latent_wall_seconds": m["wall_seconds"]}
+            if isinstance(v["test"].get("roc_auc"), (int, float)):
+                res["test_roc_auc"] = v["test"]["roc_auc"]
         else:
             j = json.loads(out.stdout.strip().splitlines()[-1])
             res = {k: j[k] for k in ("train_seconds", "test_accuracy", "train_examples", "import_seconds",
-                                     "load_seconds", "eval_seconds")}
+                                     "load_seconds", "eval_seconds", "val_seconds", "test_roc_auc") if k in j}
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -153,6 +191,33 @@ def acc_text(accs):
     return f"{accs[0]:.4f}" if len(accs) == 1 else f"{accs[0]:.4f}-{accs[-1]:.4f}"
 
 
+def medmnist_lines(meta):
+    studies = [s for s in meta.get("studies", []) if s in MEDMNIST]
+    if not studies:
+        return []
+    scale = meta.get("medmnist_scale", 1.0)
+    return [
+        f"- MedMNIST-shaped rows ({', '.join(studies)}): synthetic data, not MedMNIST's: "
+        "`bench/medmnist_synth.py` writes seeded .npz files in MedMNIST's layout into a temporary folder "
+        "(derma: 7,007 / 1,003 / 2,005 RGB 28×28 images, 7 classes in DermaMNIST's proportions; fracture: "
+        "1,027 / 103 / 240 volumes of 28³, 3 classes" + (f"; every split × {scale}" if scale != 1.0 else "") +
+        "), noise around one smooth template per class, so the accuracies say only that training ran. "
+        "latent: `latent run medmnist --set data.path=SYNTH.npz --set training.epochs=E` (the CNN of "
+        "configs/medmnist.toml: conv 32-64-128, batch norm, global average pool, fc 128, dropout 0.3); "
+        "derma-resnet18 is `latent run path-resnet --set data.path=SYNTH.npz ...` (torchvision's ResNet-18, "
+        "MedMNIST's 3×3 stride-1 stem, no max-pool, the same recipe); fracture-cnn3d adds "
+        "`--set model.channels=[16,32,64] "
+        "--set model.fc=[64] --set training.batch_size=32` (fracture3d's cnn3d variant). PyTorch: "
+        "`reference/pytorch/medmnist.py SYNTH.npz` with the same model, initialisation, Adam 1e-3, batch "
+        "128 (fracture: 32), seed, careful or tutorial loop.",
+        "- MedMNIST-shaped rows, evaluation: both sides score the validation split after every epoch (eval "
+        "mode; loss, accuracy, one-vs-rest ROC-AUC; the best-AUC weights copied) and the test split once at "
+        "the end; training s leaves the validation out on both sides (latent's train_seconds, medmnist.py's "
+        "train_seconds), process s includes it. latent's process also writes its report, figures and "
+        "model.pt.",
+    ]
+
+
 def write_markdown(path, meta, rows):
     L = ["# Classifier studies: latent vs PyTorch, whole trainings\n",
          "Written by `bench/classifiers.py` (run by `make bench`). Do not edit by hand; rerun instead.\n",
@@ -165,20 +230,24 @@ def write_markdown(path, meta, rows):
          f"- Each figure: median of {meta['runs']} rounds; in each round latent, careful PyTorch and tutorial "
          "PyTorch run one after the other (order rotated per round); a ratio is PyTorch seconds / latent seconds "
          "taken pair by pair in the same round, then the median of those ratios (> 1: latent is faster).",
-         "- latent: `latent run STUDY --set training.epochs=E --threads T --quiet` (configs/STUDY.toml); careful "
+         "- mlp-fmnist and cnn-fmnist: latent: `latent run STUDY --set training.epochs=E --threads T --quiet` "
+         "(configs/STUDY.toml); careful "
          "and tutorial: `reference/pytorch/classifiers.py STUDY --style careful|tutorial` (the same model, "
          "initialisation, Adam 1e-3, batch 128, seed "
          f"{meta['seed']}). Careful: data in memory, a randperm per epoch, zero_grad(set_to_none=True); "
          "tutorial: TensorDataset + DataLoader(batch_size=128, shuffle=True), zero_grad(), loss.item() per batch.",
          "- Training s: the epochs only (latent: metrics.json's train_seconds, which leaves out its per-epoch "
          "evaluation; PyTorch: its train_seconds). Process s: the whole process, start to exit, timed by this "
-         "script: PyTorch's includes importing torch, reading the IDX files and scoring the test set once; "
+         "script: PyTorch's includes importing torch, reading the data (IDX files, .npz) and scoring the test set; "
          "latent's includes reading the data, evaluating the test set after every epoch (mlp-fmnist and "
          "cnn-fmnist have no validation split), the classification report, figures, report.html and model.pt.",
          "- Threads: OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS equal to the thread count for "
          "every process; latent also gets --threads, PyTorch torch.set_num_threads.",
-         "- Data: Fashion-MNIST, " + (f"the first {meta['train_limit']:,} training images" if meta["train_limit"]
-                                      else "60,000 training images") + ", all 10,000 test images.",
+         *(["- Data (mlp-fmnist, cnn-fmnist): Fashion-MNIST, " +
+            (f"the first {meta['train_limit']:,} training images" if meta["train_limit"] else "60,000 training images")
+            + ", all 10,000 test images."] if set(meta.get("studies", FMNIST_STUDIES)) & set(FMNIST_STUDIES) else []),
+         *medmnist_lines(meta),
+         *([f"- Environment added: {meta['env']}"] if meta.get("env") else []),
          f"- Target (issue): careful PyTorch's training seconds / latent's ≥ {TARGET} at 1 and 2 threads (the "
          "× careful column of the training-time table).",
          ""]
@@ -231,7 +300,15 @@ def main():
     p.add_argument("--threads", default="1,2")
     p.add_argument("--studies", default=",".join(STUDIES))
     p.add_argument("--epochs", default="1", help="epochs for every study, or STUDY=N,STUDY=N (default 1)")
-    p.add_argument("--train-limit", type=int, default=0, help="the first N training images only (a quick check)")
+    p.add_argument("--train-limit", type=int, default=0,
+                   help="the first N training images only (a quick check; Fashion-MNIST rows)")
+    p.add_argument("--medmnist-scale", type=float, default=1.0,
+                   help="size of the synthetic MedMNIST-shaped splits, x their published size (a quick check: 0.1)")
+    p.add_argument("--configs", default="",
+                   help="MedMNIST-shaped rows: latent runs DIR/STUDY.toml instead of its built-in STUDY")
+    p.add_argument("--env", action="append", default=[], metavar="IMPL:NAME=VALUE",
+                   help="an environment variable for one implementation's processes (latent, pytorch-careful, "
+                        "pytorch-tutorial, or all), e.g. all:GLIBC_TUNABLES=glibc.malloc.mmap_threshold=268435456")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--build", default=os.path.join(ROOT, "build"))
     p.add_argument("--out", default=os.path.join(HERE, "classifiers.md"))
@@ -256,13 +333,46 @@ def main():
     latent = os.path.join(args.build, "bin", "latent")
     if not os.access(latent, os.X_OK):
         raise SystemExit(f"classifiers: error: {latent}: not found (build first, or --build DIR)")
+    env = {impl: {} for impl in IMPLS}
+    for item in args.env:
+        impl, _, kv = item.partition(":")
+        name, eq, value = kv.partition("=")
+        if impl not in IMPLS + ["all"] or not name or not eq:
+            raise SystemExit(f"classifiers: error: --env {item}: IMPL:NAME=VALUE expected, IMPL one of "
+                             f"{', '.join(IMPLS)} or all")
+        for i in (IMPLS if impl == "all" else [impl]):
+            env[i][name] = value
+    args.env = env
+    synth_dir = None
+    args.synth = {}
+    sets = sorted({MEDMNIST[s][0] for s in studies if s in MEDMNIST})
+    if sets:
+        synth_dir = tempfile.mkdtemp(prefix="latent-bench-medmnist-")
+        for name in sets:
+            path = os.path.join(synth_dir, f"synth-{name}.npz")
+            out = subprocess.run([sys.executable, os.path.join(HERE, "medmnist_synth.py"), name, path, "--scale",
+                                  str(args.medmnist_scale), "--seed", str(args.seed)], capture_output=True, text=True)
+            if out.returncode != 0:
+                raise SystemExit(f"classifiers: error: medmnist_synth.py {name}: {out.stderr.strip()[-800:]}")
+            print(out.stdout.strip(), flush=True)
+            args.synth[name] = path
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
             "command": " ".join(["/usr/bin/python3", "bench/classifiers.py"] + sys.argv[1:]),
             "cpu": cpu_model(), "cores": os.cpu_count(), "kernel": platform.release(), "pytorch": torch_version(),
             "load_before": loadavg(), "runs": args.runs, "seed": args.seed, "train_limit": args.train_limit,
-            "epochs": args.epochs, "note": args.note}
+            "epochs": args.epochs, "note": args.note, "studies": studies, "medmnist_scale": args.medmnist_scale,
+            "env": {k: v for k, v in env.items() if v}}
     records = []
     start = time.time()
+    try:
+        run_all(args, threads, studies, records, start)
+    finally:
+        if synth_dir:
+            shutil.rmtree(synth_dir, ignore_errors=True)
+    finish(args, meta, records, threads, studies, start)
+
+
+def run_all(args, threads, studies, records, start):
     for t in threads:
         for rnd in range(args.runs):
             for study in studies:
@@ -273,6 +383,9 @@ def main():
                     print(f"threads {t} round {rnd + 1}/{args.runs} {study} {impl:17s} train {res['train_seconds']:8.2f} s"
                           f"  process {res['process_seconds']:8.2f} s  accuracy {res['test_accuracy']:.4f}"
                           f"  load {res['load_before'].split()[0]}  [{time.time() - start:.0f} s]", flush=True)
+
+
+def finish(args, meta, records, threads, studies, start):
     meta["load_after"] = loadavg()
     rows = summarize(records, threads, studies)
     write_markdown(args.out, meta, rows)
