@@ -1178,6 +1178,11 @@ void predict_images(LoadedClassifier& c, const std::vector<std::string>& inputs,
       if (found.empty()) throw Error(in + ": no image files in the folder");
       files.insert(files.end(), found.begin(), found.end());
     } else {
+      const std::string ext = fs::path(in).extension().string();
+      if (ext == ".csv" || ext == ".tsv" || ext == ".CSV" || ext == ".TSV")
+        throw Error(in + ": a table, but the model takes " + std::to_string(c.meta.input_shape[0]) + "x" +
+                    std::to_string(c.meta.input_shape[1]) + "x" + std::to_string(c.meta.input_shape[2]) +
+                    " images (image files or folders of them)");
       files.push_back(in);
     }
   }
@@ -1318,6 +1323,8 @@ PredictSummary predict_to_csv(const fs::path& model, const std::vector<std::stri
   if (top_k < 1) throw UsageError("--top-k: must be >= 1, got " + std::to_string(top_k));
   if (inputs.empty()) throw UsageError("predict: no inputs");
   LoadedClassifier c = load_classifier(model);
+  if (c.meta.input_shape.size() == 4)
+    throw Error(model.string() + ": a model of 3-D volumes; latent predict reads image files, folders and tables");
   std::vector<std::string> names;
   std::vector<torch::Tensor> parts;
   if (c.takes_images())

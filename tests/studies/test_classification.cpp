@@ -328,6 +328,12 @@ TEST(Classification, PredictRoundTripsAFolderAndATable) {
   EXPECT_EQ(rows[0], (std::vector<std::string>{"input", "predicted", "probability", "top1", "p1", "top2", "p2"}));
   EXPECT_NE(rows[7][0].find("img0.png"), std::string::npos);
   EXPECT_TRUE(rows[1][1] == "bar" || rows[1][1] == "cat") << rows[1][1];
+  // A table given to an image model names the file and what the model takes.
+  testing::write_bytes(tmp / "rows.csv", "a,b\n1,2\n");
+  r = cli({"predict", (tmp / "run" / "model.pt").string(), (tmp / "rows.csv").string(), "-o",
+           (tmp / "y.csv").string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("rows.csv: a table, but the model takes 1x8x8 images"), std::string::npos) << r.err;
 
   write_table(tmp / "t.csv", 40);
   ASSERT_EQ(cli({"run", "mlp-tabular", "--set", "data.path=" + (tmp / "t.csv").string(), "--set", "data.label=side",
