@@ -328,6 +328,15 @@ void draw_histogram(const HistogramChart& c) {
   if (names.size() > 1) legend(names, colours, styles, Key::kBox, kInsideTopRight);
 }
 
+// Matrices wider than this many columns get vertical column names and a wider page.
+constexpr PLINT kHorizontalNameColumns = 6;
+// Row and column names longer than this are cut (with "...") so that they fit beside the matrix.
+constexpr size_t kMatrixNameChars = 24;
+
+std::string matrix_name(const std::string& name) {
+  return name.size() <= kMatrixNameChars ? name : name.substr(0, kMatrixNameChars - 3) + "...";
+}
+
 void draw_matrix(const MatrixChart& c) {
   const auto rows = static_cast<PLINT>(c.values.size());
   check(rows > 0, "chart: empty matrix");
@@ -338,7 +347,8 @@ void draw_matrix(const MatrixChart& c) {
   for (const auto& row : c.values)
     for (double v : row)
       if (finite(v)) peak = std::max(peak, std::abs(v));
-  plvpor(0.18, 0.92, 0.15, 0.88);
+  const bool vertical = cols > kHorizontalNameColumns;
+  plvpor(0.18, 0.92, vertical ? 0.3 : 0.15, 0.88);
   plwind(0, cols, 0, rows);
   PLFLT pos[2] = {0, 1}, red[2] = {1, 0.12}, green[2] = {1, 0.35}, blue[2] = {1, 0.65};
   plscmap1l(1, 2, pos, red, green, blue, nullptr);
@@ -362,12 +372,17 @@ void draw_matrix(const MatrixChart& c) {
   plcol0(kInk);
   plbox("bc", 0, 0, "bc", 0, 0);
   for (PLINT j = 0; j < cols; ++j)
-    if (static_cast<size_t>(j) < c.col_names.size())
-      plmtex("b", 1.5, (j + 0.5) / cols, 0.5, text(c.col_names[static_cast<size_t>(j)]).c_str());
+    if (static_cast<size_t>(j) < c.col_names.size()) {
+      const std::string name = text(matrix_name(c.col_names[static_cast<size_t>(j)]));
+      if (vertical)
+        plmtex("bv", 0.8, (j + 0.5) / cols, 1.0, name.c_str());
+      else
+        plmtex("b", 1.5, (j + 0.5) / cols, 0.5, name.c_str());
+    }
   for (PLINT i = 0; i < rows; ++i)
     if (static_cast<size_t>(i) < c.row_names.size())
-      plmtex("lv", 0.8, 1.0 - (i + 0.5) / rows, 1.0, text(c.row_names[static_cast<size_t>(i)]).c_str());
-  plmtex("b", 3.2, 0.5, 0.5, text(c.x_label).c_str());
+      plmtex("lv", 0.8, 1.0 - (i + 0.5) / rows, 1.0, text(matrix_name(c.row_names[static_cast<size_t>(i)])).c_str());
+  plmtex("b", vertical ? 10.5 : 3.2, 0.5, 0.5, text(c.x_label).c_str());
   plmtex("l", 6.5, 0.5, 0.5, text(c.y_label).c_str());
   plmtex("t", 1.5, 0.5, 0.5, text(c.title).c_str());
 }
@@ -384,7 +399,12 @@ void write_chart(const fs::path& path, const HistogramChart& chart) {
   render_file(path, 720, 450, [&] { draw_histogram(chart); });
 }
 void write_chart(const fs::path& path, const MatrixChart& chart) {
-  render_file(path, 560, 480, [&] { draw_matrix(chart); });
+  // 560 x 480 up to 6 columns; wider matrices get room for their cells and vertical names.
+  const auto cols = static_cast<int>(chart.values.empty() ? 0 : chart.values[0].size());
+  const auto rows = static_cast<int>(chart.values.size());
+  const int width = cols > kHorizontalNameColumns ? std::max(560, 200 + 62 * cols) : 560;
+  const int height = cols > kHorizontalNameColumns ? std::max(480, 260 + 34 * rows) : 480;
+  render_file(path, width, height, [&] { draw_matrix(chart); });
 }
 
 std::string render_svg(const LineChart& chart) {

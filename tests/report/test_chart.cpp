@@ -84,6 +84,17 @@ TEST(Chart, EveryKindRendersAsPng) {
   }
   EXPECT_EQ(png_size(testing::read_file(tmp / "loss.png")), std::make_pair(720u, 450u));
   EXPECT_EQ(png_size(testing::read_file(tmp / "scatter.png")), std::make_pair(720u, 560u));
+  EXPECT_EQ(png_size(testing::read_file(tmp / "confusion.png")), std::make_pair(560u, 480u));
+  // Ten classes with long names: a wider page (vertical column names, long names cut).
+  MatrixChart ten;
+  ten.title = "ten";
+  for (int k = 0; k < 10; ++k) {
+    ten.row_names.push_back("a rather long class name number " + std::to_string(k));
+    ten.values.push_back(std::vector<double>(10, k));
+  }
+  ten.col_names = ten.row_names;
+  write_chart(tmp / "ten.png", ten);
+  EXPECT_EQ(png_size(testing::read_file(tmp / "ten.png")), std::make_pair(820u, 600u));
 }
 
 TEST(Chart, ScatterLegendNamesEveryClassPresent) {
