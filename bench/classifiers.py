@@ -32,15 +32,15 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from driver import fmt, loadavg, machine, med  # noqa: E402  (the W1-W5 driver's helpers, shared)
 ROOT = os.path.dirname(HERE)
 IMPLS = ["latent", "pytorch-careful", "pytorch-tutorial"]
 FMNIST_STUDIES = ["mlp-fmnist", "cnn-fmnist"]
@@ -56,25 +56,6 @@ MEDMNIST = {
 }
 STUDIES = FMNIST_STUDIES + list(MEDMNIST)
 TARGET = 1.2  # careful PyTorch's training seconds / latent's, at least
-
-
-def loadavg():
-    try:
-        with open("/proc/loadavg") as f:
-            return " ".join(f.read().split()[:3])
-    except OSError:
-        return "unknown"
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
 
 
 def epochs_for(study, args):
@@ -148,14 +129,6 @@ def run_once(impl, study, threads, args):
             shutil.rmtree(tmp, ignore_errors=True)
     res.update({"process_seconds": wall, "epochs": epochs, "load_before": load})
     return res
-
-
-def med(values):
-    return statistics.median(values) if values else float("nan")
-
-
-def fmt(x, digits=2):
-    return "n/a" if x is None or x != x else f"{x:.{digits}f}"
 
 
 def summarize(records, threads, studies):
@@ -285,15 +258,6 @@ def write_markdown(path, meta, rows):
         f.write("\n".join(L))
 
 
-def torch_version():
-    try:
-        out = subprocess.run([sys.executable, "-c", "import torch; print(torch.__version__)"], capture_output=True,
-                             text=True, timeout=120)
-        return out.stdout.strip() or "not importable"
-    except (OSError, subprocess.SubprocessError):
-        return "not importable"
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=3)
@@ -356,9 +320,10 @@ def main():
                 raise SystemExit(f"classifiers: error: medmnist_synth.py {name}: {out.stderr.strip()[-800:]}")
             print(out.stdout.strip(), flush=True)
             args.synth[name] = path
+    box = machine()
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
             "command": " ".join(["/usr/bin/python3", "bench/classifiers.py"] + sys.argv[1:]),
-            "cpu": cpu_model(), "cores": os.cpu_count(), "kernel": platform.release(), "pytorch": torch_version(),
+            "cpu": box["cpu"], "cores": box["cores"], "kernel": box["kernel"], "pytorch": box["pytorch"],
             "load_before": loadavg(), "runs": args.runs, "seed": args.seed, "train_limit": args.train_limit,
             "epochs": args.epochs, "note": args.note, "studies": studies, "medmnist_scale": args.medmnist_scale,
             "env": {k: v for k, v in env.items() if v}}

@@ -68,16 +68,21 @@ def cnn():
 STUDIES = {"mlp-fmnist": (mlp, 10), "cnn-fmnist": (cnn, 5)}
 
 
+def train_epoch_careful(model, opt, x, y, batch):
+    """One epoch, the careful way: data in memory, a randperm, zero_grad(set_to_none=True)."""
+    model.train()
+    order = torch.randperm(len(x))
+    for i in range(0, len(x), batch):
+        idx = order[i:i + batch]
+        loss = F.cross_entropy(model(x[idx]), y[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+
 def train_careful(model, opt, x, y, epochs):
     for _ in range(epochs):
-        model.train()
-        order = torch.randperm(len(x))
-        for i in range(0, len(x), 128):
-            idx = order[i:i + 128]
-            loss = F.cross_entropy(model(x[idx]), y[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+        train_epoch_careful(model, opt, x, y, 128)
 
 
 def test_careful(model, tx, ty):
@@ -86,18 +91,24 @@ def test_careful(model, tx, ty):
         return sum((model(tx[i:i + 1000]).argmax(1) == ty[i:i + 1000]).sum().item() for i in range(0, len(tx), 1000))
 
 
+def train_epoch_tutorial(model, opt, loader, loss_fn):
+    """One epoch as a tutorial writes it: a DataLoader, zero_grad(), loss.item() per batch."""
+    model.train()
+    running_loss = 0.0
+    for inputs, labels in loader:
+        opt.zero_grad()
+        loss = loss_fn(model(inputs), labels)
+        loss.backward()
+        opt.step()
+        running_loss += loss.item()
+    return running_loss
+
+
 def train_tutorial(model, opt, x, y, epochs):
     loader = DataLoader(TensorDataset(x, y), batch_size=128, shuffle=True)
     loss_fn = nn.CrossEntropyLoss()
     for _ in range(epochs):
-        model.train()
-        running_loss = 0.0
-        for inputs, labels in loader:
-            opt.zero_grad()
-            loss = loss_fn(model(inputs), labels)
-            loss.backward()
-            opt.step()
-            running_loss += loss.item()
+        train_epoch_tutorial(model, opt, loader, loss_fn)
 
 
 def test_tutorial(model, tx, ty):

@@ -49,6 +49,7 @@ import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import resnet as tv_resnet  # noqa: E402
+from classifiers import train_epoch_careful, train_epoch_tutorial  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - _T0
 EVAL_BATCH = 1000  # latent's evaluation.batch_size
@@ -127,29 +128,6 @@ def score(model, x, y, batch, tutorial):
     probs = logits.softmax(1)
     return {"loss": F.cross_entropy(logits, y).item(), "accuracy": (logits.argmax(1) == y).double().mean().item(),
             "roc_auc": roc_auc_ovr(probs, y)}
-
-
-def train_epoch_careful(model, opt, x, y, batch):
-    model.train()
-    order = torch.randperm(len(x))
-    for i in range(0, len(x), batch):
-        idx = order[i:i + batch]
-        loss = F.cross_entropy(model(x[idx]), y[idx])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-
-
-def train_epoch_tutorial(model, opt, loader, loss_fn):
-    model.train()
-    running_loss = 0.0
-    for inputs, labels in loader:
-        opt.zero_grad()
-        loss = loss_fn(model(inputs), labels)
-        loss.backward()
-        opt.step()
-        running_loss += loss.item()
-    return running_loss
 
 
 def main():
