@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "latent/core/error.h"
+#include "latent/core/text.h"
 #include "latent/data/catalog.h"
 #include "latent/data/dataset.h"
 #include "latent/data/fetch.h"
@@ -18,19 +19,6 @@
 namespace latent {
 
 namespace {
-
-std::string human_bytes(uintmax_t n) {
-  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-  double v = static_cast<double>(n);
-  int u = 0;
-  while (v >= 1000 && u < 4) {
-    v /= 1000;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-  return buf;
-}
 
 std::string checksum_kind(const DatasetEntry& e) {
   if (!e.manual.empty()) return "none published; needs a Kaggle login";
@@ -68,8 +56,8 @@ void print_list(std::ostream& out, const std::string& data_dir) {
       differs = true;
     }
     out << std::left << std::setw(17) << e.name << std::setw(16) << sizes << std::setw(22) << present << std::setw(10)
-        << (bytes ? human_bytes(bytes) : "-") << (where.empty() ? "" : where + "; ") << "checksum: " << checksum_kind(e)
-        << "\n";
+        << (bytes ? human_bytes(static_cast<double>(bytes)) : "-") << (where.empty() ? "" : where + "; ")
+        << "checksum: " << checksum_kind(e) << "\n";
   }
   out << "\nfetch with: latent data fetch NAME [--size N]; ";
   try {

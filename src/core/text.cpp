@@ -1,8 +1,9 @@
-// Edit distance and nearest-name suggestions.
+// Edit distance, nearest-name suggestions and byte counts.
 #include "latent/core/text.h"
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 namespace latent {
 
@@ -36,6 +37,24 @@ std::string nearest_name(const std::string& name, const std::vector<std::string>
     if (d < best_d) best_d = d, best = c;
   }
   return best;
+}
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string s;
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "x" : "") + std::to_string(shape[i]);
+  return s;
+}
+
+std::string human_bytes(double bytes) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+  int u = 0;
+  while (bytes >= 1000 && u < 4) {
+    bytes /= 1000;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+  return buf;
 }
 
 }  // namespace latent

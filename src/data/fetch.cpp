@@ -24,6 +24,7 @@
 #include "latent/core/error.h"
 #include "latent/core/fs.h"
 #include "latent/core/interrupt.h"
+#include "latent/core/text.h"
 #include "latent/data/dataset.h"
 
 namespace latent {
@@ -45,18 +46,6 @@ std::string hex(const unsigned char* data, unsigned int n) {
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-std::string human_bytes(double bytes) {
-  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-  int u = 0;
-  while (bytes >= 1000 && u < 4) {
-    bytes /= 1000;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
-  return buf;
 }
 
 uintmax_t size_or_zero(const fs::path& p) {

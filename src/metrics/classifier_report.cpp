@@ -199,65 +199,76 @@ ClassifierReport classifier_report(const torch::Tensor& probs, const torch::Tens
   return r;
 }
 
+namespace {
+
+// classification_report's table: a column of names right-aligned to the longest (at least "weighted
+// avg"), then precision, recall, F1 (two decimals) and support.
+class ReportTable {
+ public:
+  explicit ReportTable(const std::vector<std::string>& names) {
+    for (const auto& name : names) width_ = std::max(width_, static_cast<int>(name.size()));
+    std::snprintf(buf_, sizeof buf_, "%*s %9s %9s %9s %9s\n\n", width_, "", "precision", "recall", "f1-score",
+                  "support");
+    out_ = buf_;
+  }
+  void row(const std::string& name, const ClassScores& s) {
+    std::snprintf(buf_, sizeof buf_, "%*s %9.2f %9.2f %9.2f %9lld\n", width_, name.c_str(), s.precision, s.recall, s.f1,
+                  static_cast<long long>(s.support));
+    out_ += buf_;
+  }
+  // The per-class (or per-label) rows, named by `names` or by number when it is empty.
+  void rows(const std::vector<ClassScores>& scores, const std::vector<std::string>& names) {
+    for (size_t k = 0; k < scores.size(); ++k) row(names.empty() ? std::to_string(k) : names[k], scores[k]);
+  }
+  // A row with only an F1-column value and the support (classification_report's accuracy line).
+  void value_row(const char* name, double value, int64_t support) {
+    std::snprintf(buf_, sizeof buf_, "%*s %9s %9s %9.2f %9lld\n", width_, name, "", "", value,
+                  static_cast<long long>(support));
+    out_ += buf_;
+  }
+  void text(const std::string& t) { out_ += t; }
+  const std::string& str() const { return out_; }
+
+ private:
+  int width_ = 12;  // "weighted avg"
+  char buf_[512];
+  std::string out_;
+};
+
+}  // namespace
+
 std::string format_report(const ClassifierReport& report, const std::vector<std::string>& class_names) {
   const size_t classes = report.per_class.size();
   check(class_names.empty() || class_names.size() == classes,
         "metrics: " + std::to_string(class_names.size()) + " class names for " + std::to_string(classes) + " classes");
-  size_t width = 12;  // "weighted avg"
-  for (const auto& name : class_names) width = std::max(width, name.size());
-  char buf[512];
-  std::string out;
-  std::snprintf(buf, sizeof buf, "%*s %9s %9s %9s %9s\n\n", static_cast<int>(width), "", "precision", "recall",
-                "f1-score", "support");
-  out += buf;
-  for (size_t k = 0; k < classes; ++k) {
-    const auto& s = report.per_class[k];
-    const std::string name = class_names.empty() ? std::to_string(k) : class_names[k];
-    std::snprintf(buf, sizeof buf, "%*s %9.2f %9.2f %9.2f %9lld\n", static_cast<int>(width), name.c_str(), s.precision,
-                  s.recall, s.f1, static_cast<long long>(s.support));
-    out += buf;
-  }
-  std::snprintf(buf, sizeof buf, "\n%*s %9s %9s %9.2f %9lld\n", static_cast<int>(width), "accuracy", "", "",
-                report.accuracy, static_cast<long long>(report.examples));
-  out += buf;
-  for (const auto& [label, s] :
-       {std::make_pair("macro avg", report.macro), std::make_pair("weighted avg", report.weighted)}) {
-    std::snprintf(buf, sizeof buf, "%*s %9.2f %9.2f %9.2f %9lld\n", static_cast<int>(width), label, s.precision,
-                  s.recall, s.f1, static_cast<long long>(s.support));
-    out += buf;
-  }
-  out += "\nROC-AUC" + std::string(classes == 2 ? "" : " (one-vs-rest, macro)") + ": " +
-         format_metric(report.roc_auc.mean) + "\n";
-  if (classes == 2) out += "average precision: " + format_metric(report.average_precision) + "\n";
-  out += "log-loss: " + format_metric(report.log_loss) + "\n";
-  return out;
+  ReportTable t(class_names);
+  t.rows(report.per_class, class_names);
+  t.text("\n");
+  t.value_row("accuracy", report.accuracy, report.examples);
+  t.row("macro avg", report.macro);
+  t.row("weighted avg", report.weighted);
+  t.text("\nROC-AUC" + std::string(classes == 2 ? "" : " (one-vs-rest, macro)") + ": " +
+         format_metric(report.roc_auc.mean) + "\n");
+  if (classes == 2) t.text("average precision: " + format_metric(report.average_precision) + "\n");
+  t.text("log-loss: " + format_metric(report.log_loss) + "\n");
+  return t.str();
 }
 
 std::string format_multilabel_report(const MultiLabelReport& report, const std::vector<std::string>& label_names) {
   const size_t labels = report.per_label.size();
   check(label_names.empty() || label_names.size() == labels,
         "metrics: " + std::to_string(label_names.size()) + " label names for " + std::to_string(labels) + " labels");
-  size_t width = 12;  // "weighted avg"
-  for (const auto& name : label_names) width = std::max(width, name.size());
-  char buf[512];
-  std::snprintf(buf, sizeof buf, "%*s %9s %9s %9s %9s\n\n", static_cast<int>(width), "", "precision", "recall",
-                "f1-score", "support");
-  std::string out = buf;
-  auto row = [&](const std::string& name, const ClassScores& s) {
-    std::snprintf(buf, sizeof buf, "%*s %9.2f %9.2f %9.2f %9lld\n", static_cast<int>(width), name.c_str(), s.precision,
-                  s.recall, s.f1, static_cast<long long>(s.support));
-    out += buf;
-  };
-  for (size_t l = 0; l < labels; ++l) row(label_names.empty() ? std::to_string(l) : label_names[l], report.per_label[l]);
-  out += "\n";
-  row("macro avg", report.macro);
-  row("weighted avg", report.weighted);
-  out += "\nexamples: " + std::to_string(report.examples) + " (support: each label's positives)\n";
-  out += "subset accuracy (every label right): " + format_metric(report.subset_accuracy) + "\n";
-  out += "label accuracy (mean over labels): " + format_metric(report.label_accuracy) + "\n";
-  out += "ROC-AUC (mean per label): " + format_metric(report.roc_auc.mean) + "\n";
-  out += "log-loss (mean per label): " + format_metric(report.log_loss) + "\n";
-  return out;
+  ReportTable t(label_names);
+  t.rows(report.per_label, label_names);
+  t.text("\n");
+  t.row("macro avg", report.macro);
+  t.row("weighted avg", report.weighted);
+  t.text("\nexamples: " + std::to_string(report.examples) + " (support: each label's positives)\n");
+  t.text("subset accuracy (every label right): " + format_metric(report.subset_accuracy) + "\n");
+  t.text("label accuracy (mean over labels): " + format_metric(report.label_accuracy) + "\n");
+  t.text("ROC-AUC (mean per label): " + format_metric(report.roc_auc.mean) + "\n");
+  t.text("log-loss (mean per label): " + format_metric(report.log_loss) + "\n");
+  return t.str();
 }
 
 MultiLabelReport multilabel_report(const torch::Tensor& scores, const torch::Tensor& targets, double threshold) {

@@ -4,17 +4,12 @@
 #include <algorithm>
 
 #include "latent/core/error.h"
+#include "latent/core/text.h"
 #include "latent/models/weight_init.h"
 
 namespace latent {
 
 namespace {
-
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string s;
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "x" : "") + std::to_string(shape[i]);
-  return s;
-}
 
 void check_options(const CnnOptions& o) {
   if ((o.input_shape.size() != 3 && o.input_shape.size() != 4) ||

@@ -9,7 +9,7 @@ namespace latent {
 
 namespace {
 
-std::string shape_text(const std::vector<int64_t>& s) {
+std::string shape_tuple(const std::vector<int64_t>& s) {
   std::string out = "(";
   for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
   return out + ")";
@@ -30,7 +30,7 @@ ConvAutoencoderOptions ConvAutoencoderOptions::from_spec(const ModelSpec& spec,
 
 ConvAutoencoderImpl::ConvAutoencoderImpl(ConvAutoencoderOptions options) : options_(std::move(options)) {
   const auto& s = options_.input_shape;
-  check(s.size() == 3, "conv_ae: input shape " + shape_text(s) + " is not (C, H, W) images");
+  check(s.size() == 3, "conv_ae: input shape " + shape_tuple(s) + " is not (C, H, W) images");
   check(s[0] == 1 || s[0] == 3, "conv_ae: input images have " + std::to_string(s[0]) + " channels (1 or 3 supported)");
   check(!options_.channels.empty(), "model.channels: conv_ae needs at least one block");
   for (int64_t c : options_.channels) check(c > 0, "model.channels: widths must be positive, got " + std::to_string(c));
@@ -80,7 +80,7 @@ std::vector<int64_t> ConvAutoencoderImpl::code_shape() const {
 void ConvAutoencoderImpl::check_input(const torch::Tensor& x) const {
   const auto& s = options_.input_shape;
   if (x.dim() == 4 && x.size(1) == s[0] && x.size(2) == s[1] && x.size(3) == s[2]) return;
-  throw Error("conv_ae: input of shape " + shape_text(x.sizes().vec()) + " does not fit the model, which takes (B, " +
+  throw Error("conv_ae: input of shape " + shape_tuple(x.sizes().vec()) + " does not fit the model, which takes (B, " +
               std::to_string(s[0]) + ", " + std::to_string(s[1]) + ", " + std::to_string(s[2]) + ")");
 }
 

@@ -10,16 +10,11 @@
 #include <utility>
 
 #include "latent/core/error.h"
+#include "latent/core/text.h"
 
 namespace latent {
 
 namespace {
-
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string s;
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "x" : "") + std::to_string(shape[i]);
-  return s;
-}
 
 // The modules of one dimensionality: Conv2d, BatchNorm2d and MaxPool2d for images, their 3-D
 // versions (cubic kernels, strides and padding) for volumes. Convs have no bias, as torchvision's.

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "latent/core/error.h"
+#include "latent/core/text.h"
 #include "latent/core/eval_mode.h"
 #include "latent/core/fs.h"
 #include "latent/data/csv.h"
@@ -98,12 +99,6 @@ struct EncodeData {
   TensorDataset set;
   std::vector<fs::path> files;
 };
-
-std::string shape_text(const std::vector<int64_t>& s) {
-  std::string t;
-  for (auto d : s) t += (t.empty() ? "" : "x") + std::to_string(d);
-  return t;
-}
 
 // --data as a folder of images: every image, in name order, converted to the model's input shape
 // as the studies' image-folder loader does.
