@@ -23,7 +23,8 @@ Every process gets OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS equ
 whole process is timed here, from start to exit. Reported per study and thread count: the median
 over rounds of training and whole-process seconds, the median of the per-round ratios (PyTorch
 seconds / latent seconds, > 1: latent is faster), the test accuracies and the load average.
-Writes bench/classifiers.md and bench/classifiers.json. Standard library only.
+Writes bench/classifiers.md and bench/classifiers.json (--out, --raw; bench/run.sh sends the
+MedMNIST-shaped rows to bench/medmnist.md and .json). Standard library only.
 
     /usr/bin/python3 bench/classifiers.py [--runs 3] [--threads 1,2] [--studies mlp-fmnist,cnn-fmnist,...]
         [--epochs 1] [--train-limit N] [--medmnist-scale 1.0] [--build build]

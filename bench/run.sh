@@ -2,7 +2,8 @@
 # `make bench`: latent vs PyTorch side by side on W1-W5 (bench/driver.py writes bench/results.md),
 # then the classifier studies mlp-fmnist and cnn-fmnist and the MedMNIST-shaped rows derma-cnn,
 # derma-resnet18 and fracture-cnn3d (synthetic .npz files), one epoch each, as whole `latent run`s
-# beside careful and tutorial PyTorch (bench/classifiers.py writes bench/classifiers.md), then
+# beside careful and tutorial PyTorch (bench/classifiers.py writes bench/classifiers.md and
+# bench/medmnist.md), then
 # scoring throughput (bench/score_rows.py writes bench/score.md), then, with BENCH_MICRO=1, the
 # Google Benchmark micro-benchmarks.
 #   RUNS (default 5; the classifier step: 3 unless RUNS is set), THREADS (default 1,2),
@@ -18,11 +19,19 @@ BUILD=${BUILD:-build}
 args=(--build "$BUILD" --runs "${RUNS:-5}" --threads "${THREADS:-1,2}" --workloads "${WORKLOADS:-w1,w2,w3,w4,w5}"
       --workloads-at "${WORKLOADS_AT-}")
 /usr/bin/python3 bench/driver.py "${args[@]}"
-# Classifier studies (whole `latent run`s vs PyTorch careful/tutorial) -> bench/classifiers.md.
+# Classifier studies (whole `latent run`s vs PyTorch careful/tutorial): the Fashion-MNIST rows ->
+# bench/classifiers.md, the MedMNIST-shaped rows -> bench/medmnist.md.
 if [[ "${CLASSIFIER_BENCH:-1}" != 0 ]]; then
-  /usr/bin/python3 bench/classifiers.py --build "$BUILD" --runs "${RUNS:-3}" --threads "${THREADS:-1,2}" \
-    --epochs "${CLASSIFIER_EPOCHS:-1}" --medmnist-scale "${MEDMNIST_SCALE:-1}" \
-    --studies "${CLASSIFIER_STUDIES:-mlp-fmnist,cnn-fmnist,derma-cnn,derma-resnet18,fracture-cnn3d}"
+  studies=${CLASSIFIER_STUDIES:-mlp-fmnist,cnn-fmnist,derma-cnn,derma-resnet18,fracture-cnn3d}
+  fmnist=$(tr , '\n' <<<"$studies" | grep -E -- '-fmnist$' | paste -sd, || true)
+  medmnist=$(tr , '\n' <<<"$studies" | grep -vE -- '-fmnist$' | paste -sd, || true)
+  for part in "fmnist:classifiers" "medmnist:medmnist"; do
+    list=${part%%:*}; list=${!list}; name=${part##*:}
+    [[ -n "$list" ]] || continue
+    /usr/bin/python3 bench/classifiers.py --build "$BUILD" --runs "${RUNS:-3}" --threads "${THREADS:-1,2}" \
+      --epochs "${CLASSIFIER_EPOCHS:-1}" --medmnist-scale "${MEDMNIST_SCALE:-1}" --studies "$list" \
+      --out "bench/$name.md" --raw "bench/$name.json"
+  done
 fi
 # Scoring throughput (`latent score` rows/s vs PyTorch) -> bench/score.md.
 /usr/bin/python3 bench/score_rows.py --build "$BUILD" --runs "${RUNS:-5}"
