@@ -1,23 +1,17 @@
 #!/usr/bin/env python3
 """Writes real Fashion-MNIST in MedMNIST's .npz layout (train/val/test images uint8 (N, 28, 28), labels
 uint8 (N, 1), as MedMNIST's), so the MedMNIST code path can be checked on real images:
-  /usr/bin/python3 reference/data/fmnist_to_medmnist.py OUT.npz [--train 10000 --val 2000 --test 10000]
+  /usr/bin/python3 reference/pytorch/fmnist_to_medmnist.py OUT.npz [--train 10000 --val 2000 --test 10000]
 train = the first TRAIN training images, val = the next VAL, test = the first TEST test images.
 """
 import argparse
-import gzip
 import os
+import sys
 
 import numpy as np
 
-
-def read_idx(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from autoencoder import find, read_idx  # noqa: E402
 
 
 def main():
@@ -28,9 +22,9 @@ def main():
     p.add_argument("--val", type=int, default=2000)
     p.add_argument("--test", type=int, default=10000)
     a = p.parse_args()
-    f = lambda name: os.path.join(a.data, name)
-    xtr, ytr = read_idx(f("train-images-idx3-ubyte.gz")), read_idx(f("train-labels-idx1-ubyte.gz"))
-    xte, yte = read_idx(f("t10k-images-idx3-ubyte.gz")), read_idx(f("t10k-labels-idx1-ubyte.gz"))
+    f = lambda stem: read_idx(find(a.data, stem))
+    xtr, ytr = f("train-images-idx3-ubyte"), f("train-labels-idx1-ubyte")
+    xte, yte = f("t10k-images-idx3-ubyte"), f("t10k-labels-idx1-ubyte")
     if a.train + a.val > len(xtr) or a.test > len(xte):
         raise SystemExit(f"asked for {a.train}+{a.val} training and {a.test} test images; have {len(xtr)} and {len(xte)}")
     col = lambda y: y.astype(np.uint8).reshape(-1, 1)
