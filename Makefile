@@ -3,9 +3,11 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 LATENT = $(BUILD)/bin/latent
 
-.PHONY: demo test setup build bench reference asan fuzz clean
+.PHONY: demo test setup configure build bench reference asan fuzz clean
 
-demo: build
+# The demo builds only the program it runs (not the test suite or the benchmarks).
+demo: configure
+	cmake --build $(BUILD) -j$(JOBS) --target latent_app
 	$(LATENT) run
 
 test: build
@@ -14,8 +16,10 @@ test: build
 setup:
 	./scripts/setup.sh
 
-build: setup
+configure: setup
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+build: configure
 	cmake --build $(BUILD) -j$(JOBS)
 
 bench: build
