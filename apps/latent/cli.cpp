@@ -128,11 +128,13 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
   auto* set_opt =
       run_cmd->add_option("--set", run.overrides, "override a spec key, e.g. --set training.epochs=10 (repeatable)")
           ->take_all();
+  auto* variant_opt = run_cmd->add_option("--variant", run.variants,
+                                          "run only this variant of the study (repeatable; see 'latent show STUDY')");
   auto* out_opt = run_cmd->add_option("--out", run.out_dir, "run folder (default runs/<study>/<timestamp>)");
   auto* resume_opt =
       run_cmd->add_option("--resume", run.resume_dir,
                           "continue the interrupted run in RUN_DIR (its spec, seed, device, threads and data folder)");
-  resume_opt->excludes(spec_opt)->excludes(set_opt)->excludes(out_opt);
+  resume_opt->excludes(spec_opt)->excludes(set_opt)->excludes(out_opt)->excludes(variant_opt);
   run_cmd->add_option("--device", device, "cpu, cuda, cuda:N or auto")->capture_default_str();
   run_cmd->add_option("--threads", run.threads, "CPU threads for LibTorch and OpenBLAS (default: LibTorch's choice)")
       ->check(CLI::Range(1, 1024));

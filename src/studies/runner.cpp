@@ -1,6 +1,7 @@
 // Study orchestration: spec resolution, run folder, variants, metrics.json.
 #include "latent/studies/runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <iomanip>
@@ -10,6 +11,7 @@
 #include "latent/core/interrupt.h"
 #include "latent/core/fs.h"
 #include "latent/core/system.h"
+#include "latent/core/text.h"
 #include "latent/report/html_report.h"
 #include "latent/report/tensorboard.h"
 #include "latent/studies/builtin.h"
@@ -35,7 +37,26 @@ StudySpec resolve_study(const RunOptions& options) {
   SpecSource source = load_spec_source(options.spec);
   std::vector<std::string> overrides = options.overrides;
   if (options.seed >= 0) overrides.push_back("seed=" + std::to_string(options.seed));
-  return parse_study_spec(source.text, source.where, overrides);
+  StudySpec study = parse_study_spec(source.text, source.where, overrides);
+  return options.variants.empty() ? study : select_variants(std::move(study), options.variants);
+}
+
+StudySpec select_variants(StudySpec study, const std::vector<std::string>& names) {
+  std::vector<std::string> known;
+  for (const auto& v : study.variants) known.push_back(v.name);
+  for (const auto& name : names) {
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    const std::string near = nearest_name(name, known);
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    throw UsageError("--variant: study '" + study.base.study + "' has no variant '" + name + "'" +
+                     (near.empty() ? "" : " (did you mean '" + near + "'?)") + "; its variants: " + list);
+  }
+  std::vector<Variant> kept;
+  for (auto& v : study.variants)
+    if (std::find(names.begin(), names.end(), v.name) != names.end()) kept.push_back(std::move(v));
+  study.variants = std::move(kept);
+  return study;
 }
 
 namespace {

@@ -172,6 +172,27 @@ TEST(Cli, SameSeedSameNumbersOtherSeedOtherNumbers) {
             testing::read_file(tmp / "b" / "dense-32" / "history.csv").substr(0, 40));
 }
 
+// --variant runs the named variants only; the saved spec holds only those (so --resume continues them);
+// a name the study lacks is a usage error with a suggestion.
+TEST(Cli, VariantOptionRunsOnlyTheNamedVariants) {
+  TempDir tmp;
+  testing::write_synthetic_idx(tmp / "data", 128, 32);
+  auto m = run_small(tmp, "one", {"--variant", "dense-512-32"});
+  ASSERT_EQ(m["variants"].size(), 1u);
+  EXPECT_EQ(m["variants"][0]["name"], "dense-512-32");
+  EXPECT_TRUE(std::filesystem::exists(tmp / "one" / "model.pt"));
+  const std::string spec = testing::read_file(tmp / "one" / "spec.toml");
+  EXPECT_NE(spec.find("dense-512-32"), std::string::npos);
+  EXPECT_EQ(spec.find("\"dense-32\""), std::string::npos) << spec;
+  auto two = run_small(tmp, "two", {"--variant", "dense-512-32", "--variant", "dense-32"});
+  ASSERT_EQ(two["variants"].size(), 2u);
+  EXPECT_EQ(two["variants"][0]["name"], "dense-32");  // the spec's order
+  auto bad = run_cli({"run", "ae-fmnist", "--variant", "dense-33", "--out", (tmp / "bad").string(), "--quiet"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("no variant 'dense-33' (did you mean 'dense-32'?)"), std::string::npos) << bad.err;
+  EXPECT_FALSE(std::filesystem::exists(tmp / "bad"));
+}
+
 // Why this build cannot read the real Fashion-MNIST here ("" when it can): not installed (a machine
 // set-up has not run on, e.g. the GPU machine), or only gzipped and the build has no zlib.
 std::string fashion_mnist_unreadable() {

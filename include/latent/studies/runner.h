@@ -18,6 +18,7 @@ namespace latent {
 struct RunOptions {
   std::string spec;                    // built-in study name or a TOML file path; empty: the default study
   std::vector<std::string> overrides;  // --set key=value
+  std::vector<std::string> variants;   // --variant NAME: run only these of the study's variants (spec order)
   std::string out_dir;                 // --out; empty: runs/<study>/<timestamp>
   std::string device = "cpu";          // cpu | cuda | cuda:N | auto
   int threads = 0;                     // 0: LibTorch's default
@@ -49,6 +50,10 @@ struct SpecSource {
 SpecSource load_spec_source(const std::string& spec);
 
 StudySpec resolve_study(const RunOptions& options);
+
+// Keeps only the named variants (the spec's order); an unknown name is a UsageError with a
+// did-you-mean and the study's variant names.
+StudySpec select_variants(StudySpec study, const std::vector<std::string>& names);
 
 // Runs (or resumes) a study. SIGINT/SIGTERM during training save the training state and
 // throw Interrupted, whose message says how to resume.
