@@ -6,6 +6,7 @@
 
 #include "latent/core/error.h"
 #include "latent/core/fs.h"
+#include "latent/data/zip_check.h"
 #include "latent/training/train_state.h"
 
 namespace latent {
@@ -27,6 +28,11 @@ void save_variant_result(const fs::path& path, const VariantResult& r) {
 
 VariantResult load_variant_result(const fs::path& path, const torch::Device& device) {
   VariantResult r;
+  try {
+    verify_zip_checksums(path);
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()) + "; delete it to rerun the variant");
+  }
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path.string(), torch::kCPU);

@@ -7,6 +7,7 @@
 
 #include "latent/core/error.h"
 #include "latent/core/fs.h"
+#include "latent/data/zip_check.h"
 
 namespace latent {
 
@@ -21,6 +22,7 @@ constexpr const char* kOptimizerKey = "optimizer";
 
 torch::serialize::InputArchive open_checkpoint_archive(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path)) throw Error(path.string() + ": no such checkpoint");
+  verify_zip_checksums(path);
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path.string(), torch::kCPU);

@@ -5,6 +5,7 @@
 
 #include "latent/core/error.h"
 #include "latent/core/eval_mode.h"
+#include "latent/data/zip_check.h"
 #include "latent/models/autoencoder.h"
 #include "latent/studies/saved_model.h"
 #include "latent/studies/spec.h"
@@ -109,6 +110,34 @@ TEST(Checkpoint, NotACheckpointIsAClearError) {
   torch::save(torch::ones({2}), (tmp / "tensor.pt").string());
   EXPECT_NE(error_of([&] { read_checkpoint_meta(tmp / "tensor.pt"); }).find("not a latent checkpoint"),
             std::string::npos);
+}
+
+// LibTorch's reader does not check the zip members' CRC-32s; latent does on every load, so damaged
+// weights are an error naming the file, not a model that silently computes garbage.
+TEST(Checkpoint, DamagedWeightsAreAnErrorNamingTheFile) {
+  TempDir tmp;
+  Saved s = save_model(tmp / "model.pt", {12});
+  if (!verify_zip_checksums(tmp / "model.pt")) GTEST_SKIP() << "built without libzip (LATENT_WITH_LIBZIP=OFF)";
+  std::string bytes = testing::read_file(tmp / "model.pt");
+  // Find the first encoder weight's float bytes in the file and overwrite four of them.
+  const torch::Tensor w = s.model->named_parameters()["encoder.0.weight"].detach().contiguous();
+  const std::string needle(static_cast<const char*>(w.data_ptr()), 16);
+  const auto at = bytes.find(needle);
+  ASSERT_NE(at, std::string::npos);
+  for (size_t i = 0; i < 4; ++i) bytes[at + i] = static_cast<char>(~bytes[at + i]);
+  testing::write_bytes(tmp / "model.pt", bytes);
+  const auto msg = error_of([&] { load_autoencoder(tmp / "model.pt"); });
+  EXPECT_NE(msg.find("model.pt: damaged file (member '"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("CRC"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  // The same for the metadata.
+  save_model(tmp / "meta.pt", {12});
+  bytes = testing::read_file(tmp / "meta.pt");
+  const auto meta_at = bytes.find("format_version");
+  ASSERT_NE(meta_at, std::string::npos);
+  for (size_t i = 0; i < 4; ++i) bytes[meta_at + i] = '\xff';
+  testing::write_bytes(tmp / "meta.pt", bytes);
+  EXPECT_NE(error_of([&] { read_checkpoint_meta(tmp / "meta.pt"); }).find("meta.pt: damaged file"), std::string::npos);
 }
 
 TEST(Checkpoint, UnwritableFolderIsAClearError) {
