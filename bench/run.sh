@@ -35,6 +35,12 @@ if [[ "${CLASSIFIER_BENCH:-1}" != 0 ]]; then
 fi
 # Scoring throughput (`latent score` rows/s vs PyTorch) -> bench/score.md.
 /usr/bin/python3 bench/score_rows.py --build "$BUILD" --runs "${RUNS:-5}"
+# Word2Vec training speed beside the original word2vec.c (WORD2VEC=PATH or `word2vec` on PATH; without
+# it latent's rows only) -> bench/word2vec.md. WORD2VEC_BENCH=0 skips it.
+if [[ "${WORD2VEC_BENCH:-1}" != 0 ]]; then
+  /usr/bin/python3 bench/word2vec.py --build "$BUILD" --runs "${RUNS:-3}" --threads "${THREADS:-1,2}" \
+    ${WORD2VEC:+--word2vec "$WORD2VEC"}
+fi
 if [[ "${BENCH_MICRO:-0}" == 1 ]]; then
   "$BUILD/bin/latent_bench" --benchmark_min_time=0.5
 fi

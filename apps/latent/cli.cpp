@@ -1,5 +1,6 @@
 // The latent command line: subcommands run, list, info, spec, show, reconstruct, denoise, encode, sample, score,
-// predict, make-fraud-data, report, compare and data (data_command.cpp). No tensor math here.
+// predict, make-fraud-data, report, compare, data (data_command.cpp) and word2vec, similar and analogy
+// (word2vec_command.cpp). No tensor math here.
 #include "cli.h"
 
 #include <CLI/CLI.hpp>
@@ -25,6 +26,7 @@
 #include "latent/report/results_schema.h"
 #include "data_command.h"
 #include "fault_injection.h"
+#include "word2vec_command.h"
 
 namespace latent {
 
@@ -282,6 +284,7 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
   compare_cmd->add_option("run_dirs", compare_dirs, "run folders")->required();
   compare_cmd->add_option("-o,--out", compare_out, "output HTML file")->capture_default_str();
   const auto data_cmd = add_data_command(app);
+  const auto word2vec_cmd = add_word2vec_commands(app);
 
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;
@@ -363,6 +366,8 @@ int cli_main(int argc, const char* const* argv, std::ostream& out, std::ostream&
       out << "wrote " << compare_out << "\n";
     } else if (data_cmd->parsed()) {
       data_cmd->run(out);
+    } else if (word2vec_cmd->parsed()) {
+      word2vec_cmd->run(out);
     } else if (*show_cmd) {
       SpecSource source = load_spec_source(show_name);
       out << study_spec_to_toml(parse_study_spec(source.text, source.where, show_sets));
